@@ -1,0 +1,2 @@
+//! The `leaky` command.
+fn main() {}

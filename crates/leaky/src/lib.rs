@@ -1,0 +1,30 @@
+//! Neural-network activation functions, LeakyReLU first: exact scalar definitions with PyTorch's
+//! semantics, and slice operations for forward and backward passes in `f32` and `f64`.
+//!
+//! ```
+//! use leaky::Activation;
+//!
+//! let act: Activation = "leaky_relu:alpha=0.2".parse()?;
+//! assert_eq!(act.forward(-2.0_f32), -0.4);
+//! assert_eq!(act.derivative(0.0_f32), 0.2); // f'(0) = α, as in PyTorch
+//!
+//! let x = [-1.0_f32, 0.0, 3.0];
+//! let mut y = [0.0; 3];
+//! act.forward_slice(&x, &mut y)?;
+//! assert_eq!(y, [-0.2, 0.0, 3.0]);
+//!
+//! let mut grad_in = [0.0; 3];
+//! act.backward(&x, &[1.0, 1.0, 1.0], &mut grad_in)?;
+//! assert_eq!(grad_in, [0.2, 0.2, 1.0]);
+//! # Ok::<(), leaky::Error>(())
+//! ```
+
+mod activation;
+mod error;
+mod float;
+pub mod scalar;
+mod slice;
+
+pub use activation::{Activation, Kind, KindInfo, ParamInfo};
+pub use error::Error;
+pub use float::Float;
