@@ -1,2 +1,48 @@
-//! The `leaky` command.
-fn main() {}
+//! The `leaky` command: draw, evaluate and list activation functions.
+//!
+//! Arguments are parsed by clap (usage errors exit with code 2), then each command runs and
+//! returns a [`CliError`] on failure, printed as one line on standard error.
+
+mod error;
+mod eval;
+mod list;
+mod output;
+mod range;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::CliError;
+
+/// Activation functions for neural networks: plot them, evaluate them, list them.
+#[derive(Parser, Debug)]
+#[command(name = "leaky", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print f(x) and f'(x) as CSV (or JSON) for given inputs.
+    Eval(eval::EvalArgs),
+    /// List every activation with its parameters, defaults and formula.
+    List,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Eval(args) => eval::run(&args),
+        Command::List => list::run(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::BrokenPipe) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("leaky: error: {err}");
+            err.exit_code()
+        }
+    }
+}

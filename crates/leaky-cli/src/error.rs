@@ -1,0 +1,53 @@
+//! The CLI's error: a one-line message and an exit code (2 for usage, 1 for everything else).
+
+use std::fmt;
+use std::io;
+use std::process::ExitCode;
+
+/// A failed command.
+#[derive(Debug)]
+pub enum CliError {
+    /// The arguments or the input data are wrong: exit code 2.
+    Usage(String),
+    /// Reading or writing failed, or the work itself failed: exit code 1.
+    Failure(String),
+    /// Standard output was closed by the reader (`leaky eval ... | head`): not an error.
+    BrokenPipe,
+}
+
+impl CliError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            CliError::Usage(_) => ExitCode::from(2),
+            CliError::Failure(_) => ExitCode::from(1),
+            CliError::BrokenPipe => ExitCode::SUCCESS,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Usage(msg) | CliError::Failure(msg) => f.write_str(msg),
+            CliError::BrokenPipe => f.write_str("broken pipe"),
+        }
+    }
+}
+
+impl From<leaky::Error> for CliError {
+    fn from(err: leaky::Error) -> Self {
+        CliError::Usage(err.to_string())
+    }
+}
+
+impl From<io::Error> for CliError {
+    /// Write errors on standard output; a closed pipe is quietly a success.
+    fn from(err: io::Error) -> Self {
+        if err.kind() == io::ErrorKind::BrokenPipe {
+            CliError::BrokenPipe
+        } else {
+            CliError::Failure(format!("cannot write to standard output: {err}"))
+        }
+    }
+}
