@@ -22,9 +22,11 @@
 mod activation;
 mod error;
 mod float;
+pub mod prelu;
+pub mod rrelu;
 pub mod scalar;
 mod slice;
 
-pub use activation::{Activation, Kind, KindInfo, ParamInfo};
+pub use activation::{Activation, GeluApproximation, Kind, KindInfo, ParamInfo};
 pub use error::Error;
 pub use float::Float;

@@ -25,8 +25,8 @@ impl Activation {
     /// Backward from the input: `grad_in[i] = grad_out[i] · f'(x[i])`.
     ///
     /// For the piecewise-linear functions this is a select, as in PyTorch, not a product:
-    /// LeakyReLU gives `x > 0 ? g : g·α` and ReLU `x <= 0 ? 0 : g`, so an infinite or NaN
-    /// gradient where ReLU is flat gives 0, not NaN.
+    /// LeakyReLU gives `x > 0 ? g : g·α`, and the others `f'(x) == 0 ? 0 : g·f'(x)` (ReLU:
+    /// `x <= 0 ? 0 : g`), so an infinite or NaN gradient where the function is flat gives 0.
     pub fn backward<T: Float>(
         &self,
         x: &[T],
@@ -37,10 +37,10 @@ impl Activation {
         check_len("grad_out", x.len(), grad_out.len())?;
         check_len("grad_in", x.len(), grad_in.len())?;
         match *self {
-            Activation::LeakyRelu { alpha } => {
-                let alpha = T::from_f64(alpha);
+            Activation::LeakyRelu { alpha: slope } | Activation::Prelu { weight: slope } => {
+                let slope = T::from_f64(slope);
                 zip_into(x, grad_out, grad_in, |x, g| {
-                    scalar::leaky_relu_backward(x, g, alpha)
+                    scalar::leaky_relu_backward(x, g, slope)
                 })
             }
             Activation::Relu => zip_into(x, grad_out, grad_in, scalar::relu_backward),
@@ -50,6 +50,13 @@ impl Activation {
             Activation::Tanh => {
                 zip_into(x, grad_out, grad_in, |x, g| g * scalar::tanh_derivative(x))
             }
+            other if other.kind().is_piecewise_linear() => {
+                zip_into(x, grad_out, grad_in, |x, g| {
+                    let d = other.derivative(x);
+                    if d == T::ZERO { T::ZERO } else { g * d }
+                })
+            }
+            other => zip_into(x, grad_out, grad_in, |x, g| g * other.derivative(x)),
         }
         Ok(())
     }
@@ -57,9 +64,10 @@ impl Activation {
     /// Backward from the output `y = f(x)`, for when the input was overwritten (in-place forward):
     /// `grad_in[i] = grad_out[i] · f'(f⁻¹(y[i]))`.
     ///
-    /// Valid where f' can be told from f(x): ReLU, sigmoid, tanh, and LeakyReLU with α ≥ 0
-    /// (the sign of y must be the sign of x). LeakyReLU with α < 0 is an [`Error::Unsupported`],
-    /// as in PyTorch.
+    /// Valid where f' can be told from f(x): ReLU, LeakyReLU and PReLU with a slope ≥ 0 (the sign
+    /// of y must be the sign of x, as PyTorch requires), RReLU (evaluation slope), sigmoid, tanh,
+    /// ELU with α ≥ 0, SELU, CELU, Softsign, Hardtanh, ReLU6 and Hardsigmoid. Anything else is an
+    /// [`Error::Unsupported`] that says why.
     pub fn backward_from_output<T: Float>(
         &self,
         y: &[T],
@@ -69,22 +77,82 @@ impl Activation {
         self.validate()?;
         check_len("grad_out", y.len(), grad_out.len())?;
         check_len("grad_in", y.len(), grad_in.len())?;
+        let t = T::from_f64;
+        let unsupported = |reason| {
+            Err(Error::Unsupported {
+                activation: self.to_string(),
+                reason,
+            })
+        };
         match *self {
-            Activation::LeakyRelu { alpha } if alpha < 0.0 => {
-                return Err(Error::Unsupported {
-                    activation: self.to_string(),
-                    reason: "backward from the output needs alpha >= 0 (with alpha < 0 the sign of the output no longer tells the sign of the input); use the backward from the input",
-                });
+            Activation::LeakyRelu { alpha: slope } | Activation::Prelu { weight: slope }
+                if slope < 0.0 =>
+            {
+                return unsupported(
+                    "backward from the output needs a slope >= 0 (with a negative slope the sign of the output no longer tells the sign of the input); use the backward from the input",
+                );
             }
-            Activation::LeakyRelu { alpha } => {
-                let alpha = T::from_f64(alpha);
+            Activation::Elu { alpha } if alpha < 0.0 => {
+                return unsupported(
+                    "backward from the output needs alpha >= 0; use the backward from the input",
+                );
+            }
+            Activation::LeakyRelu { alpha: slope } | Activation::Prelu { weight: slope } => {
+                let slope = t(slope);
                 zip_into(y, grad_out, grad_in, |y, g| {
-                    scalar::leaky_relu_backward(y, g, alpha)
+                    scalar::leaky_relu_backward(y, g, slope)
+                })
+            }
+            Activation::Rrelu { lower, upper } => {
+                let slope = t((lower + upper) / 2.0);
+                zip_into(y, grad_out, grad_in, |y, g| {
+                    scalar::leaky_relu_backward(y, g, slope)
                 })
             }
             Activation::Relu => zip_into(y, grad_out, grad_in, scalar::relu_backward),
             Activation::Sigmoid => zip_into(y, grad_out, grad_in, |y, g| g * (y * (T::ONE - y))),
             Activation::Tanh => zip_into(y, grad_out, grad_in, |y, g| g * (T::ONE - y * y)),
+            // f'(x) = α·e^x = y + α where y <= 0 (PyTorch's rule).
+            Activation::Elu { alpha } => zip_into(y, grad_out, grad_in, |y, g| {
+                if y <= T::ZERO { g * (y + t(alpha)) } else { g }
+            }),
+            Activation::Selu => {
+                let scale = t(scalar::SELU_SCALE);
+                let scaled_alpha = t(scalar::SELU_SCALE * scalar::SELU_ALPHA);
+                zip_into(y, grad_out, grad_in, |y, g| {
+                    if y <= T::ZERO {
+                        g * (y + scaled_alpha)
+                    } else {
+                        g * scale
+                    }
+                })
+            }
+            // f'(x) = e^(x/α) = y/α + 1 where y <= 0; the sign of y is the sign of x for any α.
+            Activation::Celu { alpha } => zip_into(y, grad_out, grad_in, |y, g| {
+                if y <= T::ZERO {
+                    g * (y / t(alpha) + T::ONE)
+                } else {
+                    g
+                }
+            }),
+            // f'(x) = (1 - |y|)².
+            Activation::Softsign => zip_into(y, grad_out, grad_in, |y, g| {
+                let d = T::ONE - if y < T::ZERO { -y } else { y };
+                g * (d * d)
+            }),
+            // The output is strictly inside the clamp exactly where the input is.
+            Activation::Hardtanh { min, max } => {
+                clamp_backward(y, grad_out, grad_in, t(min), t(max), T::ONE)
+            }
+            Activation::Relu6 => clamp_backward(y, grad_out, grad_in, T::ZERO, t(6.0), T::ONE),
+            Activation::Hardsigmoid => {
+                clamp_backward(y, grad_out, grad_in, T::ZERO, T::ONE, t(1.0 / 6.0))
+            }
+            _ => {
+                return unsupported(
+                    "its derivative cannot be told from its output (it is not invertible there); use the backward from the input",
+                );
+            }
         }
         Ok(())
     }
@@ -107,9 +175,9 @@ fn check_len(what: &'static str, expected: usize, found: usize) -> Result<(), Er
 macro_rules! with_forward {
     ($a:expr, $T:ty, |$f:ident| $body:expr) => {
         match *$a {
-            Activation::LeakyRelu { alpha } => {
-                let alpha = <$T>::from_f64(alpha);
-                let $f = move |x: $T| scalar::leaky_relu(x, alpha);
+            Activation::LeakyRelu { alpha: slope } | Activation::Prelu { weight: slope } => {
+                let slope = <$T>::from_f64(slope);
+                let $f = move |x: $T| scalar::leaky_relu(x, slope);
                 $body
             }
             Activation::Relu => {
@@ -122,6 +190,10 @@ macro_rules! with_forward {
             }
             Activation::Tanh => {
                 let $f = scalar::tanh::<$T>;
+                $body
+            }
+            other => {
+                let $f = move |x: $T| other.forward(x);
                 $body
             }
         }
@@ -149,4 +221,22 @@ fn zip_into<T: Float>(x: &[T], grad_out: &[T], grad_in: &mut [T], back: impl Fn(
     for ((gi, &g), &v) in grad_in.iter_mut().zip(grad_out).zip(x) {
         *gi = back(v, g);
     }
+}
+
+/// Backward of a clamp to `[low, high]` from its output: `low < y < high ? g·inside : 0`.
+fn clamp_backward<T: Float>(
+    y: &[T],
+    grad_out: &[T],
+    grad_in: &mut [T],
+    low: T,
+    high: T,
+    inside: T,
+) {
+    zip_into(y, grad_out, grad_in, |y, g| {
+        if y <= low || y >= high {
+            T::ZERO
+        } else {
+            g * inside
+        }
+    })
 }

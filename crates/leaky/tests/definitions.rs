@@ -140,3 +140,168 @@ fn f32_smooth_results_are_the_f64_definition_rounded_once() {
         }
     }
 }
+
+fn act(spec: &str) -> Activation {
+    spec.parse().unwrap()
+}
+
+#[test]
+fn limits_at_infinity_where_pytorch_gives_nan() {
+    for (spec, at_minus_inf, at_plus_inf) in [
+        ("gelu", 0.0, f64::INFINITY),
+        ("gelu:approximate=tanh", 0.0, f64::INFINITY),
+        ("silu", 0.0, f64::INFINITY),
+        ("mish", 0.0, f64::INFINITY),
+        ("softsign", -1.0, 1.0),
+        ("hardswish", 0.0, f64::INFINITY),
+    ] {
+        let a = act(spec);
+        assert_eq!(a.forward(f64::NEG_INFINITY), at_minus_inf, "{spec}(-inf)");
+        assert_eq!(a.forward(f64::INFINITY), at_plus_inf, "{spec}(+inf)");
+        assert_eq!(
+            a.forward(f32::NEG_INFINITY) as f64,
+            at_minus_inf,
+            "{spec}(-inf) f32"
+        );
+        for x in [f64::NEG_INFINITY, f64::INFINITY] {
+            assert!(!a.derivative(x).is_nan(), "{spec}'({x})");
+        }
+    }
+    assert_eq!(act("gelu").derivative(f64::INFINITY), 1.0);
+    assert_eq!(act("silu").derivative(f64::NEG_INFINITY), 0.0);
+}
+
+#[test]
+fn derivatives_at_the_kinks_follow_pytorch() {
+    let cases: &[(&str, f64, f64)] = &[
+        ("prelu", 0.0, 0.25),
+        ("rrelu", 0.0, (1.0 / 8.0 + 1.0 / 3.0) / 2.0),
+        ("elu:alpha=0.5", 0.0, 0.5),
+        (
+            "selu",
+            0.0,
+            leaky::scalar::SELU_SCALE * leaky::scalar::SELU_ALPHA,
+        ),
+        ("celu:alpha=2", 0.0, 1.0),
+        ("hardtanh", -1.0, 0.0),
+        ("hardtanh", 1.0, 0.0),
+        ("relu6", 0.0, 0.0),
+        ("relu6", 6.0, 0.0),
+        ("hardsigmoid", -3.0, 0.0),
+        ("hardsigmoid", 3.0, 0.0),
+        ("hardswish", -3.0, 0.0),
+        ("hardswish", 3.0, 1.0),
+        ("softshrink", 0.5, 0.0),
+        ("hardshrink", -0.5, 0.0),
+        ("threshold:threshold=1,value=5", 1.0, 0.0),
+        ("softplus", 0.0, 0.5),
+        ("gelu", 0.0, 0.5),
+        ("mish", 0.0, 0.6),
+    ];
+    for &(spec, x, expected) in cases {
+        let d = act(spec).derivative(x);
+        assert!(
+            (d - expected).abs() <= 1e-15,
+            "{spec}'({x}) = {d}, want {expected}"
+        );
+    }
+}
+
+#[test]
+fn nan_stays_nan_through_every_forward() {
+    for kind in leaky::Kind::ALL {
+        let a = kind.default_activation();
+        assert!(a.forward(f32::NAN).is_nan(), "{a}");
+        assert!(a.forward(f64::NAN).is_nan(), "{a}");
+    }
+}
+
+#[test]
+fn smooth_functions_keep_their_tails() {
+    // Softplus and LogSigmoid never overflow; GELU's negative tail is a normal float.
+    assert_eq!(act("softplus").forward(1e300_f64), 1e300);
+    assert_eq!(
+        act("softplus:beta=1,threshold=1e308").forward(1000.0_f64),
+        1000.0
+    );
+    assert_eq!(act("logsigmoid").forward(-1000.0_f64), -1000.0);
+    assert!(act("logsigmoid").forward(1000.0_f32) == 0.0);
+    let g = act("gelu").forward(-8.0_f32);
+    assert!(g.is_normal() && g < 0.0, "gelu(-8) = {g:e}");
+    let g = act("gelu").forward(-12.0_f64);
+    assert!(g.is_normal() && g < 0.0, "gelu(-12) = {g:e}");
+    // Tanhshrink near 0: x³/3, not 0 from cancellation.
+    let x = 1e-5_f64;
+    assert!(
+        ulp_f64(
+            act("tanhshrink").forward(x),
+            x.powi(3) / 3.0 - 2.0 * x.powi(5) / 15.0
+        ) <= 2
+    );
+    assert!(act("tanhshrink").forward(1e-10_f32) > 0.0);
+}
+
+#[test]
+fn prelu_per_channel_forward_and_slope_gradient() {
+    use leaky::prelu::{self, ChannelLayout};
+    // N=2, C=3, H·W=2; channel c has slope weights[c].
+    let layout = ChannelLayout::new(&[2, 3, 2], 1).unwrap();
+    let x: Vec<f64> = (0..12).map(|i| i as f64 - 6.0).collect();
+    let weights = [0.1, 0.2, 0.3];
+    let mut y = vec![0.0; 12];
+    prelu::forward(&x, &weights, layout, &mut y).unwrap();
+    let mut expected_grad_w = [0.0; 3];
+    for i in 0..12 {
+        let c = (i / 2) % 3;
+        let want = if x[i] > 0.0 { x[i] } else { weights[c] * x[i] };
+        assert_eq!(y[i], want, "y[{i}]");
+        if x[i] <= 0.0 {
+            expected_grad_w[c] += x[i] * 2.0;
+        }
+    }
+    let grad_out = vec![2.0; 12];
+    let (mut grad_in, mut grad_w) = (vec![0.0; 12], [9.0; 3]);
+    prelu::backward(&x, &weights, layout, &grad_out, &mut grad_in, &mut grad_w).unwrap();
+    assert_eq!(grad_w, expected_grad_w);
+    assert_eq!(grad_in[0], 0.2); // x = -6 in channel 0: 2 · 0.1
+    // One shared slope is the scalar PReLU.
+    let mut shared = vec![0.0; 12];
+    prelu::forward(&x, &[0.25], layout, &mut shared).unwrap();
+    let a = act("prelu");
+    assert!(x.iter().zip(&shared).all(|(&x, &y)| a.forward(x) == y));
+    // Errors, not panics.
+    assert!(prelu::forward(&x, &[0.1, 0.2], layout, &mut y).is_err());
+    assert!(prelu::forward(&x[..5], &weights, layout, &mut y).is_err());
+    assert!(ChannelLayout::new(&[2, 3], 2).is_err());
+}
+
+#[test]
+fn rrelu_training_draws_reproducible_slopes_in_range() {
+    use leaky::rrelu::{self, Rng};
+    let x: Vec<f32> = (0..1000).map(|i| i as f32 / 10.0 - 50.0).collect();
+    let (mut y, mut slopes) = (vec![0.0; 1000], vec![0.0; 1000]);
+    rrelu::forward_train(&x, 0.1, 0.3, &mut Rng::new(7), &mut y, &mut slopes).unwrap();
+    for i in 0..1000 {
+        if x[i] > 0.0 {
+            assert_eq!((y[i], slopes[i]), (x[i], 1.0));
+        } else {
+            assert!((0.1..=0.3).contains(&slopes[i]), "slope {}", slopes[i]);
+            assert_eq!(y[i], x[i] * slopes[i]);
+        }
+    }
+    let negative: Vec<f32> = slopes
+        .iter()
+        .zip(&x)
+        .filter(|(_, x)| **x <= 0.0)
+        .map(|(s, _)| *s)
+        .collect();
+    let mean = negative.iter().sum::<f32>() / negative.len() as f32;
+    assert!((mean - 0.2).abs() < 0.01, "mean slope {mean}");
+    let (mut y2, mut slopes2) = (vec![0.0; 1000], vec![0.0; 1000]);
+    rrelu::forward_train(&x, 0.1, 0.3, &mut Rng::new(7), &mut y2, &mut slopes2).unwrap();
+    assert_eq!(slopes, slopes2, "same seed, same slopes");
+    let mut grad_in = vec![0.0; 1000];
+    rrelu::backward(&slopes, &vec![3.0; 1000], &mut grad_in).unwrap();
+    assert!(grad_in.iter().zip(&slopes).all(|(g, s)| *g == 3.0 * s));
+    assert!(rrelu::forward_train(&x, 0.5, 0.1, &mut Rng::new(1), &mut y, &mut slopes).is_err());
+}

@@ -3,16 +3,21 @@
 mod common;
 
 use common::{same_f32, same_f64};
-use leaky::{Activation, Error};
+use leaky::{Activation, Error, Kind};
 use proptest::prelude::*;
 
+/// Every kind, with its default parameters or random valid ones.
 fn activations() -> impl Strategy<Value = Activation> {
+    let defaults: Vec<Activation> = Kind::ALL.iter().map(|k| k.default_activation()).collect();
     prop_oneof![
         (-2.0..2.0f64).prop_map(|alpha| Activation::leaky_relu(alpha).unwrap()),
-        Just(Activation::DEFAULT),
-        Just(Activation::Relu),
-        Just(Activation::Sigmoid),
-        Just(Activation::Tanh),
+        prop::sample::select(defaults),
+        (-3.0..0.0f64, 0.0..3.0f64)
+            .prop_map(|(min, max)| Kind::Hardtanh.with_params(&[min, max]).unwrap()),
+        (0.0..2.0f64).prop_map(|l| Kind::Softshrink.with_params(&[l]).unwrap()),
+        (-1.0..1.0f64, -2.0..2.0f64)
+            .prop_map(|(t, v)| Kind::Threshold.with_params(&[t, v]).unwrap()),
+        (0.1..3.0f64).prop_map(|a| Kind::Elu.with_params(&[a]).unwrap()),
     ]
 }
 
@@ -66,7 +71,9 @@ proptest! {
     #[test]
     fn backward_from_output_matches_backward_from_input(
         a in activations(), x in prop::collection::vec(-30.0..30.0f64, 0..100)) {
-        prop_assume!(!matches!(a, Activation::LeakyRelu { alpha } if alpha < 0.0));
+        let y_probe = [0.0_f64];
+        let mut g_probe = [0.0_f64];
+        prop_assume!(a.backward_from_output(&y_probe, &[1.0], &mut g_probe).is_ok());
         let mut y = vec![0.0; x.len()];
         a.forward_slice(&x, &mut y).unwrap();
         let g: Vec<f64> = (0..x.len()).map(|i| 1.0 + i as f64).collect();
@@ -75,7 +82,7 @@ proptest! {
         a.backward_from_output(&y, &g, &mut from_y).unwrap();
         for i in 0..x.len() {
             // Computing f' from y = f(x) loses some accuracy in the smooth tails.
-            let tolerance = 1e-12 * g[i] + 4.0 * f64::EPSILON * from_x[i].abs();
+            let tolerance = 1e-12 * g[i] + 1e-13 * from_x[i].abs();
             prop_assert!((from_x[i] - from_y[i]).abs() <= tolerance,
                 "{a} at {}: {} vs {}", x[i], from_x[i], from_y[i]);
         }
@@ -155,7 +162,7 @@ fn backward_from_output_refuses_negative_alpha() {
         .backward_from_output(&[1.0, -1.0], &[1.0, 1.0], &mut grad_in)
         .unwrap_err();
     assert!(matches!(err, Error::Unsupported { .. }));
-    assert!(err.to_string().contains("alpha >= 0"), "{err}");
+    assert!(err.to_string().contains("slope >= 0"), "{err}");
     // From the input it is fine.
     a.backward(&[1.0, -1.0], &[1.0, 1.0], &mut grad_in).unwrap();
     assert_eq!(grad_in, [1.0, -0.5]);
@@ -179,4 +186,30 @@ fn invalid_parameters_built_by_hand_are_rejected_by_slice_operations() {
         bad.forward_in_place(&mut y),
         Err(Error::InvalidParameter { .. })
     ));
+}
+
+#[test]
+fn backward_from_output_is_refused_where_the_output_does_not_tell_the_input() {
+    let mut grad_in = [0.0_f32; 1];
+    for spec in [
+        "gelu",
+        "silu",
+        "mish",
+        "hardswish",
+        "softshrink",
+        "hardshrink",
+        "threshold",
+        "tanhshrink",
+        "elu:alpha=-1",
+    ] {
+        let a: Activation = spec.parse().unwrap();
+        let err = a
+            .backward_from_output(&[0.5], &[1.0], &mut grad_in)
+            .unwrap_err();
+        assert!(matches!(err, Error::Unsupported { .. }), "{spec}: {err}");
+        assert!(
+            err.to_string().contains("backward from the input"),
+            "{spec}: {err}"
+        );
+    }
 }

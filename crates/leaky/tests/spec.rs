@@ -138,3 +138,60 @@ fn bad_parameters_are_errors() {
     let msg = parse("leaky_relu:alpha=nan").unwrap_err().to_string();
     assert!(msg.contains("alpha") && msg.contains("finite"), "{msg}");
 }
+
+#[test]
+fn the_family_parses_with_pytorch_names_and_parameters() {
+    assert_eq!(
+        parse("GELU").unwrap(),
+        Activation::Gelu {
+            approximate: leaky::GeluApproximation::None
+        }
+    );
+    let tanh_gelu = parse("gelu:approximate=tanh").unwrap();
+    assert_eq!(tanh_gelu.to_string(), "gelu:approximate=tanh");
+    assert_eq!(
+        parse("gelu:approximate=none").unwrap().to_string(),
+        "gelu:approximate=none"
+    );
+    assert_eq!(
+        parse("Hardtanh:min_val=-2,max_val=3").unwrap(),
+        Activation::Hardtanh {
+            min: -2.0,
+            max: 3.0
+        }
+    );
+    assert_eq!(
+        parse("softshrink:lambd=0.7").unwrap(),
+        Activation::Softshrink { lambda: 0.7 }
+    );
+    assert_eq!(parse("SiLU").unwrap(), Activation::Silu);
+    assert_eq!(parse("LogSigmoid").unwrap(), Activation::LogSigmoid);
+    assert_eq!(parse("ReLU6").unwrap(), Activation::Relu6);
+    assert_eq!(parse("PReLU").unwrap(), Activation::Prelu { weight: 0.25 });
+}
+
+#[test]
+fn the_familys_parameter_rules() {
+    for bad in [
+        "celu:alpha=0",
+        "softshrink:lambda=-0.1",
+        "rrelu:lower=0.5,upper=0.1",
+        "hardtanh:min=2,max=1",
+        "softplus:beta=0",
+        "softplus:beta=-1",
+        "elu:alpha=nan",
+        "threshold:threshold=inf,value=0",
+    ] {
+        assert!(
+            matches!(parse(bad), Err(Error::InvalidParameter { .. })),
+            "{bad}"
+        );
+    }
+    assert!(matches!(
+        parse("gelu:approximate=fast"),
+        Err(Error::MalformedSpec { .. })
+    ));
+    let msg = parse("celu:alpha=0").unwrap_err().to_string();
+    assert!(msg.contains("must not be 0"), "{msg}");
+    assert!(parse("hardshrink:lambda=-1").is_ok()); // PyTorch allows it: nothing is shrunk
+}
