@@ -49,8 +49,8 @@ pub enum PlotError {
         /// `'x'` or `'y'`.
         axis: char,
     },
-    /// The terminal area is too small to draw the figure.
-    TerminalTooSmall {
+    /// The terminal area is too small to draw the figure, or absurdly large.
+    TerminalSize {
         /// The columns given.
         cols: usize,
         /// The rows given.
@@ -110,14 +110,15 @@ impl fmt::Display for PlotError {
                 f,
                 "the {axis} data of panel {panel} spans more than an f64 can represent: drop the extreme values"
             ),
-            Self::TerminalTooSmall {
+            Self::TerminalSize {
                 cols,
                 rows,
                 min_cols,
                 min_rows,
             } => write!(
                 f,
-                "a {cols}x{rows} character area is too small: this figure needs at least {min_cols} columns and {min_rows} rows"
+                "cannot draw this figure in {cols}x{rows} characters: it needs {min_cols}..={max} columns and {min_rows}..={max} rows",
+                max = crate::terminal::MAX_SIDE,
             ),
             Self::UnsupportedFormat { path } => write!(
                 f,

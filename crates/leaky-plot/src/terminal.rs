@@ -11,6 +11,8 @@ use crate::{Figure, PlotError};
 const MARKERS: [char; 8] = ['*', '+', 'o', 'x', '#', '%', '@', '='];
 /// The legend marker of a series drawn in braille.
 const BRAILLE_MARKER: char = '⣿';
+/// The most columns or rows accepted.
+pub const MAX_SIDE: usize = 1000;
 /// Spaces between panels.
 const GAP: usize = 3;
 /// The fewest characters across the data area.
@@ -30,8 +32,8 @@ pub fn render(figure: &Figure, cols: usize, rows: usize) -> Result<String, PlotE
     let n = panels.len();
     let min_cols = panels.iter().map(Panel::min_cols).max().unwrap_or(0) * n + GAP * (n - 1);
     let min_rows = panels.iter().map(Panel::min_rows).max().unwrap_or(0);
-    if cols < min_cols || rows < min_rows {
-        return Err(PlotError::TerminalTooSmall {
+    if !(min_cols..=MAX_SIDE).contains(&cols) || !(min_rows..=MAX_SIDE).contains(&rows) {
+        return Err(PlotError::TerminalSize {
             cols,
             rows,
             min_cols,

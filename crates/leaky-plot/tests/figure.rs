@@ -515,7 +515,9 @@ fn bad_input_is_an_error_not_a_panic() {
 
     let err = article().to_terminal(10, 3).unwrap_err();
     assert!(
-        matches!(err, PlotError::TerminalTooSmall { min_rows: 6, .. }),
+        matches!(err, PlotError::TerminalSize { min_rows: 6, .. }),
         "{err}"
     );
+    let err = article().to_terminal(1_000_000, 20).unwrap_err();
+    assert!(matches!(err, PlotError::TerminalSize { .. }), "{err}");
 }
