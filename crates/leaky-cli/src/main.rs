@@ -7,6 +7,7 @@ mod error;
 mod eval;
 mod list;
 mod output;
+mod plot;
 mod range;
 
 use std::process::ExitCode;
@@ -25,6 +26,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Draw activations (by default the article's LeakyReLU figure) to PNG, SVG or the terminal.
+    Plot(plot::PlotArgs),
     /// Print f(x) and f'(x) as CSV (or JSON) for given inputs.
     Eval(eval::EvalArgs),
     /// List every activation with its parameters, defaults and formula.
@@ -34,6 +37,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Plot(args) => plot::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::List => list::run(),
     };
