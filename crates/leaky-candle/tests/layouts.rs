@@ -133,3 +133,26 @@ fn activate_derivative(x: &Tensor, act: &Activation) -> Result<Tensor> {
     let d: Vec<f64> = widen(x)?.into_iter().map(|v| act.derivative(v)).collect();
     Tensor::from_vec(d, x.shape(), x.device())
 }
+
+/// A rank-0 tensor and tensors with no elements, contiguous or not.
+#[test]
+fn scalars_and_empty_tensors() -> Result<()> {
+    let act = Activation::leaky_relu(0.2).expect("finite alpha");
+    let x = Var::new(-2.0f64, &Device::Cpu)?;
+    let y = activate(x.as_tensor(), &act)?;
+    let grads = y.backward()?;
+    assert_eq!(y.to_scalar::<f64>()?, -0.4);
+    assert_eq!(
+        grads.get(&x).expect("x is a variable").to_scalar::<f64>()?,
+        0.2
+    );
+
+    let empty = Var::zeros((3, 0), DType::F32, &Device::Cpu)?;
+    for view in [empty.as_tensor().clone(), empty.t()?] {
+        let y = activate(&view, &act)?;
+        let grads = y.sum_all()?.backward()?;
+        assert_eq!(y.dims(), view.dims());
+        assert_eq!(grads.get(&empty).expect("a variable").elem_count(), 0);
+    }
+    Ok(())
+}
