@@ -30,3 +30,8 @@ mod slice;
 pub use activation::{Activation, GeluApproximation, Kind, KindInfo, ParamInfo};
 pub use error::Error;
 pub use float::Float;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
