@@ -32,7 +32,9 @@ def cli() -> Path:
     leaky-cli`); fails when $LEAKY_CLI names a file that does not exist, as CI sets it."""
     path = find_cli()
     if path is None:
-        pytest.skip("no leaky CLI binary: run `cargo build --release -p leaky-cli` or set LEAKY_CLI")
+        pytest.skip(
+            "no leaky CLI binary: run `cargo build --release -p leaky-cli` or set LEAKY_CLI"
+        )
     if not path.is_file():
         pytest.fail(f"LEAKY_CLI={path} does not exist")
     return path

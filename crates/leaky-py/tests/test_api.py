@@ -54,9 +54,7 @@ def test_every_activation_has_a_function_and_a_backward():
 def test_signatures_are_pytorchs(name):
     params = list(inspect.signature(getattr(leaky, name)).parameters.values())
     assert params[0].name == "x" and params[0].kind == params[0].POSITIONAL_OR_KEYWORD
-    positional = [
-        (p.name, p.default) for p in params[1:] if p.kind == p.POSITIONAL_OR_KEYWORD
-    ]
+    positional = [(p.name, p.default) for p in params[1:] if p.kind == p.POSITIONAL_OR_KEYWORD]
     assert positional == TORCH_SIGNATURES[name]
     assert params[-1].name == "out" and params[-1].kind == params[-1].KEYWORD_ONLY
     backward = list(inspect.signature(getattr(leaky, f"{name}_backward")).parameters)
@@ -82,7 +80,9 @@ def test_aliases_by_the_cores_names():
 def test_gelu_takes_a_word():
     assert leaky.gelu(1.0, approximate="tanh") != leaky.gelu(1.0)
     assert leaky.gelu(1.0, "TANH") == leaky.gelu(1.0, approximate="tanh")
-    with pytest.raises(ValueError, match="gelu: approximate = 'erf' is invalid: it must be one of 'none', 'tanh'"):
+    with pytest.raises(
+        ValueError, match="gelu: approximate = 'erf' is invalid: it must be one of 'none', 'tanh'"
+    ):
         leaky.gelu(1.0, approximate="erf")
     with pytest.raises(TypeError, match="approximate must be one of the strings"):
         leaky.gelu(1.0, approximate=1)
@@ -125,7 +125,7 @@ class TestActivation:
         assert Activation("gelu:approximate=tanh").approximate == "tanh"
         assert Activation("leaky_relu").negative_slope == 0.01
         with pytest.raises(AttributeError, match="has no attribute 'alpha'"):
-            Activation("relu").alpha
+            _ = Activation("relu").alpha
         assert "alpha" in dir(Activation("leaky_relu"))
         assert "negative_slope" in dir(Activation("leaky_relu"))
 
@@ -141,7 +141,9 @@ class TestActivation:
         assert str(a) == a.spec == "leaky_relu:alpha=0.2"
         assert repr(a) == "Activation('leaky_relu', alpha=0.2)"
         assert repr(Activation("relu")) == "Activation('relu')"
-        assert repr(Activation("gelu", approximate="tanh")) == "Activation('gelu', approximate='tanh')"
+        assert (
+            repr(Activation("gelu", approximate="tanh")) == "Activation('gelu', approximate='tanh')"
+        )
         assert repr(Activation("softshrink")) == "Activation('softshrink', lambda=0.5)"
 
     @pytest.mark.parametrize("name", [e["name"] for e in leaky.catalogue()])
@@ -196,7 +198,10 @@ def test_catalogue():
         }
     ]
     gelu = next(e for e in entries if e["name"] == "gelu")
-    assert gelu["params"][0]["default"] == "none" and gelu["params"][0]["choices"] == ["none", "tanh"]
+    assert gelu["params"][0]["default"] == "none" and gelu["params"][0]["choices"] == [
+        "none",
+        "tanh",
+    ]
     assert all(isinstance(e["piecewise_linear"], bool) for e in entries)
 
 

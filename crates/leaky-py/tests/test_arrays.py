@@ -60,9 +60,7 @@ def test_any_strides(view, dtype):
         leaky.leaky_relu_backward(grad, x), np.where(x > 0, grad, grad * dtype(0.01))
     )
     # The strided array as the gradient, too.
-    np.testing.assert_array_equal(
-        leaky.leaky_relu_backward(x, np.ones(x.shape, dtype)), x
-    )
+    np.testing.assert_array_equal(leaky.leaky_relu_backward(x, np.ones(x.shape, dtype)), x)
 
 
 def test_a_fortran_input_gives_a_fortran_result():
@@ -114,13 +112,13 @@ def test_lists_and_zero_dim_arrays():
     np.testing.assert_array_equal(y, [[-0.01, 2.0], [3.0, -0.04]])
     assert leaky.leaky_relu((1.0, -1.0)).tolist() == [1.0, -0.01]
     zero_dim = leaky.leaky_relu(np.array(-3.0, np.float32))
-    assert isinstance(zero_dim, np.ndarray) and zero_dim.shape == () and zero_dim.dtype == np.float32
+    assert (
+        isinstance(zero_dim, np.ndarray) and zero_dim.shape == () and zero_dim.dtype == np.float32
+    )
     assert leaky.leaky_relu([]).shape == (0,)
 
 
-@pytest.mark.parametrize(
-    "dtype", [np.int8, np.int32, np.int64, np.uint8, np.uint64, np.bool_]
-)
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint8, np.uint64, np.bool_])
 def test_integer_and_boolean_arrays_compute_in_float64(dtype):
     x = np.array([0, 1, 2, 3], dtype=dtype)
     y = leaky.leaky_relu(x)
@@ -240,11 +238,15 @@ class TestOut:
         assert out.tolist() == [-0.01, 1.0]
 
     def test_wrong_dtype(self):
-        with pytest.raises(TypeError, match="out has dtype float64 but the result has dtype float32"):
+        with pytest.raises(
+            TypeError, match="out has dtype float64 but the result has dtype float32"
+        ):
             leaky.leaky_relu(np.ones(3, np.float32), out=np.ones(3))
 
     def test_wrong_shape(self):
-        with pytest.raises(ValueError, match=r"out has shape \(3, 1\) but the input has shape \(3,\)"):
+        with pytest.raises(
+            ValueError, match=r"out has shape \(3, 1\) but the input has shape \(3,\)"
+        ):
             leaky.leaky_relu(np.ones(3), out=np.ones((3, 1)))
 
     def test_read_only(self):

@@ -87,6 +87,4 @@ def test_same_values_for_every_alpha_the_article_form_allows(alpha):
 
     for dtype in (np.float32, np.float64):
         x = np.linspace(-2, 2, 100, dtype=dtype)
-        np.testing.assert_array_equal(
-            leaky_relu(x, alpha=alpha), np.maximum(dtype(alpha) * x, x)
-        )
+        np.testing.assert_array_equal(leaky_relu(x, alpha=alpha), np.maximum(dtype(alpha) * x, x))

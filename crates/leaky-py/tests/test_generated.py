@@ -24,9 +24,7 @@ def load_generator():
 
 def test_committed_files_are_what_the_generator_writes():
     for path, text in load_generator().generate().items():
-        assert path.read_text() == text, (
-            f"{path.name} is out of date: run python tools/generate.py"
-        )
+        assert path.read_text() == text, f"{path.name} is out of date: run python tools/generate.py"
 
 
 @pytest.mark.parametrize("name", ["py.typed", "_leaky.pyi", "_functions.pyi", "_functions.py"])
@@ -66,14 +64,10 @@ def test_native_stub_covers_the_native_module():
         obj = getattr(native, name)
         if inspect.isbuiltin(obj):
             assert name in stubs, name
-            runtime = [
-                p for p in inspect.signature(obj).parameters if p not in ("args", "kwargs")
-            ]
+            runtime = [p for p in inspect.signature(obj).parameters if p not in ("args", "kwargs")]
             assert parameter_names(stubs[name][0]) == runtime, name
     methods = {
-        node.name
-        for node in classes["Activation"].body
-        if isinstance(node, ast.FunctionDef)
+        node.name for node in classes["Activation"].body if isinstance(node, ast.FunctionDef)
     }
     public = {m for m in dir(leaky.Activation) if not m.startswith("_")}
     assert public <= methods
