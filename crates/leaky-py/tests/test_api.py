@@ -213,3 +213,9 @@ def test_nan_parameter_message():
     with pytest.raises(ValueError) as error:
         leaky.elu(1.0, alpha=math.nan)
     assert str(error.value) == "elu: alpha = NaN is invalid: it must be a finite number"
+
+
+def test_the_package_docstring_examples_run():
+    import doctest
+
+    assert doctest.testmod(leaky).failed == 0
