@@ -20,6 +20,7 @@
 //! ```
 
 mod activate;
+mod compose;
 mod fused;
 mod layer;
 
