@@ -23,7 +23,9 @@ mod activate;
 mod compose;
 mod fused;
 mod layer;
+mod prelu;
 
 pub use activate::{activate, activate_composed};
 pub use layer::ActivationLayer;
 pub use leaky::Activation;
+pub use prelu::{Prelu, prelu, prelu_composed};
