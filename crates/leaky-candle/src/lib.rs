@@ -24,8 +24,10 @@ mod compose;
 mod fused;
 mod layer;
 mod prelu;
+mod rrelu;
 
 pub use activate::{activate, activate_composed};
 pub use layer::ActivationLayer;
 pub use leaky::Activation;
 pub use prelu::{Prelu, prelu, prelu_composed};
+pub use rrelu::Rrelu;
