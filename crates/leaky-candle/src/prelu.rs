@@ -15,7 +15,7 @@ use crate::fused::contiguous;
 ///
 /// `weight` holds one slope shared by every element, or one per channel: `c` is the index along
 /// axis 1 (NCHW, NCL, NC: PyTorch's channel axis), or along axis 0 for a 1-D input. The
-/// backward gives `grad_x = x > 0 ? g : w[c]·g` (so f'(0) = w[c], as LeakyReLU's f'(0) = α) and
+/// backward gives `grad_x = x > 0 ? g : w[c]·g` (so f'(0) = `w[c]`, as LeakyReLU's f'(0) = α) and
 /// `grad_w[c] = Σ (x > 0 ? 0 : x·g)` over the channel's elements (over all elements for a shared
 /// slope). NaN in `x` gives NaN out, and a NaN in `grad_w` for its channel.
 ///
