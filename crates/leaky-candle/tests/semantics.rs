@@ -119,10 +119,10 @@ fn nan_gradients_follow_pytorch() -> Result<()> {
 }
 
 /// The composed fallback (what CUDA and Metal run) against the fused op, on the CPU, for every
-/// activation, at every edge input and its kinks: exactly equal for the piecewise-linear functions, forward and
-/// backward; for the smooth ones within 1e-6 (`f32`) or 1e-13 (`f64`) relative to
-/// `max(1, |f|)`, since they run their formulas in the tensor's dtype, and sigmoid and tanh
-/// through candle's kernels.
+/// activation, at every edge input and its kinks: exactly equal for the piecewise-linear
+/// functions, forward (bit for bit, -0 included) and backward; for the smooth ones within 1e-6
+/// (`f32`) or 1e-13 (`f64`) relative to `max(1, |f|)`, since they run their formulas in the
+/// tensor's dtype, and sigmoid and tanh through candle's kernels.
 #[test]
 fn composed_fallback_agrees_with_fused_op() -> Result<()> {
     for act in activations() {
@@ -150,6 +150,15 @@ fn composed_fallback_agrees_with_fused_op() -> Result<()> {
                 &want_dx,
                 tol,
             );
+            if tol == 0.0 {
+                for ((x, y), want) in x.iter().zip(&y).zip(&want_y) {
+                    let same_bits = y.to_bits() == want.to_bits() || (y.is_nan() && want.is_nan());
+                    assert!(
+                        same_bits,
+                        "composed {act} {dtype:?}: f({x:e}) = {y:e}, not {want:e}"
+                    );
+                }
+            }
         }
     }
     Ok(())
