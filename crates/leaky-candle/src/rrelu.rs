@@ -24,8 +24,9 @@ use crate::fused::contiguous;
 /// - evaluation (`forward_t(xs, false)`): [`Activation::Rrelu`], LeakyReLU with the mean slope
 ///   `(lower + upper) / 2`, through [`activate`].
 ///
-/// Successive training passes continue the generator's sequence; the layer can be shared
-/// between threads (the generator is behind a lock).
+/// In both, NaN gives NaN and -0 gives -0 times a positive slope. Successive training passes
+/// continue the generator's sequence; the layer can be shared between threads (the generator is
+/// behind a lock).
 #[derive(Debug)]
 pub struct Rrelu {
     lower: f64,
