@@ -56,6 +56,25 @@ pub enum Error {
         /// Why, and what to do instead.
         reason: &'static str,
     },
+    /// A kernel tier was asked for (by [`kernels::set_tier`](crate::kernels::set_tier),
+    /// [`kernels::with_tier`](crate::kernels::with_tier) or `LEAKY_TIER`) that this processor
+    /// cannot run.
+    TierUnavailable {
+        /// The tier asked for.
+        tier: &'static str,
+        /// The tiers this processor can run, best last.
+        available: Vec<&'static str>,
+    },
+    /// A setting (an environment variable or an argument of the kernel settings API) has a
+    /// value that cannot be used.
+    InvalidSetting {
+        /// Where the value came from (`LEAKY_TIER`, `LEAKY_THREADS`, `threads`).
+        setting: &'static str,
+        /// The value as given.
+        value: String,
+        /// What is accepted.
+        expected: &'static str,
+    },
 }
 
 impl fmt::Display for Error {
@@ -104,6 +123,16 @@ impl fmt::Display for Error {
                 "length mismatch: {what} has {found} elements but the input has {expected}"
             ),
             Error::Unsupported { activation, reason } => write!(f, "{activation}: {reason}"),
+            Error::TierUnavailable { tier, available } => write!(
+                f,
+                "the {tier} kernel tier is not available on this processor; available: {} (unset LEAKY_TIER to choose automatically)",
+                available.join(", ")
+            ),
+            Error::InvalidSetting {
+                setting,
+                value,
+                expected,
+            } => write!(f, "{setting} = '{value}' is invalid: expected {expected}"),
         }
     }
 }

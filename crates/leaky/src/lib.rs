@@ -22,6 +22,8 @@
 mod activation;
 mod error;
 mod float;
+pub mod kernels;
+mod math;
 pub mod scalar;
 mod slice;
 

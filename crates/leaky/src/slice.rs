@@ -1,24 +1,43 @@
-//! Slice operations: forward and backward over whole buffers, by the scalar definitions.
+//! Slice operations: forward and backward over whole buffers.
 //!
-//! Each operation matches on the activation once and then runs a plain loop that the compiler
-//! vectorises for the piecewise-linear functions. Lengths are checked first: a mismatch is an
-//! [`Error::LengthMismatch`], never a panic, and nothing is written.
+//! Each operation checks the lengths (a mismatch is an [`Error::LengthMismatch`], never a panic,
+//! and nothing is written), then asks the [kernels](crate::kernels) for the tier and threads to
+//! use. An activation with a kernel (see `*_kernel` below) runs it; any other activation, and
+//! every activation on the scalar tier, runs a plain loop over its scalar definition, split
+//! between threads the same way. A new activation needs only its scalar definition and an arm in
+//! the `with_forward!` macro and the backward matches; a kernel is an optimisation on top.
 
+use crate::kernels::{Map, Plan, Zip};
 use crate::{Activation, Error, Float, scalar};
+
+/// Below this length the scalar loops run on one thread.
+const SCALAR_MIN_PARALLEL_LEN: usize = 16 * 1024;
 
 impl Activation {
     /// Writes `y[i] = f(x[i])`. `y` must have the length of `x`.
     pub fn forward_slice<T: Float>(&self, x: &[T], y: &mut [T]) -> Result<(), Error> {
         self.validate()?;
         check_len("output", x.len(), y.len())?;
-        with_forward!(self, T, |f| map_into(x, y, f));
+        let plan = Plan::current()?;
+        match forward_kernel(self) {
+            Some(op) if plan.vectorized() => plan.map(op, x, y),
+            _ => with_forward!(self, T, |f| {
+                plan.split((x, y), SCALAR_MIN_PARALLEL_LEN, |(x, y)| map_into(x, y, f))
+            }),
+        }
         Ok(())
     }
 
     /// Replaces each `x[i]` with `f(x[i])`.
     pub fn forward_in_place<T: Float>(&self, x: &mut [T]) -> Result<(), Error> {
         self.validate()?;
-        with_forward!(self, T, |f| map_in_place(x, f));
+        let plan = Plan::current()?;
+        match forward_kernel(self) {
+            Some(op) if plan.vectorized() => plan.map_in_place(op, x),
+            _ => with_forward!(self, T, |f| {
+                plan.split(x, SCALAR_MIN_PARALLEL_LEN, |x| map_in_place(x, f))
+            }),
+        }
         Ok(())
     }
 
@@ -36,20 +55,26 @@ impl Activation {
         self.validate()?;
         check_len("grad_out", x.len(), grad_out.len())?;
         check_len("grad_in", x.len(), grad_in.len())?;
+        let plan = Plan::current()?;
+        if let Some(op) = backward_kernel(self).filter(|_| plan.vectorized()) {
+            plan.zip(op, x, grad_out, grad_in);
+            return Ok(());
+        }
+        let mut zip = |back: &(dyn Fn(T, T) -> T + Sync)| {
+            plan.split(
+                (x, grad_out, &mut *grad_in),
+                SCALAR_MIN_PARALLEL_LEN,
+                |(x, g, gi)| zip_into(x, g, gi, back),
+            )
+        };
         match *self {
             Activation::LeakyRelu { alpha } => {
                 let alpha = T::from_f64(alpha);
-                zip_into(x, grad_out, grad_in, |x, g| {
-                    scalar::leaky_relu_backward(x, g, alpha)
-                })
+                zip(&|x, g| scalar::leaky_relu_backward(x, g, alpha))
             }
-            Activation::Relu => zip_into(x, grad_out, grad_in, scalar::relu_backward),
-            Activation::Sigmoid => zip_into(x, grad_out, grad_in, |x, g| {
-                g * scalar::sigmoid_derivative(x)
-            }),
-            Activation::Tanh => {
-                zip_into(x, grad_out, grad_in, |x, g| g * scalar::tanh_derivative(x))
-            }
+            Activation::Relu => zip(&scalar::relu_backward),
+            Activation::Sigmoid => zip(&|x, g| g * scalar::sigmoid_derivative(x)),
+            Activation::Tanh => zip(&|x, g| g * scalar::tanh_derivative(x)),
         }
         Ok(())
     }
@@ -69,24 +94,72 @@ impl Activation {
         self.validate()?;
         check_len("grad_out", y.len(), grad_out.len())?;
         check_len("grad_in", y.len(), grad_in.len())?;
+        if let Activation::LeakyRelu { alpha } = *self
+            && alpha < 0.0
+        {
+            return Err(Error::Unsupported {
+                activation: self.to_string(),
+                reason: "backward from the output needs alpha >= 0 (with alpha < 0 the sign of the output no longer tells the sign of the input); use the backward from the input",
+            });
+        }
+        let plan = Plan::current()?;
+        if let Some(op) = backward_from_output_kernel(self).filter(|_| plan.vectorized()) {
+            plan.zip(op, y, grad_out, grad_in);
+            return Ok(());
+        }
+        let mut zip = |back: &(dyn Fn(T, T) -> T + Sync)| {
+            plan.split(
+                (y, grad_out, &mut *grad_in),
+                SCALAR_MIN_PARALLEL_LEN,
+                |(y, g, gi)| zip_into(y, g, gi, back),
+            )
+        };
         match *self {
-            Activation::LeakyRelu { alpha } if alpha < 0.0 => {
-                return Err(Error::Unsupported {
-                    activation: self.to_string(),
-                    reason: "backward from the output needs alpha >= 0 (with alpha < 0 the sign of the output no longer tells the sign of the input); use the backward from the input",
-                });
-            }
             Activation::LeakyRelu { alpha } => {
                 let alpha = T::from_f64(alpha);
-                zip_into(y, grad_out, grad_in, |y, g| {
-                    scalar::leaky_relu_backward(y, g, alpha)
-                })
+                zip(&|y, g| scalar::leaky_relu_backward(y, g, alpha))
             }
-            Activation::Relu => zip_into(y, grad_out, grad_in, scalar::relu_backward),
-            Activation::Sigmoid => zip_into(y, grad_out, grad_in, |y, g| g * (y * (T::ONE - y))),
-            Activation::Tanh => zip_into(y, grad_out, grad_in, |y, g| g * (T::ONE - y * y)),
+            Activation::Relu => zip(&scalar::relu_backward),
+            Activation::Sigmoid => zip(&|y, g| g * (y * (T::ONE - y))),
+            Activation::Tanh => zip(&|y, g| g * (T::ONE - y * y)),
         }
         Ok(())
+    }
+}
+
+/// The kernel for the forward, if the activation has one; the others run the scalar loop.
+#[allow(unreachable_patterns)] // New activations start without a kernel: `_ => None`.
+fn forward_kernel<T: Float>(a: &Activation) -> Option<Map<T>> {
+    match *a {
+        Activation::LeakyRelu { alpha } => Some(Map::LeakyRelu(T::from_f64(alpha))),
+        Activation::Relu => Some(Map::Relu),
+        Activation::Sigmoid => Some(Map::Sigmoid),
+        Activation::Tanh => Some(Map::Tanh),
+        _ => None,
+    }
+}
+
+/// The kernel for the backward from the input, if the activation has one.
+#[allow(unreachable_patterns)] // New activations start without a kernel: `_ => None`.
+fn backward_kernel<T: Float>(a: &Activation) -> Option<Zip<T>> {
+    match *a {
+        Activation::LeakyRelu { alpha } => Some(Zip::LeakyReluBackward(T::from_f64(alpha))),
+        Activation::Relu => Some(Zip::ReluBackward),
+        Activation::Sigmoid => Some(Zip::SigmoidBackward),
+        Activation::Tanh => Some(Zip::TanhBackward),
+        _ => None,
+    }
+}
+
+/// The kernel for the backward from the output, if the activation has one (α ≥ 0 checked before).
+#[allow(unreachable_patterns)] // New activations start without a kernel: `_ => None`.
+fn backward_from_output_kernel<T: Float>(a: &Activation) -> Option<Zip<T>> {
+    match *a {
+        Activation::LeakyRelu { alpha } => Some(Zip::LeakyReluBackward(T::from_f64(alpha))),
+        Activation::Relu => Some(Zip::ReluBackward),
+        Activation::Sigmoid => Some(Zip::SigmoidFromOutput),
+        Activation::Tanh => Some(Zip::TanhFromOutput),
+        _ => None,
     }
 }
 
@@ -145,7 +218,7 @@ fn map_in_place<T: Float>(x: &mut [T], f: impl Fn(T) -> T) {
 
 /// `grad_in[i] = back(x[i], grad_out[i])`.
 #[inline(always)]
-fn zip_into<T: Float>(x: &[T], grad_out: &[T], grad_in: &mut [T], back: impl Fn(T, T) -> T) {
+fn zip_into<T: Float>(x: &[T], grad_out: &[T], grad_in: &mut [T], back: &dyn Fn(T, T) -> T) {
     for ((gi, &g), &v) in grad_in.iter_mut().zip(grad_out).zip(x) {
         *gi = back(v, g);
     }
