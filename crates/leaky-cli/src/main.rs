@@ -3,6 +3,7 @@
 //! Arguments are parsed by clap (usage errors exit with code 2), then each command runs and
 //! returns a [`CliError`] on failure, printed as one line on standard error.
 
+mod bench;
 mod error;
 mod eval;
 mod list;
@@ -25,6 +26,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Measure the kernels' throughput beside a memory copy of the same size.
+    Bench(bench::BenchArgs),
     /// Print f(x) and f'(x) as CSV (or JSON) for given inputs.
     Eval(eval::EvalArgs),
     /// List every activation with its parameters, defaults and formula.
@@ -34,6 +37,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Bench(args) => bench::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::List => list::run(),
     };

@@ -154,6 +154,12 @@ impl SimdF32 for Avx512 {
             _mm512_castsi512_ps(_mm512_slli_epi32::<23>(biased))
         }
     }
+    #[inline(always)]
+    fn ldexp(self, p: __m512, n: __m512) -> __m512 {
+        // SAFETY: token ⇒ avx512f. `vscalefps` computes p·2^floor(n) with one rounding,
+        // subnormal results included.
+        unsafe { _mm512_scalef_ps(p, n) }
+    }
 }
 
 impl Simd<f64> for Avx512 {

@@ -232,6 +232,20 @@ pub fn threads() -> Result<usize, Error> {
     }
 }
 
+/// Copies `src` into `dst` on the threads the slice operations would use for a copy-like kernel
+/// (`copy_from_slice` per piece): the memory-bandwidth baseline that `leaky bench` compares with.
+pub fn copy<T: crate::Float>(src: &[T], dst: &mut [T]) -> Result<(), Error> {
+    if src.len() != dst.len() {
+        return Err(Error::LengthMismatch {
+            what: "dst",
+            expected: src.len(),
+            found: dst.len(),
+        });
+    }
+    Plan::current()?.split((src, dst), thresholds::CHEAP, |(s, d)| d.copy_from_slice(s));
+    Ok(())
+}
+
 /// 0: nothing forced; else the index in [`Tier::ALL`] plus one.
 static FORCED_TIER: AtomicU8 = AtomicU8::new(0);
 /// 0: nothing forced.

@@ -56,8 +56,20 @@ impl Element for f32 {
         match op {
             Map::LeakyRelu(alpha) => map(s, x, y, leaky_relu(s, alpha)),
             Map::Relu => map(s, x, y, relu::<f32, S>(s)),
-            Map::Sigmoid => map(s, x, y, |v| math::sigmoid::sigmoid(s, v)),
-            Map::Tanh => map(s, x, y, |v| math::tanh::tanh(s, v)),
+            Map::Sigmoid => map(
+                s,
+                x,
+                y,
+                #[inline(always)]
+                |v| math::sigmoid::sigmoid(s, v),
+            ),
+            Map::Tanh => map(
+                s,
+                x,
+                y,
+                #[inline(always)]
+                |v| math::tanh::tanh(s, v),
+            ),
         }
     }
     #[inline(always)]
@@ -65,19 +77,39 @@ impl Element for f32 {
         match op {
             Map::LeakyRelu(alpha) => map_in_place(s, x, leaky_relu(s, alpha)),
             Map::Relu => map_in_place(s, x, relu::<f32, S>(s)),
-            Map::Sigmoid => map_in_place(s, x, |v| math::sigmoid::sigmoid(s, v)),
-            Map::Tanh => map_in_place(s, x, |v| math::tanh::tanh(s, v)),
+            Map::Sigmoid => map_in_place(
+                s,
+                x,
+                #[inline(always)]
+                |v| math::sigmoid::sigmoid(s, v),
+            ),
+            Map::Tanh => map_in_place(
+                s,
+                x,
+                #[inline(always)]
+                |v| math::tanh::tanh(s, v),
+            ),
         }
     }
     #[inline(always)]
     fn zip<S: Token>(s: S, op: Zip<f32>, a: &[f32], g: &[f32], out: &mut [f32]) {
         match op {
-            Zip::SigmoidBackward => zip(s, a, g, out, |x, g| {
-                Simd::<f32>::mul(s, g, math::sigmoid::sigmoid_derivative(s, x))
-            }),
-            Zip::TanhBackward => zip(s, a, g, out, |x, g| {
-                Simd::<f32>::mul(s, g, math::tanh::tanh_derivative(s, x))
-            }),
+            Zip::SigmoidBackward => zip(
+                s,
+                a,
+                g,
+                out,
+                #[inline(always)]
+                |x, g| Simd::<f32>::mul(s, g, math::sigmoid::sigmoid_derivative(s, x)),
+            ),
+            Zip::TanhBackward => zip(
+                s,
+                a,
+                g,
+                out,
+                #[inline(always)]
+                |x, g| Simd::<f32>::mul(s, g, math::tanh::tanh_derivative(s, x)),
+            ),
             _ => zip_linear(s, op, a, g, out),
         }
     }
@@ -120,15 +152,41 @@ fn zip_linear<T: Float, S: Simd<T>>(s: S, op: Zip<T>, a: &[T], g: &[T], out: &mu
     match op {
         Zip::LeakyReluBackward(alpha) => {
             let alpha = s.splat(alpha);
-            zip(s, a, g, out, |x, g| {
-                s.select(s.gt(x, zero), g, s.mul(g, alpha))
-            })
+            zip(
+                s,
+                a,
+                g,
+                out,
+                #[inline(always)]
+                |x, g| s.select(s.gt(x, zero), g, s.mul(g, alpha)),
+            )
         }
-        Zip::ReluBackward => zip(s, a, g, out, |x, g| s.select(s.le(x, zero), zero, g)),
+        Zip::ReluBackward => zip(
+            s,
+            a,
+            g,
+            out,
+            #[inline(always)]
+            |x, g| s.select(s.le(x, zero), zero, g),
+        ),
         // The scalar loop's `g * (y * (1 - y))`, operation for operation (no fusing), so the
         // results are the same bits.
-        Zip::SigmoidFromOutput => zip(s, a, g, out, |y, g| s.mul(g, s.mul(y, s.sub(one, y)))),
-        Zip::TanhFromOutput => zip(s, a, g, out, |y, g| s.mul(g, s.sub(one, s.mul(y, y)))),
+        Zip::SigmoidFromOutput => zip(
+            s,
+            a,
+            g,
+            out,
+            #[inline(always)]
+            |y, g| s.mul(g, s.mul(y, s.sub(one, y))),
+        ),
+        Zip::TanhFromOutput => zip(
+            s,
+            a,
+            g,
+            out,
+            #[inline(always)]
+            |y, g| s.mul(g, s.sub(one, s.mul(y, y))),
+        ),
         Zip::SigmoidBackward | Zip::TanhBackward => {
             unreachable!("the element types handle the smooth backward kernels")
         }
@@ -140,6 +198,7 @@ fn zip_linear<T: Float, S: Simd<T>>(s: S, op: Zip<T>, a: &[T], g: &[T], out: &mu
 fn leaky_relu<T: Float, S: Simd<T>>(s: S, alpha: T) -> impl Fn(S::V) -> S::V {
     let alpha = s.splat(alpha);
     let zero = s.splat(T::ZERO);
+    #[inline(always)]
     move |x| s.select(s.gt(x, zero), x, s.mul(x, alpha))
 }
 
@@ -147,6 +206,7 @@ fn leaky_relu<T: Float, S: Simd<T>>(s: S, alpha: T) -> impl Fn(S::V) -> S::V {
 #[inline(always)]
 fn relu<T: Float, S: Simd<T>>(s: S) -> impl Fn(S::V) -> S::V {
     let zero = s.splat(T::ZERO);
+    #[inline(always)]
     move |x| s.select(s.le(x, zero), zero, x)
 }
 

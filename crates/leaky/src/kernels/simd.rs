@@ -63,4 +63,19 @@ pub trait Simd<T: Float>: Copy {
 pub trait SimdF32: Simd<f32> {
     /// `2^n` for integer-valued `n` in `[-126, 127]`, built from the bits.
     fn pow2i(self, n: Self::V) -> Self::V;
+
+    /// `p · 2^n` rounded once (also into the subnormals), for `p` in `[0.5, 2)` and
+    /// integer-valued `n` in `[-160, 127]`. By default one exact multiplication while the result
+    /// is normal, and a second, rounding one below.
+    #[inline(always)]
+    fn ldexp(self, p: Self::V, n: Self::V) -> Self::V {
+        let deep = self.lt(n, self.splat(-125.0));
+        let n1 = self.select(deep, self.add(n, self.splat(64.0)), n);
+        let low = self.select(
+            deep,
+            self.splat(f32::from_bits(0x1f80_0000)),
+            self.splat(1.0),
+        ); // 2^-64
+        self.mul(self.mul(p, self.pow2i(n1)), low)
+    }
 }

@@ -43,10 +43,6 @@ pub(crate) fn exp_neg<S: SimdF32>(s: S, a: S::V, k: f32) -> S::V {
         q = s.mul_add(q, r, s.splat(c));
     }
     let p = s.mul_add(q, r, s.splat(1.0));
-    // 2^(n+k): in one step while it is a normal float, else 2^(n+k+64) · 2^-64.
-    let n = s.add(n, s.splat(k));
-    let deep = s.lt(n, s.splat(-125.0));
-    let n1 = s.select(deep, s.add(n, s.splat(64.0)), n);
-    let low = s.select(deep, s.splat(f32::from_bits(0x1f80_0000)), s.splat(1.0)); // 2^-64
-    s.mul(s.mul(p, s.pow2i(n1)), low)
+    let n = if k == 0.0 { n } else { s.add(n, s.splat(k)) };
+    s.ldexp(p, n)
 }
