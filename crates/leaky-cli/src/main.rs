@@ -3,6 +3,7 @@
 //! Arguments are parsed by clap (usage errors exit with code 2), then each command runs and
 //! returns a [`CliError`] on failure, printed as one line on standard error.
 
+mod accuracy;
 mod bench;
 mod error;
 mod eval;
@@ -26,6 +27,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Measure the f32 kernels' error in ULP against the definition in f64.
+    Accuracy(accuracy::AccuracyArgs),
     /// Measure the kernels' throughput beside a memory copy of the same size.
     Bench(bench::BenchArgs),
     /// Print f(x) and f'(x) as CSV (or JSON) for given inputs.
@@ -37,6 +40,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Accuracy(args) => accuracy::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::List => list::run(),

@@ -19,6 +19,7 @@
 //! # Ok::<(), leaky::Error>(())
 //! ```
 
+pub mod accuracy;
 mod activation;
 mod error;
 mod float;

@@ -95,6 +95,11 @@ impl Simd<f32> for Avx2 {
         unsafe { _mm256_fmadd_ps(a, b, c) }
     }
     #[inline(always)]
+    fn neg_mul_add(self, a: __m256, b: __m256, c: __m256) -> __m256 {
+        // SAFETY: token ⇒ fma.
+        unsafe { _mm256_fnmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
     fn max(self, a: __m256, b: __m256) -> __m256 {
         // SAFETY: token ⇒ avx.
         unsafe { _mm256_max_ps(a, b) }
@@ -224,6 +229,11 @@ impl Simd<f64> for Avx2 {
     fn mul_add(self, a: __m256d, b: __m256d, c: __m256d) -> __m256d {
         // SAFETY: token ⇒ fma.
         unsafe { _mm256_fmadd_pd(a, b, c) }
+    }
+    #[inline(always)]
+    fn neg_mul_add(self, a: __m256d, b: __m256d, c: __m256d) -> __m256d {
+        // SAFETY: token ⇒ fma.
+        unsafe { _mm256_fnmadd_pd(a, b, c) }
     }
     #[inline(always)]
     fn max(self, a: __m256d, b: __m256d) -> __m256d {

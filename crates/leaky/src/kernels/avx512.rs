@@ -101,6 +101,16 @@ impl Simd<f32> for Avx512 {
         unsafe { _mm512_fmadd_ps(a, b, c) }
     }
     #[inline(always)]
+    fn recip(self, a: __m512) -> __m512 {
+        // SAFETY: token ⇒ avx512f (`vrcp14ps`: relative error below 2^-14).
+        unsafe { _mm512_rcp14_ps(a) }
+    }
+    #[inline(always)]
+    fn neg_mul_add(self, a: __m512, b: __m512, c: __m512) -> __m512 {
+        // SAFETY: token ⇒ avx512f.
+        unsafe { _mm512_fnmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
     fn max(self, a: __m512, b: __m512) -> __m512 {
         // SAFETY: token ⇒ avx512f.
         unsafe { _mm512_max_ps(a, b) }
@@ -222,6 +232,11 @@ impl Simd<f64> for Avx512 {
     fn mul_add(self, a: __m512d, b: __m512d, c: __m512d) -> __m512d {
         // SAFETY: token ⇒ avx512f.
         unsafe { _mm512_fmadd_pd(a, b, c) }
+    }
+    #[inline(always)]
+    fn neg_mul_add(self, a: __m512d, b: __m512d, c: __m512d) -> __m512d {
+        // SAFETY: token ⇒ avx512f.
+        unsafe { _mm512_fnmadd_pd(a, b, c) }
     }
     #[inline(always)]
     fn max(self, a: __m512d, b: __m512d) -> __m512d {

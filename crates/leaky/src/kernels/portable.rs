@@ -1,8 +1,9 @@
 //! The portable tier: fixed-size arrays and plain loops that the compiler vectorises for the
 //! baseline of the target (SSE2 on x86-64, NEON on aarch64). No `unsafe`, runs everywhere.
 //!
-//! `mul_add` is *not* fused here (a software `fma` would be slow without hardware FMA), so the
-//! vector math keeps its accuracy bound with two roundings per step too; the tests check it.
+//! `mul_add` on `f32` goes through `f64`, where the product of two `f32` is exact, so it rounds
+//! (almost always) as a fused multiply-add would, without a slow software `fma`; the vector math
+//! relies on that for its error bounds. On `f64` it is a multiply and an add.
 
 use super::simd::{Simd, SimdF32};
 
@@ -41,7 +42,7 @@ fn zip<T: Copy, U: Copy + Default, const N: usize>(
 }
 
 macro_rules! portable_impl {
-    ($t:ty, $n:literal, $bits:ty) => {
+    ($t:ty, $n:literal, $bits:ty, $wide:ty) => {
         impl Simd<$t> for Portable {
             type V = [$t; $n];
             type M = [bool; $n];
@@ -88,8 +89,21 @@ macro_rules! portable_impl {
             }
             #[inline(always)]
             fn mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V {
-                let p = zip(a, b, |a, b| a * b);
-                zip(p, c, |p, c| p + c)
+                let p = zip(a, b, |a, b| <$wide>::from(a) * <$wide>::from(b));
+                let mut out = c;
+                for i in 0..$n {
+                    out[i] = (p[i] + <$wide>::from(c[i])) as $t;
+                }
+                out
+            }
+            #[inline(always)]
+            fn neg_mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V {
+                let p = zip(a, b, |a, b| <$wide>::from(a) * <$wide>::from(b));
+                let mut out = c;
+                for i in 0..$n {
+                    out[i] = (<$wide>::from(c[i]) - p[i]) as $t;
+                }
+                out
             }
             #[inline(always)]
             fn max(self, a: Self::V, b: Self::V) -> Self::V {
@@ -137,8 +151,8 @@ macro_rules! portable_impl {
     };
 }
 
-portable_impl!(f32, 8, u32);
-portable_impl!(f64, 4, u64);
+portable_impl!(f32, 8, u32, f64);
+portable_impl!(f64, 4, u64, f64);
 
 impl SimdF32 for Portable {
     #[inline(always)]

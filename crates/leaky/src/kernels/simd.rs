@@ -40,6 +40,14 @@ pub trait Simd<T: Float>: Copy {
     fn div(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a · b + c`, fused (one rounding) where the tier has FMA, two roundings otherwise.
     fn mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// `c - a · b`, fused where the tier has FMA.
+    fn neg_mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// `1/a`, either correctly rounded or (AVX-512, `vrcp14`) within a relative 2^-14: for use
+    /// with a correction step.
+    #[inline(always)]
+    fn recip(self, a: Self::V) -> Self::V {
+        self.div(self.splat(T::ONE), a)
+    }
     /// `a > b ? a : b` (x86 `max`): NaN in `b` passes through, NaN in `a` gives `b`.
     fn max(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a < b ? a : b` (x86 `min`): NaN in `b` passes through, NaN in `a` gives `b`.

@@ -35,10 +35,12 @@ pub(crate) fn tanh<S: SimdF32>(s: S, x: S::V) -> S::V {
 }
 
 /// `tanh'(x) = 4t/(1 + t)²` with `t = e^-2|x|` (the scalar definition's form); `4t` comes out of
-/// the exponential directly (`k = 2`), so it is rounded once even where it is subnormal.
+/// the exponential directly (`k = 2`), so it is rounded once even where it is subnormal; the
+/// denominator is `1 + t·(t + 2)`, one rounding.
 #[inline(always)]
 pub(crate) fn tanh_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
     let t4 = exp_neg(s, s.mul(s.abs(x), s.splat(-2.0)), 2.0);
-    let d = s.mul_add(t4, s.splat(0.25), s.splat(1.0));
-    s.div(t4, s.mul(d, d))
+    let t = s.mul(t4, s.splat(0.25));
+    let d2 = s.mul_add(t, s.add(t, s.splat(2.0)), s.splat(1.0));
+    s.div(t4, d2)
 }
