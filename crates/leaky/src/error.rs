@@ -49,6 +49,15 @@ pub enum Error {
         /// The length it has.
         found: usize,
     },
+    /// Two arrays that must have the same shape do not.
+    ShapeMismatch {
+        /// The array whose shape is wrong.
+        what: &'static str,
+        /// The shape it must have.
+        expected: Vec<usize>,
+        /// The shape it has.
+        found: Vec<usize>,
+    },
     /// The operation is not defined for this activation and these parameters.
     Unsupported {
         /// The activation as a spec.
@@ -121,6 +130,14 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "length mismatch: {what} has {found} elements but the input has {expected}"
+            ),
+            Error::ShapeMismatch {
+                what,
+                expected,
+                found,
+            } => write!(
+                f,
+                "shape mismatch: {what} has shape {found:?} but the input has {expected:?}"
             ),
             Error::Unsupported { activation, reason } => write!(f, "{activation}: {reason}"),
             Error::TierUnavailable { tier, available } => write!(

@@ -25,6 +25,8 @@ mod error;
 mod float;
 pub mod kernels;
 mod math;
+#[cfg(feature = "ndarray")]
+pub mod nd;
 pub mod scalar;
 mod slice;
 
