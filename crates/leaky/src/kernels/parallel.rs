@@ -1,7 +1,8 @@
 //! Splitting one slice operation between threads.
 //!
-//! With the `rayon` feature, the pieces run as nested `rayon::join`s in the *current* pool: a call
-//! from inside a rayon task shares that pool's threads and never adds any. Without it, the pieces
+//! With the `rayon` feature, the caller runs the first piece and the others are spawned into the
+//! *current* rayon pool (`rayon::in_place_scope`): a call from inside a rayon task shares that
+//! pool's threads and never adds any. Without it, the pieces
 //! run on `std::thread::scope` threads spawned for the call, and a call made on such a thread runs
 //! serially, so nested calls never multiply the threads.
 
@@ -78,7 +79,11 @@ pub(crate) fn default_threads() -> usize {
 /// `data` holds at least `min_len` elements, else in one piece on this thread.
 pub(crate) fn run<D: Split>(data: D, threads: usize, min_len: usize, f: &(impl Fn(D) + Sync)) {
     let len = data.len();
-    let threads = if len >= min_len { threads.max(1) } else { 1 };
+    let threads = if len >= min_len.saturating_mul(MIN_LEN_FACTOR) {
+        threads.max(1)
+    } else {
+        1
+    };
     if threads == 1 || nested() {
         f(data);
         return;
@@ -92,6 +97,14 @@ pub(crate) fn run<D: Split>(data: D, threads: usize, min_len: usize, f: &(impl F
     split(data, parts, piece, f);
 }
 
+/// Rayon wakes its pool's threads in microseconds: the thresholds apply as tuned.
+#[cfg(feature = "rayon")]
+const MIN_LEN_FACTOR: usize = 1;
+/// Spawning and joining scoped threads costs tens of microseconds per call: only slices this many
+/// times longer are worth splitting.
+#[cfg(not(feature = "rayon"))]
+const MIN_LEN_FACTOR: usize = 4;
+
 #[cfg(feature = "rayon")]
 fn nested() -> bool {
     false
@@ -99,16 +112,19 @@ fn nested() -> bool {
 
 #[cfg(feature = "rayon")]
 fn split<D: Split>(data: D, parts: usize, piece: usize, f: &(impl Fn(D) + Sync)) {
-    if parts <= 1 {
-        f(data);
-        return;
-    }
-    let left = parts / 2;
-    let (l, r) = data.split_at(left * piece);
-    rayon::join(
-        || split(l, left, piece, f),
-        || split(r, parts - left, piece, f),
-    );
+    // The calling thread runs the first piece itself (also when it is not one of the pool's
+    // threads, where `join` would park it until the pool is done) and the others go to the
+    // current pool.
+    rayon::in_place_scope(|scope| {
+        let (first, mut rest) = data.split_at(piece);
+        for _ in 1..parts {
+            let take = piece.min(rest.len());
+            let (mine, tail) = rest.split_at(take);
+            rest = tail;
+            scope.spawn(move |_| f(mine));
+        }
+        f(first);
+    });
 }
 
 #[cfg(not(feature = "rayon"))]
