@@ -1,10 +1,13 @@
 //! Splitting one slice operation between threads.
 //!
-//! With the `rayon` feature, the caller runs the first piece and the others are spawned into the
-//! *current* rayon pool (`rayon::in_place_scope`): a call from inside a rayon task shares that
-//! pool's threads and never adds any. Without it, the pieces
-//! run on `std::thread::scope` threads spawned for the call, and a call made on such a thread runs
-//! serially, so nested calls never multiply the threads.
+//! With the `rayon` feature, the caller and helper tasks spawned into the *current* rayon pool
+//! (`rayon::in_place_scope`) share the pieces: a call from inside a rayon task shares that pool's
+//! threads and never adds any. Without it, the helpers are `std::thread::scope` threads spawned
+//! for the call, and a call made on such a thread runs serially, so nested calls never multiply
+//! the threads.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Pieces start at multiples of this many elements (256 bytes in `f32`), so that no two threads
 /// write to one cache line.
@@ -75,8 +78,12 @@ pub(crate) fn default_threads() -> usize {
     }
 }
 
-/// Runs `f` on `data`, cut into `threads` pieces of nearly equal length run in parallel when
-/// `data` holds at least `min_len` elements, else in one piece on this thread.
+/// Runs `f` on `data`, cut into pieces shared out between `threads` threads when `data` holds at
+/// least `min_len` elements (times [`MIN_LEN_FACTOR`]), else in one piece on this thread.
+///
+/// There are [`PIECES_PER_THREAD`] pieces per thread, handed out on demand: a thread that the
+/// system delays (other programs on the cores) leaves its share to the others instead of holding
+/// up the whole call, and the calling thread always works too.
 pub(crate) fn run<D: Split>(data: D, threads: usize, min_len: usize, f: &(impl Fn(D) + Sync)) {
     let len = data.len();
     let threads = if len >= min_len.saturating_mul(MIN_LEN_FACTOR) {
@@ -88,14 +95,34 @@ pub(crate) fn run<D: Split>(data: D, threads: usize, min_len: usize, f: &(impl F
         f(data);
         return;
     }
-    let piece = len.div_ceil(threads).next_multiple_of(PIECE_ALIGN);
-    let parts = len.div_ceil(piece);
-    if parts <= 1 {
-        f(data);
-        return;
+    let piece = len
+        .div_ceil(threads * PIECES_PER_THREAD)
+        .next_multiple_of(PIECE_ALIGN);
+    let mut pieces = Vec::with_capacity(len.div_ceil(piece));
+    let mut rest = data;
+    while rest.len() > piece {
+        let (head, tail) = rest.split_at(piece);
+        pieces.push(Mutex::new(Some(head)));
+        rest = tail;
     }
-    split(data, parts, piece, f);
+    pieces.push(Mutex::new(Some(rest)));
+    let helpers = (threads - 1).min(pieces.len() - 1);
+    let next = AtomicUsize::new(0);
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(slot) = pieces.get(i) else { return };
+            let piece = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(piece) = piece {
+                f(piece);
+            }
+        }
+    };
+    spawn_helpers(helpers, &work);
 }
+
+/// Pieces per thread: enough to even out a delayed thread, few enough to keep each piece long.
+const PIECES_PER_THREAD: usize = 4;
 
 /// Rayon wakes its pool's threads in microseconds: the thresholds apply as tuned.
 #[cfg(feature = "rayon")]
@@ -110,20 +137,16 @@ fn nested() -> bool {
     false
 }
 
+/// Runs `work` on this thread and on `helpers` tasks of the current rayon pool, and returns when
+/// all have returned.
 #[cfg(feature = "rayon")]
-fn split<D: Split>(data: D, parts: usize, piece: usize, f: &(impl Fn(D) + Sync)) {
-    // The calling thread runs the first piece itself (also when it is not one of the pool's
-    // threads, where `join` would park it until the pool is done) and the others go to the
-    // current pool.
+fn spawn_helpers(helpers: usize, work: &(impl Fn() + Sync)) {
+    // `in_place_scope` keeps the caller working (`join` from outside a pool would park it).
     rayon::in_place_scope(|scope| {
-        let (first, mut rest) = data.split_at(piece);
-        for _ in 1..parts {
-            let take = piece.min(rest.len());
-            let (mine, tail) = rest.split_at(take);
-            rest = tail;
-            scope.spawn(move |_| f(mine));
+        for _ in 0..helpers {
+            scope.spawn(|_| work());
         }
-        f(first);
+        work();
     });
 }
 
@@ -138,20 +161,64 @@ fn nested() -> bool {
     IN_WORKER.get()
 }
 
+/// Runs `work` on this thread and on `helpers` scoped threads, and returns when all have returned.
 #[cfg(not(feature = "rayon"))]
-fn split<D: Split>(data: D, parts: usize, piece: usize, f: &(impl Fn(D) + Sync)) {
+fn spawn_helpers(helpers: usize, work: &(impl Fn() + Sync)) {
     std::thread::scope(|scope| {
-        let (first, mut rest) = data.split_at(piece);
-        for _ in 1..parts {
-            let mid = piece.min(rest.len());
-            let (mine, tail) = rest.split_at(mid);
-            rest = tail;
-            scope.spawn(move || {
+        for _ in 0..helpers {
+            scope.spawn(|| {
                 IN_WORKER.set(true);
-                f(mine);
+                work();
             });
         }
-        // The first piece runs on this thread, while the others run on theirs.
-        f(first);
+        work();
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_element_is_visited_once_by_few_threads() {
+        let mut data = vec![0u32; 100_003];
+        let seen = Mutex::new(std::collections::HashSet::new());
+        run(&mut data[..], 3, 1000, &|piece: &mut [u32]| {
+            seen.lock().unwrap().insert(std::thread::current().id());
+            for v in piece {
+                *v += 1;
+            }
+        });
+        assert!(data.iter().all(|&v| v == 1));
+        let threads = seen.lock().unwrap().len();
+        assert!((1..=3).contains(&threads), "{threads} threads");
+    }
+
+    #[test]
+    fn short_slices_stay_on_the_calling_thread() {
+        let mut data = vec![0u32; 500];
+        let me = std::thread::current().id();
+        run(&mut data[..], 4, 1000, &|piece: &mut [u32]| {
+            assert_eq!(std::thread::current().id(), me);
+            piece.fill(7);
+        });
+        assert!(data.iter().all(|&v| v == 7));
+    }
+
+    #[cfg(not(feature = "rayon"))]
+    #[test]
+    fn nested_calls_on_helper_threads_run_serially() {
+        let mut data = vec![0u32; 1 << 20];
+        run(&mut data[..], 2, 1, &|piece: &mut [u32]| {
+            let me = std::thread::current().id();
+            let on_helper = IN_WORKER.get();
+            run(piece, 2, 1, &|inner: &mut [u32]| {
+                if on_helper {
+                    assert_eq!(std::thread::current().id(), me);
+                }
+                inner.fill(1);
+            });
+        });
+        assert!(data.iter().all(|&v| v == 1));
+    }
 }
