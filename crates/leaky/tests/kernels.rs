@@ -327,6 +327,53 @@ fn threaded_slices_match_the_scalar_definitions() {
     }
 }
 
+/// The edges the issue names: saturation, subnormal tails kept, NaN, signed zero.
+#[test]
+fn smooth_kernels_saturate_and_keep_subnormal_tails() {
+    let x = [
+        -100.0f32,
+        -103.0,
+        -104.5,
+        17.0,
+        17.5,
+        100.0,
+        9.5,
+        -9.5,
+        -0.0,
+        f32::NAN,
+        1e-40,
+    ];
+    for tier in Tier::available() {
+        kernels::with_tier(tier, || {
+            let mut y = [0.0f32; 11];
+            Activation::Sigmoid.forward_slice(&x, &mut y).unwrap();
+            assert!(
+                (y[0] - 3.720076e-44).abs() <= 2e-45,
+                "{tier}: sigmoid(-100) = {:e}",
+                y[0]
+            );
+            assert!(
+                y[1] > 0.0 && y[1] < 1e-44,
+                "{tier}: sigmoid(-103) = {:e}",
+                y[1]
+            );
+            assert_eq!(y[2], 0.0, "{tier}");
+            assert!(y[3] < 1.0 && y[4] == 1.0 && y[5] == 1.0, "{tier}: {y:?}");
+            assert!(y[9].is_nan());
+            Activation::Tanh.forward_slice(&x, &mut y).unwrap();
+            assert_eq!((y[6], y[7]), (1.0, -1.0), "{tier}");
+            assert!(
+                y[8] == 0.0 && y[8].is_sign_negative(),
+                "{tier}: tanh(-0) = {:e}",
+                y[8]
+            );
+            assert!(y[9].is_nan());
+            assert_eq!(y[10], 1e-40, "{tier}: tanh of a subnormal is itself");
+        })
+        .unwrap();
+    }
+}
+
 #[test]
 fn every_tier_this_cpu_has_is_listed_and_forceable() {
     let available = Tier::available();
