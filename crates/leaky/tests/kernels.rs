@@ -348,7 +348,7 @@ fn smooth_kernels_saturate_and_keep_subnormal_tails() {
             let mut y = [0.0f32; 11];
             Activation::Sigmoid.forward_slice(&x, &mut y).unwrap();
             assert!(
-                (y[0] - 3.720076e-44).abs() <= 2e-45,
+                (y[0] - 3.72e-44).abs() <= 3e-45,
                 "{tier}: sigmoid(-100) = {:e}",
                 y[0]
             );
