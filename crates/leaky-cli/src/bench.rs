@@ -411,3 +411,29 @@ fn write_json(
     writeln!(out, "]}}")?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_binary_suffixes() {
+        assert_eq!(parse_size("4Ki"), Ok(4096));
+        assert_eq!(parse_size("256Ki"), Ok(256 << 10));
+        assert_eq!(parse_size("64Mi"), Ok(64 << 20));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("4k").is_err());
+        assert_eq!(size_name(4 << 20), "4Mi");
+        assert_eq!(size_name(1000), "1000");
+    }
+
+    #[test]
+    fn measure_reports_best_no_worse_than_median() {
+        let mut n = 0u64;
+        let (best, median) = measure(Duration::from_millis(5), || {
+            n = black_box(n + 1);
+        });
+        assert!(best <= median);
+    }
+}
