@@ -115,6 +115,11 @@ impl Simd<f32> for Avx2 {
         unsafe { _mm256_andnot_ps(_mm256_set1_ps(-0.0), a) }
     }
     #[inline(always)]
+    fn neg_abs(self, a: __m256) -> __m256 {
+        // SAFETY: token ⇒ avx.
+        unsafe { _mm256_or_ps(a, _mm256_set1_ps(-0.0)) }
+    }
+    #[inline(always)]
     fn or_sign(self, mag: __m256, sign: __m256) -> __m256 {
         // SAFETY: token ⇒ avx.
         unsafe { _mm256_or_ps(mag, _mm256_and_ps(sign, _mm256_set1_ps(-0.0))) }
@@ -249,6 +254,11 @@ impl Simd<f64> for Avx2 {
     fn abs(self, a: __m256d) -> __m256d {
         // SAFETY: token ⇒ avx.
         unsafe { _mm256_andnot_pd(_mm256_set1_pd(-0.0), a) }
+    }
+    #[inline(always)]
+    fn neg_abs(self, a: __m256d) -> __m256d {
+        // SAFETY: token ⇒ avx.
+        unsafe { _mm256_or_pd(a, _mm256_set1_pd(-0.0)) }
     }
     #[inline(always)]
     fn or_sign(self, mag: __m256d, sign: __m256d) -> __m256d {

@@ -126,6 +126,16 @@ impl Simd<f32> for Avx512 {
         unsafe { _mm512_abs_ps(a) }
     }
     #[inline(always)]
+    fn neg_abs(self, a: __m512) -> __m512 {
+        // SAFETY: token ⇒ avx512f.
+        unsafe {
+            _mm512_castsi512_ps(_mm512_or_si512(
+                _mm512_castps_si512(a),
+                _mm512_set1_epi32(i32::MIN),
+            ))
+        }
+    }
+    #[inline(always)]
     fn or_sign(self, mag: __m512, sign: __m512) -> __m512 {
         // SAFETY: token ⇒ avx512f.
         unsafe {
@@ -252,6 +262,16 @@ impl Simd<f64> for Avx512 {
     fn abs(self, a: __m512d) -> __m512d {
         // SAFETY: token ⇒ avx512f.
         unsafe { _mm512_abs_pd(a) }
+    }
+    #[inline(always)]
+    fn neg_abs(self, a: __m512d) -> __m512d {
+        // SAFETY: token ⇒ avx512f.
+        unsafe {
+            _mm512_castsi512_pd(_mm512_or_si512(
+                _mm512_castpd_si512(a),
+                _mm512_set1_epi64(i64::MIN),
+            ))
+        }
     }
     #[inline(always)]
     fn or_sign(self, mag: __m512d, sign: __m512d) -> __m512d {

@@ -120,6 +120,12 @@ macro_rules! portable_impl {
                 })
             }
             #[inline(always)]
+            fn neg_abs(self, a: Self::V) -> Self::V {
+                map(a, |a| {
+                    <$t>::from_bits(a.to_bits() | (1 << (<$bits>::BITS - 1)))
+                })
+            }
+            #[inline(always)]
             fn or_sign(self, mag: Self::V, sign: Self::V) -> Self::V {
                 zip(mag, sign, |m, s| {
                     <$t>::from_bits(m.to_bits() | (s.to_bits() & (1 << (<$bits>::BITS - 1))))

@@ -54,6 +54,8 @@ pub trait Simd<T: Float>: Copy {
     fn min(self, a: Self::V, b: Self::V) -> Self::V;
     /// `|a|` (clears the sign bit, NaN stays NaN).
     fn abs(self, a: Self::V) -> Self::V;
+    /// `-|a|` (sets the sign bit).
+    fn neg_abs(self, a: Self::V) -> Self::V;
     /// The sign bit of `sign` on the magnitude `mag` (`mag` must have a clear sign bit).
     fn or_sign(self, mag: Self::V, sign: Self::V) -> Self::V;
 

@@ -13,7 +13,7 @@ use crate::kernels::SimdF32;
 /// 14-bit reciprocal estimate it needs no division.
 #[inline(always)]
 pub(crate) fn sigmoid<S: SimdF32>(s: S, x: S::V) -> S::V {
-    let e = exp_neg(s, s.sub(s.splat(0.0), s.abs(x)), 0.0);
+    let e = exp_neg(s, s.neg_abs(x), 0.0);
     let one = s.splat(1.0);
     let num = s.select(s.gt(x, s.splat(0.0)), one, e);
     let d = s.add(one, e);
@@ -28,7 +28,7 @@ pub(crate) fn sigmoid<S: SimdF32>(s: S, x: S::V) -> S::V {
 /// `1 + t·(t + 2)`, one rounding.
 #[inline(always)]
 pub(crate) fn sigmoid_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
-    let t = exp_neg(s, s.sub(s.splat(0.0), s.abs(x)), 0.0);
+    let t = exp_neg(s, s.neg_abs(x), 0.0);
     let d2 = s.mul_add(t, s.add(t, s.splat(2.0)), s.splat(1.0));
     s.div(t, d2)
 }
