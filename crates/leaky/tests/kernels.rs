@@ -459,3 +459,20 @@ proptest! {
         }
     }
 }
+
+/// Inside a rayon pool, the default thread count is that pool's, and calls use that pool.
+#[cfg(feature = "rayon")]
+#[test]
+fn calls_inside_a_rayon_pool_use_that_pool() {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let x = vec![-1.5f32; 1 << 20];
+    let mut y = vec![0.0f32; 1 << 20];
+    pool.install(|| {
+        assert_eq!(kernels::threads().unwrap(), 1);
+        Activation::Sigmoid.forward_slice(&x, &mut y).unwrap();
+    });
+    assert!(y.iter().all(|&v| v == y[0] && v > 0.18 && v < 0.19));
+}
