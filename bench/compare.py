@@ -165,9 +165,10 @@ def main():
 
     rows = []
     header = ("| activation | direction | size | leaky Gelem/s | ×copy | ×PyTorch 1t | ×PyTorch 2t "
-              "| ×numpy article | PyTorch 2t Gelem/s |")
+              "| ×PyTorch best | ×numpy article | PyTorch 2t Gelem/s |")
     rows.append(header)
-    rows.append("|" + "---|" * 9)
+    rows.append("|" + "---|" * 10)
+    checks = []
     by_size = {v: k for k, v in SIZES.items()}
     for r in ours["results"]:
         size = by_size[r["elements"]]
@@ -178,17 +179,32 @@ def main():
         t = r["best_s"]
         key = ("copy", "copy") if act == "copy" else (act, direction)
         ratios = []
+        times = []
         for th in ("torch1", "torch2"):
             if th in peer and key in peer[th]:
                 ratios.append(f"{peer[th][key] / t:.2f}")
+                times.append(peer[th][key])
             else:
                 ratios.append("–")
+        best = f"{min(times) / t:.2f}" if times else "–"
         article = peer["numpy"]["article"] / t
+        if act != "copy":
+            checks.append((f"{act} {direction} {size} ≥ 5× numpy article", article, 5.0))
+        if act == "leaky_relu" and direction == "forward" and size == "64Mi":
+            checks.append(("leaky_relu forward 64Mi ≥ 0.9× copy", r["vs_copy"], 0.9))
+        if (act == "leaky_relu" and direction in ("forward", "backward")
+                and size in ("256Ki", "4Mi") and times):
+            checks.append((f"leaky_relu {direction} {size} ≥ 1.5× PyTorch best",
+                           min(times) / t, 1.5))
+        if (act in ("sigmoid", "tanh") and direction == "forward" and size in ("256Ki", "4Mi")
+                and "torch2" in peer):
+            checks.append((f"{act} forward {size} ≥ 2× PyTorch 2t", peer["torch2"][key] / t, 2.0))
         torch2 = (f"{gelem(n, peer['torch2'][key]):.2f}" if "torch2" in peer and key in peer["torch2"]
                   else "–")
         note = " ¹" if act in ("sigmoid", "tanh") and direction == "backward" else ""
         rows.append(f"| {act} | {direction}{note} | {size} | {r['gelem_per_s']:.2f} | "
-                    f"{r['vs_copy']:.2f} | {ratios[0]} | {ratios[1]} | {article:.1f} | {torch2} |")
+                    f"{r['vs_copy']:.2f} | {ratios[0]} | {ratios[1]} | {best} | {article:.1f} "
+                    f"| {torch2} |")
     print(f"leaky tier {ours['tier']}, {ours['threads']} thread(s); f32; ratios are time(peer) / "
           "time(leaky), measured in this one run (higher is faster for leaky); ×copy: leaky's "
           "threaded copy of the same size.\n")
@@ -201,7 +217,11 @@ def main():
            if 'torch2' in peers[name] else "")
         + f", numpy article {gelem(n, peers[name]['numpy']['article']):.2f}"
         for name, n in sizes)
-    print(f"Peer Gelem/s — copy and the article's formula: {copies}")
+    print(f"Peer Gelem/s — copy and the article's formula: {copies}\n")
+    failed = [(name, v, want) for name, v, want in checks if v < want]
+    print(f"Targets: {len(checks) - len(failed)} of {len(checks)} met in this run.")
+    for name, v, want in failed:
+        print(f"- missed: {name}: {v:.2f}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"leaky": ours, "peers": {s: {k: ({"/".join(kk): vv for kk, vv in v.items()}

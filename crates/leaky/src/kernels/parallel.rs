@@ -7,7 +7,6 @@
 //! the threads.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Pieces start at multiples of this many elements (256 bytes in `f32`), so that no two threads
 /// write to one cache line.
@@ -81,9 +80,10 @@ pub(crate) fn default_threads() -> usize {
 /// Runs `f` on `data`, cut into pieces shared out between `threads` threads when `data` holds at
 /// least `min_len` elements (times [`MIN_LEN_FACTOR`]), else in one piece on this thread.
 ///
-/// There are [`PIECES_PER_THREAD`] pieces per thread, handed out on demand: a thread that the
-/// system delays (other programs on the cores) leaves its share to the others instead of holding
-/// up the whole call, and the calling thread always works too.
+/// There are [`PIECES_PER_THREAD`] pieces per thread. Each thread starts on its own block (the
+/// same on every call, for the caches) and then takes over what is left of the others': a thread
+/// that the system delays (other programs on the cores) leaves its share to the others instead of
+/// holding up the whole call. The calling thread always works too.
 pub(crate) fn run<D: Split>(data: D, threads: usize, min_len: usize, f: &(impl Fn(D) + Sync)) {
     let len = data.len();
     let threads = if len >= min_len.saturating_mul(MIN_LEN_FACTOR) {
@@ -107,15 +107,22 @@ pub(crate) fn run<D: Split>(data: D, threads: usize, min_len: usize, f: &(impl F
     }
     pieces.push(Mutex::new(Some(rest)));
     let helpers = (threads - 1).min(pieces.len() - 1);
-    let next = AtomicUsize::new(0);
-    let work = || {
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(slot) = pieces.get(i) else { return };
-            let piece = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
-            if let Some(piece) = piece {
-                f(piece);
-            }
+    let participants = helpers + 1;
+    let claim = |i: usize| {
+        let piece = pieces[i].lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(piece) = piece {
+            f(piece);
+        }
+    };
+    let block =
+        |k: usize| (k * pieces.len() / participants)..((k + 1) * pieces.len() / participants);
+    // Participant `j` (the caller is 0) first works through its own block of pieces, the same
+    // block on every call, so that a thread finds its part of the data still in its cache; then
+    // it takes what is left of the others' blocks, from their ends.
+    let work = |j: usize| {
+        block(j).for_each(claim);
+        for k in (1..participants).map(|d| (j + d) % participants) {
+            block(k).rev().for_each(claim);
         }
     };
     spawn_helpers(helpers, &work);
@@ -137,16 +144,16 @@ fn nested() -> bool {
     false
 }
 
-/// Runs `work` on this thread and on `helpers` tasks of the current rayon pool, and returns when
-/// all have returned.
+/// Runs `work(0)` on this thread and `work(1..=helpers)` as tasks of the current rayon pool, and
+/// returns when all have returned.
 #[cfg(feature = "rayon")]
-fn spawn_helpers(helpers: usize, work: &(impl Fn() + Sync)) {
+fn spawn_helpers(helpers: usize, work: &(impl Fn(usize) + Sync)) {
     // `in_place_scope` keeps the caller working (`join` from outside a pool would park it).
     rayon::in_place_scope(|scope| {
-        for _ in 0..helpers {
-            scope.spawn(|_| work());
+        for id in 1..=helpers {
+            scope.spawn(move |_| work(id));
         }
-        work();
+        work(0);
     });
 }
 
@@ -161,17 +168,18 @@ fn nested() -> bool {
     IN_WORKER.get()
 }
 
-/// Runs `work` on this thread and on `helpers` scoped threads, and returns when all have returned.
+/// Runs `work(0)` on this thread and `work(1..=helpers)` on scoped threads, and returns when all
+/// have returned.
 #[cfg(not(feature = "rayon"))]
-fn spawn_helpers(helpers: usize, work: &(impl Fn() + Sync)) {
+fn spawn_helpers(helpers: usize, work: &(impl Fn(usize) + Sync)) {
     std::thread::scope(|scope| {
-        for _ in 0..helpers {
-            scope.spawn(|| {
+        for id in 1..=helpers {
+            scope.spawn(move || {
                 IN_WORKER.set(true);
-                work();
+                work(id);
             });
         }
-        work();
+        work(0);
     });
 }
 
