@@ -1,6 +1,6 @@
 //! The kernels, each written once over any [`Simd`] token, and the loops that run them over
-//! slices: four vectors per step, then one, then a masked (or copied) tail, never touching memory
-//! outside the slices.
+//! slices: a head up to the first cache-line-aligned output element, then four vectors per
+//! step, then one, then a masked (or copied) tail, never touching memory outside the slices.
 
 use super::simd::{Simd, SimdF32};
 use crate::{Float, math, scalar};
@@ -210,11 +210,24 @@ fn relu<T: Float, S: Simd<T>>(s: S) -> impl Fn(S::V) -> S::V {
     move |x| s.select(s.le(x, zero), zero, x)
 }
 
+/// Stores are aligned to this many bytes (a cache line) after a short head, so that no vector
+/// store (nor, for buffers aligned alike, load) straddles two lines.
+const ALIGN: usize = 64;
+
+/// How many leading elements of `d` to handle before its first `ALIGN`-aligned element.
+#[inline(always)]
+fn head_len<T>(d: &[T]) -> usize {
+    d.as_ptr().align_offset(ALIGN).min(d.len())
+}
+
 /// `y[i] = f(x[i])`, `y.len() == x.len()`.
 #[inline(always)]
 pub(crate) fn map<T: Float, S: Simd<T>>(s: S, x: &[T], y: &mut [T], f: impl Fn(S::V) -> S::V) {
     let n = S::LANES;
     let y = &mut y[..x.len()];
+    let (x_head, x) = x.split_at(head_len(y));
+    let (y_head, y) = y.split_at_mut(x_head.len());
+    map_short(s, x_head, y_head, &f);
     let mut xs = x.chunks_exact(4 * n);
     let mut ys = y.chunks_exact_mut(4 * n);
     for (x, y) in (&mut xs).zip(&mut ys) {
@@ -228,8 +241,14 @@ pub(crate) fn map<T: Float, S: Simd<T>>(s: S, x: &[T], y: &mut [T], f: impl Fn(S
             s.store(&mut y[i * n..(i + 1) * n], v);
         }
     }
-    let mut xs = xs.remainder().chunks_exact(n);
-    let mut ys = ys.into_remainder().chunks_exact_mut(n);
+    map_short(s, xs.remainder(), ys.into_remainder(), &f);
+}
+
+/// [`map`] for a head or a tail: one vector at a time, then a partial one.
+#[inline(always)]
+fn map_short<T: Float, S: Simd<T>>(s: S, x: &[T], y: &mut [T], f: &impl Fn(S::V) -> S::V) {
+    let mut xs = x.chunks_exact(S::LANES);
+    let mut ys = y.chunks_exact_mut(S::LANES);
     for (x, y) in (&mut xs).zip(&mut ys) {
         s.store(y, f(s.load(x)));
     }
@@ -243,6 +262,8 @@ pub(crate) fn map<T: Float, S: Simd<T>>(s: S, x: &[T], y: &mut [T], f: impl Fn(S
 #[inline(always)]
 pub(crate) fn map_in_place<T: Float, S: Simd<T>>(s: S, x: &mut [T], f: impl Fn(S::V) -> S::V) {
     let n = S::LANES;
+    let (head, x) = x.split_at_mut(head_len(x));
+    map_in_place_short(s, head, &f);
     let mut xs = x.chunks_exact_mut(4 * n);
     for x in &mut xs {
         let v = [
@@ -255,7 +276,13 @@ pub(crate) fn map_in_place<T: Float, S: Simd<T>>(s: S, x: &mut [T], f: impl Fn(S
             s.store(&mut x[i * n..(i + 1) * n], v);
         }
     }
-    let mut xs = xs.into_remainder().chunks_exact_mut(n);
+    map_in_place_short(s, xs.into_remainder(), &f);
+}
+
+/// [`map_in_place`] for a head or a tail.
+#[inline(always)]
+fn map_in_place_short<T: Float, S: Simd<T>>(s: S, x: &mut [T], f: &impl Fn(S::V) -> S::V) {
+    let mut xs = x.chunks_exact_mut(S::LANES);
     for x in &mut xs {
         let v = f(s.load(x));
         s.store(x, v);
@@ -279,22 +306,43 @@ pub(crate) fn zip<T: Float, S: Simd<T>>(
     let n = S::LANES;
     let g = &g[..a.len()];
     let out = &mut out[..a.len()];
-    let mut as_ = a.chunks_exact(2 * n);
-    let mut gs = g.chunks_exact(2 * n);
-    let mut os = out.chunks_exact_mut(2 * n);
+    let h = head_len(out);
+    let ((a_head, a), (g_head, g)) = (a.split_at(h), g.split_at(h));
+    let (o_head, out) = out.split_at_mut(h);
+    zip_short(s, a_head, g_head, o_head, &f);
+    let mut as_ = a.chunks_exact(4 * n);
+    let mut gs = g.chunks_exact(4 * n);
+    let mut os = out.chunks_exact_mut(4 * n);
     for ((a, g), o) in (&mut as_).zip(&mut gs).zip(&mut os) {
-        let v0 = f(s.load(&a[..n]), s.load(&g[..n]));
-        let v1 = f(s.load(&a[n..]), s.load(&g[n..]));
-        s.store(&mut o[..n], v0);
-        s.store(&mut o[n..], v1);
+        let v = [
+            f(s.load(&a[..n]), s.load(&g[..n])),
+            f(s.load(&a[n..2 * n]), s.load(&g[n..2 * n])),
+            f(s.load(&a[2 * n..3 * n]), s.load(&g[2 * n..3 * n])),
+            f(s.load(&a[3 * n..]), s.load(&g[3 * n..])),
+        ];
+        for (i, v) in v.into_iter().enumerate() {
+            s.store(&mut o[i * n..(i + 1) * n], v);
+        }
+    }
+    zip_short(s, as_.remainder(), gs.remainder(), os.into_remainder(), &f);
+}
+
+/// [`zip`] for a head or a tail.
+#[inline(always)]
+fn zip_short<T: Float, S: Simd<T>>(
+    s: S,
+    a: &[T],
+    g: &[T],
+    out: &mut [T],
+    f: &impl Fn(S::V, S::V) -> S::V,
+) {
+    let mut as_ = a.chunks_exact(S::LANES);
+    let mut gs = g.chunks_exact(S::LANES);
+    let mut os = out.chunks_exact_mut(S::LANES);
+    for ((a, g), o) in (&mut as_).zip(&mut gs).zip(&mut os) {
+        s.store(o, f(s.load(a), s.load(g)));
     }
     let (a, g, o) = (as_.remainder(), gs.remainder(), os.into_remainder());
-    let (a, g, o) = if a.len() >= n {
-        s.store(&mut o[..n], f(s.load(&a[..n]), s.load(&g[..n])));
-        (&a[n..], &g[n..], &mut o[n..])
-    } else {
-        (a, g, o)
-    };
     if !a.is_empty() {
         s.store_partial(o, f(s.load_partial(a), s.load_partial(g)));
     }
