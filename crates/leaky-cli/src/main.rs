@@ -3,6 +3,8 @@
 //! Arguments are parsed by clap (usage errors exit with code 2), then each command runs and
 //! returns a [`CliError`] on failure, printed as one line on standard error.
 
+mod accuracy;
+mod bench;
 mod error;
 mod eval;
 mod list;
@@ -28,6 +30,10 @@ struct Cli {
 enum Command {
     /// Draw activations (by default the article's LeakyReLU figure) to PNG, SVG or the terminal.
     Plot(plot::PlotArgs),
+    /// Measure the f32 kernels' error in ULP against the definition in f64.
+    Accuracy(accuracy::AccuracyArgs),
+    /// Measure the kernels' throughput beside a memory copy of the same size.
+    Bench(bench::BenchArgs),
     /// Print f(x) and f'(x) as CSV (or JSON) for given inputs.
     Eval(eval::EvalArgs),
     /// List every activation with its parameters, defaults and formula.
@@ -38,6 +44,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Plot(args) => plot::run(&args),
+        Command::Accuracy(args) => accuracy::run(&args),
+        Command::Bench(args) => bench::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::List => list::run(),
     };
