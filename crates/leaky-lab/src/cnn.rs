@@ -9,9 +9,9 @@ use candle_core::{D, DType, Result, Tensor};
 use candle_nn::{Conv2d, Conv2dConfig, Linear, Module, VarBuilder, VarMap};
 use leaky::Activation;
 
-use crate::activate::activate;
 use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::init::seeded_var_builder;
+use leaky_candle::activate;
 
 /// The shape of a [`Cnn`] and its activation.
 #[derive(Clone, Copy, Debug, PartialEq)]

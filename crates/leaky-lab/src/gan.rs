@@ -19,9 +19,9 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::activate::activate;
 use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::init::seeded_var_builder;
+use leaky_candle::activate;
 
 /// The shape of a [`Generator`] or a [`Discriminator`] and its activation.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -24,7 +24,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod activate;
 pub mod atomic;
 pub mod checkpoint;
 pub mod cnn;

@@ -84,15 +84,17 @@ impl Adam {
         let correct1 = 1.0 / (1.0 - beta1.powi(t));
         let correct2 = 1.0 / (1.0 - beta2.powi(t));
         for (name, var) in &self.vars {
-            let Some(grad) = grads.get(var) else {
+            // A variable's gradient still references the forward graph: detached, so that the
+            // moments do not keep every step's graph alive.
+            let Some(grad) = grads.get(var).map(Tensor::detach) else {
                 continue;
             };
             let (m, v) = match self.moments.get(name) {
                 Some((m, v)) => (
-                    ((m * beta1)? + (grad * (1.0 - beta1))?)?,
+                    ((m * beta1)? + (&grad * (1.0 - beta1))?)?,
                     ((v * beta2)? + (grad.sqr()? * (1.0 - beta2))?)?,
                 ),
-                None => ((grad * (1.0 - beta1))?, (grad.sqr()? * (1.0 - beta2))?),
+                None => ((&grad * (1.0 - beta1))?, (grad.sqr()? * (1.0 - beta2))?),
             };
             let update = ((&m * correct1)? / ((&v * correct2)?.sqrt()? + eps)?)?;
             var.set(&(var.as_tensor() - (update * lr)?)?)?;

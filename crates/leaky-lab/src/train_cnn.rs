@@ -20,7 +20,7 @@ pub const MODEL_FILE: &str = "model.safetensors";
 /// The metrics' file name in the output directory.
 pub const METRICS_FILE: &str = "metrics.json";
 /// Images per forward pass when evaluating (no gradients, so larger than a training batch).
-const EVAL_BATCH: usize = 500;
+const EVAL_BATCH: usize = 250;
 
 /// The settings of a classifier training run.
 #[derive(Clone, Debug, PartialEq)]
