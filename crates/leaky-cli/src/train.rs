@@ -44,10 +44,16 @@ struct CnnArgs {
     /// Digits per mini-batch [default: 64].
     #[arg(long, value_parser = count)]
     batch: Option<usize>,
-    /// Adam's learning rate [default: 0.001].
+    /// Adam's learning rate in the first epoch [default: 0.001].
     #[arg(long, value_parser = learning_rate)]
     lr: Option<f64>,
-    /// Seeds the initial weights and the order of the digits [default: 1].
+    /// Multiply the learning rate by this after every epoch (1: constant) [default: 0.7].
+    #[arg(long, value_name = "FACTOR", value_parser = decay)]
+    lr_decay: Option<f64>,
+    /// Move training digits by up to this many pixels at random (0: no augmentation) [default: 1].
+    #[arg(long, value_name = "PIXELS", value_parser = clap::value_parser!(u32).range(0..=8))]
+    max_shift: Option<u32>,
+    /// Seeds the initial weights, the order of the digits and their shifts [default: 1].
     #[arg(long)]
     seed: Option<u64>,
     /// Read full MNIST from this directory (train-* and t10k-* IDX files, raw or .gz) instead of
@@ -134,6 +140,8 @@ fn run_cnn(args: &CnnArgs) -> Result<(), CliError> {
             .unwrap_or(if resume.is_some() { 0 } else { base.epochs }),
         batch: args.batch.unwrap_or(base.batch),
         lr: args.lr.unwrap_or(base.lr),
+        lr_decay: args.lr_decay.unwrap_or(base.lr_decay),
+        max_shift: args.max_shift.unwrap_or(base.max_shift),
         seed: args.seed.unwrap_or(base.seed),
     };
     let data = load_data(args.data.as_deref())?;
@@ -275,6 +283,15 @@ fn learning_rate(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(lr) if lr.is_finite() && lr > 0.0 && lr <= 1.0 => Ok(lr),
         Ok(lr) => Err(format!("must be above 0 and at most 1, got {lr}")),
+        Err(_) => Err(format!("'{text}' is not a number")),
+    }
+}
+
+/// A per-epoch learning rate factor: above 0 and at most 1.
+fn decay(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if f > 0.0 && f <= 1.0 => Ok(f),
+        Ok(f) => Err(format!("must be above 0 and at most 1, got {f}")),
         Err(_) => Err(format!("'{text}' is not a number")),
     }
 }

@@ -155,11 +155,33 @@ impl Digits {
 
     /// The images at `indices` as a `(n, 1, 28, 28)` f32 tensor, each pixel mapped by `scale`.
     pub fn images_tensor(&self, indices: &[usize], scale: Scale) -> CandleResult<Tensor> {
-        let values: Vec<f32> = indices
-            .iter()
-            .flat_map(|&i| self.image(i))
-            .map(|&p| scale.apply(p))
-            .collect();
+        self.shifted_images_tensor(indices, &vec![(0, 0); indices.len()], scale)
+    }
+
+    /// As [`Digits::images_tensor`], with image `k` moved by `shifts[k]` = (right, down) whole
+    /// pixels (negative: left, up); the pixels uncovered are background.
+    pub fn shifted_images_tensor(
+        &self,
+        indices: &[usize],
+        shifts: &[(i32, i32)],
+        scale: Scale,
+    ) -> CandleResult<Tensor> {
+        let side = idx::SIDE as i32;
+        let background = scale.apply(0);
+        let mut values = Vec::with_capacity(indices.len() * PIXELS);
+        for (&i, &(dx, dy)) in indices.iter().zip(shifts) {
+            let image = self.image(i);
+            for y in 0..side {
+                for x in 0..side {
+                    let (sx, sy) = (x - dx, y - dy);
+                    values.push(if (0..side).contains(&sx) && (0..side).contains(&sy) {
+                        scale.apply(image[(sy * side + sx) as usize])
+                    } else {
+                        background
+                    });
+                }
+            }
+        }
         Tensor::from_vec(
             values,
             (indices.len(), 1, idx::SIDE, idx::SIDE),

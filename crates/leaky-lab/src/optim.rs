@@ -66,6 +66,11 @@ impl Adam {
         }
     }
 
+    /// Changes the learning rate (for a schedule).
+    pub fn set_lr(&mut self, lr: f64) {
+        self.params.lr = lr;
+    }
+
     /// How many steps have been taken, counting those before a restore.
     pub fn steps(&self) -> u64 {
         self.steps
