@@ -4,6 +4,7 @@
 //! returns a [`CliError`] on failure, printed as one line on standard error.
 
 mod classify;
+mod curves;
 mod error;
 mod eval;
 mod list;

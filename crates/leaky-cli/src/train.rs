@@ -13,6 +13,7 @@ use leaky_lab::score::{CONFIDENCE, classifier_score};
 use leaky_lab::train_cnn::{self, CnnResume, CnnSettings, train_cnn};
 use leaky_lab::train_gan::{self, GanResume, GanSettings, train_gan};
 
+use crate::curves;
 use crate::error::CliError;
 use crate::progress::{CnnBars, GanBar};
 
@@ -147,20 +148,24 @@ fn run_cnn(args: &CnnArgs) -> Result<(), CliError> {
     let data = load_data(args.data.as_deref())?;
     create_out(&args.out)?;
     println!(
-        "training a CNN with {} on {}, {} epochs, batch {}, lr {}, seed {}",
+        "training a CNN with {} on {}, {} epochs, batch {}, lr {} (x{} per epoch), shifts up to {} px, seed {}",
         settings.activation,
         data.source,
         settings.epochs,
         settings.batch,
         settings.lr,
+        settings.lr_decay,
+        settings.max_shift,
         settings.seed
     );
     let metrics = train_cnn(&settings, &data, &args.out, resume, &mut CnnBars::new())?;
+    let curves_path = args.out.join("curves.png");
+    curves::draw(&metrics, &curves_path)?;
     println!(
-        "wrote {} and {} ({} epochs)",
+        "wrote {}, {} and {}",
         args.out.join(train_cnn::MODEL_FILE).display(),
         args.out.join(train_cnn::METRICS_FILE).display(),
-        metrics.epochs.len()
+        curves_path.display()
     );
     Ok(())
 }
