@@ -188,9 +188,39 @@ impl Discriminator {
     }
 }
 
-/// `mean(softplus(x))`, computed stably as `max(x, 0) + ln(1 + e^-|x|)`: the binary
-/// cross-entropy of logits `x` labelled fake. For logits labelled real, pass `-x`.
-pub fn mean_softplus(x: &Tensor) -> Result<Tensor> {
-    let tail = (x.abs()?.neg()?.exp()? + 1.0)?.log()?;
-    (x.relu()? + tail)?.mean_all()
+/// The mean binary cross-entropy of logits `x` against the label `target` (1 = real, 0 = fake,
+/// or in between for smoothed labels): `softplus(x) - target·x`, with `softplus(x)` computed
+/// stably as `max(x, 0) + ln(1 + e^-|x|)`.
+pub fn binary_cross_entropy(x: &Tensor, target: f64) -> Result<Tensor> {
+    let softplus = (x.relu()? + (x.abs()?.neg()?.exp()? + 1.0)?.log()?)?;
+    (softplus - (x * target)?)?.mean_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use candle_core::Device;
+
+    use super::*;
+
+    #[test]
+    fn binary_cross_entropy_matches_the_definition_and_stays_finite() {
+        let xs = [-40.0_f32, -1.5, 0.0, 0.3, 60.0];
+        for target in [0.0, 0.9, 1.0] {
+            for &x in &xs {
+                let tensor = Tensor::new(&[x], &Device::Cpu).unwrap();
+                let got: f32 = binary_cross_entropy(&tensor, target)
+                    .unwrap()
+                    .to_scalar()
+                    .unwrap();
+                // -(t·ln σ(x) + (1-t)·ln(1-σ(x))), with ln σ(x) = -ln(1 + e^-x).
+                let x = f64::from(x);
+                let ln_sigmoid = |v: f64| -(-v).exp().ln_1p();
+                let want = -(target * ln_sigmoid(x) + (1.0 - target) * ln_sigmoid(-x));
+                assert!(
+                    (f64::from(got) - want).abs() < 1e-5 * want.max(1.0),
+                    "x={x}, t={target}: {got} vs {want}"
+                );
+            }
+        }
+    }
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::checkpoint::{Checkpoint, Kind};
 use crate::dataset::{Scale, Split, epoch_order};
 use crate::error::LabError;
-use crate::gan::{Discriminator, GanConfig, Generator, mean_softplus};
+use crate::gan::{Discriminator, GanConfig, Generator, binary_cross_entropy};
 use crate::images::write_grid;
 use crate::metrics::write_json;
 use crate::optim::{Adam, AdamParams};
@@ -28,6 +28,9 @@ pub const METRICS_FILE: &str = "metrics.json";
 pub const GRID_SAMPLES: usize = 64;
 /// The seed of the noise behind every sample grid: the same digits-to-be at every step.
 const GRID_SEED: u64 = 7;
+/// The discriminator's target for real digits: 0.9 rather than 1 (one-sided label smoothing,
+/// Salimans et al. 2016), so that it does not grow overconfident.
+const REAL_LABEL: f64 = 0.9;
 /// Losses are recorded as means over this many steps.
 const LOG_EVERY: usize = 25;
 
@@ -291,9 +294,10 @@ fn train_step(gan: &mut Gan, real: &Tensor, noise_seed: u64) -> Result<(f32, f32
     let fake = gan.generator.forward_t(&noise, true)?;
     let d_real = gan.discriminator.forward_t(real, true)?;
     let d_fake = gan.discriminator.forward_t(&fake.detach(), true)?;
-    let d_loss = (mean_softplus(&d_real.neg()?)? + mean_softplus(&d_fake)?)?;
+    let d_loss =
+        (binary_cross_entropy(&d_real, REAL_LABEL)? + binary_cross_entropy(&d_fake, 0.0)?)?;
     gan.d_adam.step(&d_loss.backward()?)?;
-    let g_loss = mean_softplus(&gan.discriminator.forward_t(&fake, true)?.neg()?)?;
+    let g_loss = binary_cross_entropy(&gan.discriminator.forward_t(&fake, true)?, 1.0)?;
     gan.g_adam.step(&g_loss.backward()?)?;
     Ok((d_loss.to_scalar()?, g_loss.to_scalar()?))
 }
