@@ -42,7 +42,7 @@ struct CnnArgs {
     /// The total number of epochs [default: 5].
     #[arg(long, value_parser = count)]
     epochs: Option<usize>,
-    /// Digits per mini-batch [default: 64].
+    /// Digits per mini-batch [default: 16].
     #[arg(long, value_parser = count)]
     batch: Option<usize>,
     /// Adam's learning rate in the first epoch [default: 0.001].
