@@ -1,16 +1,22 @@
-//! The `leaky` command: draw, evaluate and list activation functions.
+//! The `leaky` command: plot, evaluate, list and measure activation functions, and train networks
+//! that use them.
 //!
 //! Arguments are parsed by clap (usage errors exit with code 2), then each command runs and
 //! returns a [`CliError`] on failure, printed as one line on standard error.
 
 mod accuracy;
 mod bench;
+mod classify;
+mod curves;
 mod error;
 mod eval;
 mod list;
 mod output;
 mod plot;
+mod progress;
 mod range;
+mod sample;
+mod train;
 
 use std::process::ExitCode;
 
@@ -18,7 +24,7 @@ use clap::{Parser, Subcommand};
 
 use crate::error::CliError;
 
-/// Activation functions for neural networks: plot them, evaluate them, list them.
+/// Activation functions for neural networks: plot, evaluate, list and measure them, and train networks with them.
 #[derive(Parser, Debug)]
 #[command(name = "leaky", version, about, propagate_version = true)]
 struct Cli {
@@ -38,6 +44,12 @@ enum Command {
     Eval(eval::EvalArgs),
     /// List every activation with its parameters, defaults and formula.
     List,
+    /// Train the digit classifier (`train cnn`) or the GAN (`train gan`) on MNIST digits.
+    Train(train::TrainArgs),
+    /// Draw digits from a trained generator into a PNG grid.
+    Sample(sample::SampleArgs),
+    /// Classify pictures of digits with a trained classifier.
+    Classify(classify::ClassifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +60,9 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::List => list::run(),
+        Command::Train(args) => train::run(&args),
+        Command::Sample(args) => sample::run(&args),
+        Command::Classify(args) => classify::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
