@@ -9,6 +9,7 @@ mod error;
 mod eval;
 mod list;
 mod output;
+mod plot;
 mod range;
 
 use std::process::ExitCode;
@@ -27,6 +28,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Draw activations (by default the article's LeakyReLU figure) to PNG, SVG or the terminal.
+    Plot(plot::PlotArgs),
     /// Measure the f32 kernels' error in ULP against the definition in f64.
     Accuracy(accuracy::AccuracyArgs),
     /// Measure the kernels' throughput beside a memory copy of the same size.
@@ -40,6 +43,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Plot(args) => plot::run(&args),
         Command::Accuracy(args) => accuracy::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Eval(args) => eval::run(&args),

@@ -35,9 +35,16 @@ pub mod kernels;
 mod math;
 #[cfg(feature = "ndarray")]
 pub mod nd;
+pub mod prelu;
+pub mod rrelu;
 pub mod scalar;
 mod slice;
 
-pub use activation::{Activation, Kind, KindInfo, ParamInfo};
+pub use activation::{Activation, GeluApproximation, Kind, KindInfo, ParamInfo};
 pub use error::Error;
 pub use float::Float;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

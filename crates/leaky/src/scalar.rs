@@ -12,7 +12,10 @@
 //!
 //! The derivative is what PyTorch's backward gives for an upstream gradient of 1. For the
 //! piecewise-linear functions that is a comparison (`x > 0` for LeakyReLU, `y <= 0` for ReLU),
-//! which NaN fails, hence the values at NaN in the last column.
+//! which NaN fails, hence the values at NaN in the last column. Where PyTorch's vectorised CPU
+//! kernel and its scalar tail loop disagree at NaN (Hardtanh, ReLU6, the shrinks: 0 against 1;
+//! ELU, SELU, CELU, Hardswish: NaN against a number), we follow the vectorised kernel, which is
+//! what any tensor longer than a few elements gets.
 //!
 //! The smooth functions are written once in `f64` with formulas that keep full relative accuracy
 //! in both tails (no `1 - y` cancellation, no overflow of `exp`), and `f32` rounds that result
@@ -74,10 +77,7 @@ pub fn sigmoid<T: Float>(x: T) -> T {
 /// which keeps full relative accuracy in both tails. f'(0) = 1/4, f'(±inf) = 0.
 #[inline]
 pub fn sigmoid_derivative<T: Float>(x: T) -> T {
-    x.via_f64(|x| {
-        let t = (-x.abs()).exp();
-        t / ((1.0 + t) * (1.0 + t))
-    })
+    x.via_f64(sigmoid_derivative_f64)
 }
 
 /// Hyperbolic tangent: `(e^x - e^-x) / (e^x + e^-x)`. tanh(±inf) = ±1, tanh(-0) = -0.
@@ -90,10 +90,7 @@ pub fn tanh<T: Float>(x: T) -> T {
 /// keeps full relative accuracy for large |x|. f'(0) = 1, f'(±inf) = 0.
 #[inline]
 pub fn tanh_derivative<T: Float>(x: T) -> T {
-    x.via_f64(|x| {
-        let t = (-2.0 * x.abs()).exp();
-        4.0 * t / ((1.0 + t) * (1.0 + t))
-    })
+    x.via_f64(tanh_derivative_f64)
 }
 
 fn sigmoid_f64(x: f64) -> f64 {
@@ -103,4 +100,416 @@ fn sigmoid_f64(x: f64) -> f64 {
     } else {
         1.0 / (1.0 + (-x).exp())
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rest of PyTorch's family. Piecewise-linear functions compute in the type of `x` exactly as
+// PyTorch's CPU kernels do (same operations, same order), so they agree bit for bit. Smooth ones
+// are written in `f64` with tail-safe formulas and rounded once for `f32`. Where PyTorch's formula
+// gives NaN at ±inf (GELU, SiLU, Mish, Softsign, Hardswish at -inf), these return the limit.
+// ---------------------------------------------------------------------------------------------
+
+/// SELU's α: 1.6732632423543772848170429916717.
+pub const SELU_ALPHA: f64 = 1.673_263_242_354_377_2;
+/// SELU's scale: 1.0507009873554804934193349852946.
+pub const SELU_SCALE: f64 = 1.050_700_987_355_480_5;
+/// `sqrt(2/π)`, the tanh approximation of GELU's inner factor.
+const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
+/// The cubic coefficient of the tanh approximation of GELU.
+const GELU_CUBIC: f64 = 0.044_715;
+
+/// ELU: `x > 0 ? x : α·(e^x - 1)`, with `expm1` so that small negative x keep full accuracy.
+#[inline]
+pub fn elu<T: Float>(x: T, alpha: f64) -> T {
+    x.via_f64(|x| if x > 0.0 { x } else { alpha * x.exp_m1() })
+}
+
+/// Derivative of ELU: `x > 0 ? 1 : α·e^x`, so f'(0) = α and f'(NaN) = NaN (as PyTorch's
+/// vectorised backward).
+#[inline]
+pub fn elu_derivative<T: Float>(x: T, alpha: f64) -> T {
+    x.via_f64(|x| if x > 0.0 { 1.0 } else { alpha * x.exp() })
+}
+
+/// SELU: `scale · elu(x, α)` with PyTorch's fixed α and scale.
+#[inline]
+pub fn selu<T: Float>(x: T) -> T {
+    x.via_f64(|x| SELU_SCALE * if x > 0.0 { x } else { SELU_ALPHA * x.exp_m1() })
+}
+
+/// Derivative of SELU: `x > 0 ? scale : scale·α·e^x`; f'(0) = scale·α ≈ 1.7581, f'(NaN) = NaN.
+#[inline]
+pub fn selu_derivative<T: Float>(x: T) -> T {
+    x.via_f64(|x| {
+        if x > 0.0 {
+            SELU_SCALE
+        } else {
+            SELU_SCALE * SELU_ALPHA * x.exp()
+        }
+    })
+}
+
+/// CELU: `x > 0 ? x : α·(e^(x/α) - 1)`, α ≠ 0.
+#[inline]
+pub fn celu<T: Float>(x: T, alpha: f64) -> T {
+    x.via_f64(|x| {
+        if x > 0.0 {
+            x
+        } else {
+            alpha * (x / alpha).exp_m1()
+        }
+    })
+}
+
+/// Derivative of CELU: `x > 0 ? 1 : e^(x/α)`; f'(0) = 1, f'(NaN) = NaN.
+#[inline]
+pub fn celu_derivative<T: Float>(x: T, alpha: f64) -> T {
+    x.via_f64(|x| if x > 0.0 { 1.0 } else { (x / alpha).exp() })
+}
+
+/// GELU, exact: `x·Φ(x)` with Φ the standard normal CDF, evaluated through `erfc` (see
+/// [`normal_cdf`]) so that the negative tail keeps full relative accuracy (PyTorch's `1 + erf`
+/// cancels there). gelu(+inf) = +inf, gelu(-inf) = -0.
+#[inline]
+pub fn gelu<T: Float>(x: T) -> T {
+    x.via_f64(|x| {
+        if x == f64::NEG_INFINITY {
+            -0.0
+        } else {
+            x * normal_cdf(x)
+        }
+    })
+}
+
+/// Derivative of exact GELU: `Φ(x) + x·φ(x)`, φ the standard normal density; f'(0) = 1/2,
+/// f'(+inf) = 1, f'(-inf) = 0.
+#[inline]
+pub fn gelu_derivative<T: Float>(x: T) -> T {
+    x.via_f64(|x| {
+        if x.is_infinite() {
+            return if x > 0.0 { 1.0 } else { 0.0 };
+        }
+        normal_cdf(x) + x * normal_pdf(x)
+    })
+}
+
+/// Φ(x) = erfc(-x/√2) / 2. The product `x/√2` is rounded, and erfc magnifies a relative error
+/// in its argument t by 2t² (≈ 60 at x = -8), so the rounding error of the product, recovered
+/// with a fused multiply-add, is fed back to first order: erfc(t + δ) ≈ erfc(t) - δ·2/√π·e^(-t²).
+fn normal_cdf(x: f64) -> f64 {
+    use std::f64::consts::{FRAC_1_SQRT_2, FRAC_2_SQRT_PI};
+    if x.is_infinite() {
+        return if x > 0.0 { 1.0 } else { 0.0 };
+    }
+    /// 1/√2 - FRAC_1_SQRT_2: the part of 1/√2 that `f64` cannot hold.
+    const FRAC_1_SQRT_2_LOW: f64 = -4.833_646_656_726_457e-17;
+    let t = -x * FRAC_1_SQRT_2;
+    let t_error = (-x).mul_add(FRAC_1_SQRT_2, -t) - x * FRAC_1_SQRT_2_LOW;
+    0.5 * (libm::erfc(t) - t_error * FRAC_2_SQRT_PI * (-t * t).exp())
+}
+
+/// φ(x) = e^(-x²/2) / √(2π), with the rounding error of x² fed back to first order (the
+/// exponential magnifies it by x²/2).
+fn normal_pdf(x: f64) -> f64 {
+    /// 1/√(2π).
+    const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
+    let square = x * x;
+    if square > 1500.0 {
+        return 0.0; // e^-750 underflows; also keeps inf·0 out of the correction
+    }
+    let square_error = x.mul_add(x, -square);
+    (-0.5 * square).exp() * (1.0 - 0.5 * square_error) * FRAC_1_SQRT_2PI
+}
+
+/// GELU, tanh approximation: `x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`, evaluated as the equal
+/// `x·σ(2u)` with `u` the tanh argument, which keeps the negative tail accurate.
+#[inline]
+pub fn gelu_tanh<T: Float>(x: T) -> T {
+    x.via_f64(|x| {
+        if x == f64::NEG_INFINITY {
+            return -0.0;
+        }
+        let u = SQRT_2_OVER_PI * (x + GELU_CUBIC * x * x * x);
+        x * sigmoid_f64(2.0 * u)
+    })
+}
+
+/// Derivative of the tanh-approximated GELU: `σ(2u) + 2x·σ'(2u)·√(2/π)·(1 + 3·0.044715·x²)`.
+#[inline]
+pub fn gelu_tanh_derivative<T: Float>(x: T) -> T {
+    x.via_f64(|x| {
+        if x.abs() > 1e10 {
+            return if x > 0.0 { 1.0 } else { 0.0 }; // flat tails; keeps x³ from overflowing
+        }
+        let u = SQRT_2_OVER_PI * (x + GELU_CUBIC * x * x * x);
+        let du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_CUBIC * x * x);
+        sigmoid_f64(2.0 * u) + 2.0 * x * sigmoid_derivative_f64(2.0 * u) * du
+    })
+}
+
+/// SiLU (swish): `x·σ(x)`. silu(-inf) = -0.
+#[inline]
+pub fn silu<T: Float>(x: T) -> T {
+    x.via_f64(|x| {
+        if x == f64::NEG_INFINITY {
+            -0.0
+        } else {
+            x * sigmoid_f64(x)
+        }
+    })
+}
+
+/// Derivative of SiLU: `σ(x)·(1 + x·σ(-x))`; f'(0) = 1/2, f'(+inf) = 1, f'(-inf) = 0.
+#[inline]
+pub fn silu_derivative<T: Float>(x: T) -> T {
+    x.via_f64(|x| {
+        if x.is_infinite() {
+            return if x > 0.0 { 1.0 } else { 0.0 };
+        }
+        sigmoid_f64(x) * (1.0 + x * sigmoid_f64(-x))
+    })
+}
+
+/// Mish: `x·tanh(softplus(x))`. mish(-inf) = -0.
+#[inline]
+pub fn mish<T: Float>(x: T) -> T {
+    x.via_f64(|x| {
+        if x == f64::NEG_INFINITY {
+            -0.0
+        } else {
+            x * softplus_f64(x).tanh()
+        }
+    })
+}
+
+/// Derivative of Mish: `tanh(sp) + x·sech²(sp)·σ(x)` with `sp = softplus(x)`; f'(0) = 0.6.
+#[inline]
+pub fn mish_derivative<T: Float>(x: T) -> T {
+    x.via_f64(|x| {
+        if x.is_infinite() {
+            return if x > 0.0 { 1.0 } else { 0.0 };
+        }
+        let sp = softplus_f64(x);
+        sp.tanh() + x * tanh_derivative_f64(sp) * sigmoid_f64(x)
+    })
+}
+
+/// Softplus: `βx > threshold ? x : log(1 + e^(βx))/β`, evaluated without overflow for any βx
+/// (`max(βx, 0) + log1p(e^-|βx|)`), β > 0.
+#[inline]
+pub fn softplus<T: Float>(x: T, beta: f64, threshold: f64) -> T {
+    x.via_f64(|x| {
+        let z = x * beta;
+        if z > threshold {
+            x
+        } else {
+            softplus_f64(z) / beta
+        }
+    })
+}
+
+/// Derivative of Softplus: `βx > threshold ? 1 : σ(βx)`; f'(0) = 1/2.
+#[inline]
+pub fn softplus_derivative<T: Float>(x: T, beta: f64, threshold: f64) -> T {
+    x.via_f64(|x| {
+        let z = x * beta;
+        if z > threshold { 1.0 } else { sigmoid_f64(z) }
+    })
+}
+
+/// Softsign: `x / (1 + |x|)`; softsign(±inf) = ±1 (PyTorch's formula gives NaN there).
+#[inline]
+pub fn softsign<T: Float>(x: T) -> T {
+    x.via_f64(|x| {
+        if x.is_infinite() {
+            x.signum()
+        } else {
+            x / (1.0 + x.abs())
+        }
+    })
+}
+
+/// Derivative of Softsign: `1 / (1 + |x|)²`; f'(0) = 1, f'(±inf) = 0.
+#[inline]
+pub fn softsign_derivative<T: Float>(x: T) -> T {
+    x.via_f64(|x| {
+        let d = 1.0 + x.abs();
+        1.0 / (d * d)
+    })
+}
+
+/// Hardtanh: `x` clamped to `[min, max]`, NaN kept (`x < min ? min : x > max ? max : x`).
+#[inline(always)]
+pub fn hardtanh<T: Float>(x: T, min: T, max: T) -> T {
+    if x < min {
+        min
+    } else if x > max {
+        max
+    } else {
+        x
+    }
+}
+
+/// Derivative of Hardtanh: `min < x < max ? 1 : 0`, so 0 at both kinks and at NaN.
+#[inline(always)]
+pub fn hardtanh_derivative<T: Float>(x: T, min: T, max: T) -> T {
+    if x > min && x < max { T::ONE } else { T::ZERO }
+}
+
+/// Hardsigmoid: `min(max(x + 3, 0), 6) / 6`, PyTorch's operations in the type of `x`;
+/// 0 for x ≤ -3, 1 for x ≥ 3.
+#[inline(always)]
+pub fn hardsigmoid<T: Float>(x: T) -> T {
+    let six = T::from_f64(6.0);
+    hardtanh(x + T::from_f64(3.0), T::ZERO, six) / six
+}
+
+/// Derivative of Hardsigmoid: `-3 < x < 3 ? 1/6 : 0`; 0 at both kinks and at NaN.
+#[inline(always)]
+pub fn hardsigmoid_derivative<T: Float>(x: T) -> T {
+    let three = T::from_f64(3.0);
+    if x > -three && x < three {
+        T::from_f64(1.0 / 6.0)
+    } else {
+        T::ZERO
+    }
+}
+
+/// Hardswish: `x · min(max(x + 3, 0), 6) / 6`, PyTorch's operations in the type of `x`; -0 for
+/// x ≤ -3 (including -inf, where PyTorch's formula gives NaN).
+#[inline(always)]
+pub fn hardswish<T: Float>(x: T) -> T {
+    let six = T::from_f64(6.0);
+    if x <= -T::from_f64(3.0) {
+        -T::ZERO
+    } else {
+        x * hardtanh(x + T::from_f64(3.0), T::ZERO, six) / six
+    }
+}
+
+/// Derivative of Hardswish: `x <= -3 ? 0 : x >= 3 ? 1 : x/3 + 1/2`; at the kinks PyTorch's
+/// vectorised kernel takes the outer side, f'(-3) = 0 and f'(3) = 1; f'(NaN) = NaN.
+#[inline(always)]
+pub fn hardswish_derivative<T: Float>(x: T) -> T {
+    let three = T::from_f64(3.0);
+    if x <= -three {
+        T::ZERO
+    } else if x >= three {
+        T::ONE
+    } else {
+        x / three + T::from_f64(0.5)
+    }
+}
+
+/// LogSigmoid: `log σ(x) = min(x, 0) - log1p(e^-|x|)`, which never overflows.
+#[inline]
+pub fn log_sigmoid<T: Float>(x: T) -> T {
+    x.via_f64(|x| x.min(0.0) - (-x.abs()).exp().ln_1p())
+}
+
+/// Derivative of LogSigmoid: `σ(-x) = 1 - σ(x)`, computed without cancellation; f'(0) = 1/2.
+#[inline]
+pub fn log_sigmoid_derivative<T: Float>(x: T) -> T {
+    x.via_f64(|x| sigmoid_f64(-x))
+}
+
+/// Tanhshrink: `x - tanh(x)`. Near 0 the difference cancels, so |x| < 0.4 uses its Taylor series
+/// `x³/3 - 2x⁵/15 + 17x⁷/315 - …` (16 terms, from the Bernoulli numbers).
+#[inline]
+pub fn tanhshrink<T: Float>(x: T) -> T {
+    /// Coefficients of x^3, x^5, … x^33 in x - tanh(x).
+    const SERIES: [f64; 16] = [
+        0.333_333_333_333_333_3,
+        -0.133_333_333_333_333_33,
+        0.053_968_253_968_253_97,
+        -0.021_869_488_536_155_203,
+        0.008_863_235_529_902_197,
+        -0.003_592_128_036_572_481,
+        0.001_455_834_387_051_318_3,
+        -0.000_590_027_440_945_586,
+        0.000_239_129_114_243_552_48,
+        -9.691_537_956_929_451e-5,
+        3.927_832_388_331_683e-5,
+        -1.591_890_506_932_896_4e-5,
+        6.451_689_215_655_431e-6,
+        -2.614_771_151_290_754_6e-6,
+        1.059_726_832_010_465_4e-6,
+        -4.294_911_078_273_806e-7,
+    ];
+    x.via_f64(|x| {
+        if x.abs() < 0.4 {
+            let x2 = x * x;
+            x * x2 * SERIES.iter().rev().fold(0.0, |acc, c| acc * x2 + c)
+        } else {
+            x - x.tanh()
+        }
+    })
+}
+
+/// Derivative of Tanhshrink: `tanh²(x)`; f'(0) = 0.
+#[inline]
+pub fn tanhshrink_derivative<T: Float>(x: T) -> T {
+    x.via_f64(|x| {
+        let t = x.tanh();
+        t * t
+    })
+}
+
+/// Softshrink: `|x| <= λ ? 0 : x - λ·sign(x)`, λ ≥ 0; softshrink(-0) = +0 and NaN stays NaN.
+#[inline(always)]
+pub fn softshrink<T: Float>(x: T, lambda: T) -> T {
+    if x >= -lambda && x <= lambda {
+        T::ZERO
+    } else if x > lambda {
+        x - lambda
+    } else {
+        x + lambda
+    }
+}
+
+/// Derivative of Softshrink and Hardshrink: `x < -λ || x > λ ? 1 : 0`; 0 at the kinks and at NaN.
+#[inline(always)]
+pub fn shrink_derivative<T: Float>(x: T, lambda: T) -> T {
+    if x < -lambda || x > lambda {
+        T::ONE
+    } else {
+        T::ZERO
+    }
+}
+
+/// Hardshrink: `-λ <= x <= λ ? 0 : x`.
+#[inline(always)]
+pub fn hardshrink<T: Float>(x: T, lambda: T) -> T {
+    if x >= -lambda && x <= lambda {
+        T::ZERO
+    } else {
+        x
+    }
+}
+
+/// Threshold: `x <= threshold ? value : x`.
+#[inline(always)]
+pub fn threshold<T: Float>(x: T, threshold: T, value: T) -> T {
+    if x <= threshold { value } else { x }
+}
+
+/// Derivative of Threshold: `x <= threshold ? 0 : 1`; 1 at NaN.
+#[inline(always)]
+pub fn threshold_derivative<T: Float>(x: T, threshold: T) -> T {
+    if x <= threshold { T::ZERO } else { T::ONE }
+}
+
+fn sigmoid_derivative_f64(x: f64) -> f64 {
+    let t = (-x.abs()).exp();
+    t / ((1.0 + t) * (1.0 + t))
+}
+
+fn tanh_derivative_f64(x: f64) -> f64 {
+    let t = (-2.0 * x.abs()).exp();
+    4.0 * t / ((1.0 + t) * (1.0 + t))
+}
+
+/// `log(1 + e^z)` without overflow: `max(z, 0) + log1p(e^-|z|)`.
+fn softplus_f64(z: f64) -> f64 {
+    z.max(0.0) + (-z.abs()).exp().ln_1p()
 }

@@ -44,8 +44,8 @@ impl Activation {
     /// Backward from the input: `grad_in[i] = grad_out[i] · f'(x[i])`.
     ///
     /// For the piecewise-linear functions this is a select, as in PyTorch, not a product:
-    /// LeakyReLU gives `x > 0 ? g : g·α` and ReLU `x <= 0 ? 0 : g`, so an infinite or NaN
-    /// gradient where ReLU is flat gives 0, not NaN.
+    /// LeakyReLU gives `x > 0 ? g : g·α`, and the others `f'(x) == 0 ? 0 : g·f'(x)` (ReLU:
+    /// `x <= 0 ? 0 : g`), so an infinite or NaN gradient where the function is flat gives 0.
     pub fn backward<T: Float>(
         &self,
         x: &[T],
@@ -68,13 +68,18 @@ impl Activation {
             )
         };
         match *self {
-            Activation::LeakyRelu { alpha } => {
-                let alpha = T::from_f64(alpha);
-                zip(&|x, g| scalar::leaky_relu_backward(x, g, alpha))
+            Activation::LeakyRelu { alpha: slope } | Activation::Prelu { weight: slope } => {
+                let slope = T::from_f64(slope);
+                zip(&|x, g| scalar::leaky_relu_backward(x, g, slope))
             }
             Activation::Relu => zip(&scalar::relu_backward),
             Activation::Sigmoid => zip(&|x, g| g * scalar::sigmoid_derivative(x)),
             Activation::Tanh => zip(&|x, g| g * scalar::tanh_derivative(x)),
+            other if other.kind().is_piecewise_linear() => zip(&|x, g| {
+                let d = other.derivative(x);
+                if d == T::ZERO { T::ZERO } else { g * d }
+            }),
+            other => zip(&|x, g| g * other.derivative(x)),
         }
         Ok(())
     }
@@ -82,9 +87,10 @@ impl Activation {
     /// Backward from the output `y = f(x)`, for when the input was overwritten (in-place forward):
     /// `grad_in[i] = grad_out[i] · f'(f⁻¹(y[i]))`.
     ///
-    /// Valid where f' can be told from f(x): ReLU, sigmoid, tanh, and LeakyReLU with α ≥ 0
-    /// (the sign of y must be the sign of x). LeakyReLU with α < 0 is an [`Error::Unsupported`],
-    /// as in PyTorch.
+    /// Valid where f' can be told from f(x): ReLU, LeakyReLU and PReLU with a slope ≥ 0 (the sign
+    /// of y must be the sign of x, as PyTorch requires), RReLU (evaluation slope), sigmoid, tanh,
+    /// ELU with α ≥ 0, SELU, CELU, Softsign, Hardtanh, ReLU6 and Hardsigmoid. Anything else is an
+    /// [`Error::Unsupported`] that says why.
     pub fn backward_from_output<T: Float>(
         &self,
         y: &[T],
@@ -94,13 +100,26 @@ impl Activation {
         self.validate()?;
         check_len("grad_out", y.len(), grad_out.len())?;
         check_len("grad_in", y.len(), grad_in.len())?;
-        if let Activation::LeakyRelu { alpha } = *self
-            && alpha < 0.0
-        {
-            return Err(Error::Unsupported {
+        let unsupported = |reason| {
+            Err(Error::Unsupported {
                 activation: self.to_string(),
-                reason: "backward from the output needs alpha >= 0 (with alpha < 0 the sign of the output no longer tells the sign of the input); use the backward from the input",
-            });
+                reason,
+            })
+        };
+        match *self {
+            Activation::LeakyRelu { alpha: slope } | Activation::Prelu { weight: slope }
+                if slope < 0.0 =>
+            {
+                return unsupported(
+                    "backward from the output needs a slope >= 0 (with a negative slope the sign of the output no longer tells the sign of the input); use the backward from the input",
+                );
+            }
+            Activation::Elu { alpha } if alpha < 0.0 => {
+                return unsupported(
+                    "backward from the output needs alpha >= 0; use the backward from the input",
+                );
+            }
+            _ => {}
         }
         let plan = Plan::current()?;
         if let Some(op) = backward_from_output_kernel(self).filter(|_| plan.vectorized()) {
@@ -114,24 +133,80 @@ impl Activation {
                 |(y, g, gi)| zip_into(y, g, gi, back),
             )
         };
+        let t = T::from_f64;
+        // The backward of a clamp to [low, high] from its output: low < y < high ? g·inside : 0.
+        // The output is strictly inside the clamp exactly where the input is.
+        let clamp = |low: T, high: T, inside: T| {
+            move |y: T, g: T| {
+                if y <= low || y >= high {
+                    T::ZERO
+                } else {
+                    g * inside
+                }
+            }
+        };
         match *self {
-            Activation::LeakyRelu { alpha } => {
-                let alpha = T::from_f64(alpha);
-                zip(&|y, g| scalar::leaky_relu_backward(y, g, alpha))
+            Activation::LeakyRelu { alpha: slope } | Activation::Prelu { weight: slope } => {
+                let slope = t(slope);
+                zip(&|y, g| scalar::leaky_relu_backward(y, g, slope))
+            }
+            Activation::Rrelu { lower, upper } => {
+                let slope = t((lower + upper) / 2.0);
+                zip(&|y, g| scalar::leaky_relu_backward(y, g, slope))
             }
             Activation::Relu => zip(&scalar::relu_backward),
             Activation::Sigmoid => zip(&|y, g| g * (y * (T::ONE - y))),
             Activation::Tanh => zip(&|y, g| g * (T::ONE - y * y)),
+            // f'(x) = α·e^x = y + α where y <= 0 (PyTorch's rule).
+            Activation::Elu { alpha } => {
+                zip(&|y, g| if y <= T::ZERO { g * (y + t(alpha)) } else { g })
+            }
+            Activation::Selu => {
+                let scale = t(scalar::SELU_SCALE);
+                let scaled_alpha = t(scalar::SELU_SCALE * scalar::SELU_ALPHA);
+                zip(&|y, g| {
+                    if y <= T::ZERO {
+                        g * (y + scaled_alpha)
+                    } else {
+                        g * scale
+                    }
+                })
+            }
+            // f'(x) = e^(x/α) = y/α + 1 where y <= 0; the sign of y is the sign of x for any α.
+            Activation::Celu { alpha } => zip(&|y, g| {
+                if y <= T::ZERO {
+                    g * (y / t(alpha) + T::ONE)
+                } else {
+                    g
+                }
+            }),
+            // f'(x) = (1 - |y|)².
+            Activation::Softsign => zip(&|y, g| {
+                let d = T::ONE - if y < T::ZERO { -y } else { y };
+                g * (d * d)
+            }),
+            Activation::Hardtanh { min, max } => zip(&clamp(t(min), t(max), T::ONE)),
+            Activation::Relu6 => zip(&clamp(T::ZERO, t(6.0), T::ONE)),
+            Activation::Hardsigmoid => zip(&clamp(T::ZERO, T::ONE, t(1.0 / 6.0))),
+            _ => {
+                return unsupported(
+                    "its derivative cannot be told from its output (it is not invertible there); use the backward from the input",
+                );
+            }
         }
         Ok(())
     }
 }
 
 /// The kernel for the forward, if the activation has one; the others run the scalar loop.
-#[allow(unreachable_patterns)] // New activations start without a kernel: `_ => None`.
 fn forward_kernel<T: Float>(a: &Activation) -> Option<Map<T>> {
     match *a {
-        Activation::LeakyRelu { alpha } => Some(Map::LeakyRelu(T::from_f64(alpha))),
+        Activation::LeakyRelu { alpha: slope } | Activation::Prelu { weight: slope } => {
+            Some(Map::LeakyRelu(T::from_f64(slope)))
+        }
+        Activation::Rrelu { lower, upper } => {
+            Some(Map::LeakyRelu(T::from_f64((lower + upper) / 2.0)))
+        }
         Activation::Relu => Some(Map::Relu),
         Activation::Sigmoid => Some(Map::Sigmoid),
         Activation::Tanh => Some(Map::Tanh),
@@ -140,10 +215,14 @@ fn forward_kernel<T: Float>(a: &Activation) -> Option<Map<T>> {
 }
 
 /// The kernel for the backward from the input, if the activation has one.
-#[allow(unreachable_patterns)] // New activations start without a kernel: `_ => None`.
 fn backward_kernel<T: Float>(a: &Activation) -> Option<Zip<T>> {
     match *a {
-        Activation::LeakyRelu { alpha } => Some(Zip::LeakyReluBackward(T::from_f64(alpha))),
+        Activation::LeakyRelu { alpha: slope } | Activation::Prelu { weight: slope } => {
+            Some(Zip::LeakyReluBackward(T::from_f64(slope)))
+        }
+        Activation::Rrelu { lower, upper } => {
+            Some(Zip::LeakyReluBackward(T::from_f64((lower + upper) / 2.0)))
+        }
         Activation::Relu => Some(Zip::ReluBackward),
         Activation::Sigmoid => Some(Zip::SigmoidBackward),
         Activation::Tanh => Some(Zip::TanhBackward),
@@ -151,11 +230,16 @@ fn backward_kernel<T: Float>(a: &Activation) -> Option<Zip<T>> {
     }
 }
 
-/// The kernel for the backward from the output, if the activation has one (α ≥ 0 checked before).
-#[allow(unreachable_patterns)] // New activations start without a kernel: `_ => None`.
+/// The kernel for the backward from the output, if the activation has one (slope ≥ 0 checked
+/// before).
 fn backward_from_output_kernel<T: Float>(a: &Activation) -> Option<Zip<T>> {
     match *a {
-        Activation::LeakyRelu { alpha } => Some(Zip::LeakyReluBackward(T::from_f64(alpha))),
+        Activation::LeakyRelu { alpha: slope } | Activation::Prelu { weight: slope } => {
+            Some(Zip::LeakyReluBackward(T::from_f64(slope)))
+        }
+        Activation::Rrelu { lower, upper } => {
+            Some(Zip::LeakyReluBackward(T::from_f64((lower + upper) / 2.0)))
+        }
         Activation::Relu => Some(Zip::ReluBackward),
         Activation::Sigmoid => Some(Zip::SigmoidFromOutput),
         Activation::Tanh => Some(Zip::TanhFromOutput),
@@ -180,9 +264,9 @@ fn check_len(what: &'static str, expected: usize, found: usize) -> Result<(), Er
 macro_rules! with_forward {
     ($a:expr, $T:ty, |$f:ident| $body:expr) => {
         match *$a {
-            Activation::LeakyRelu { alpha } => {
-                let alpha = <$T>::from_f64(alpha);
-                let $f = move |x: $T| scalar::leaky_relu(x, alpha);
+            Activation::LeakyRelu { alpha: slope } | Activation::Prelu { weight: slope } => {
+                let slope = <$T>::from_f64(slope);
+                let $f = move |x: $T| scalar::leaky_relu(x, slope);
                 $body
             }
             Activation::Relu => {
@@ -195,6 +279,10 @@ macro_rules! with_forward {
             }
             Activation::Tanh => {
                 let $f = scalar::tanh::<$T>;
+                $body
+            }
+            other => {
+                let $f = move |x: $T| other.forward(x);
                 $body
             }
         }
