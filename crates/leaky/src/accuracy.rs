@@ -5,7 +5,7 @@
 //! below 2^-126), so a correctly rounded result is within 0.5. A NaN must meet a NaN, and an
 //! infinite or overflowing result must equal `ref` rounded to `f32`; anything else counts as an
 //! infinite error. [`sweep_f32`] walks all 2^32 bit patterns or a dense, deterministic sample of
-//! them, on the kernel tier in force on the calling thread (see [`kernels`](crate::kernels)).
+//! them, on the kernel tier in force on the calling thread (see [`kernels`]).
 //!
 //! ```
 //! use leaky::accuracy::{Direction, Inputs, sweep_f32};

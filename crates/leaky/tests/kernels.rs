@@ -476,3 +476,13 @@ fn calls_inside_a_rayon_pool_use_that_pool() {
     });
     assert!(y.iter().all(|&v| v == y[0] && v > 0.18 && v < 0.19));
 }
+
+/// Outputs past the streaming threshold (32 MiB) take the non-temporal store path.
+#[test]
+fn streamed_outputs_match_the_scalar_definitions() {
+    let n = (8 << 20) + 37;
+    let (x, g) = inputs::<f32>(n, 11);
+    for tier in Tier::available().into_iter().filter(|&t| t != Tier::Scalar) {
+        kernels::with_threads(2, || conform(tier, &Activation::DEFAULT, &x, &g, 3));
+    }
+}

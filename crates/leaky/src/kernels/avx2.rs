@@ -57,6 +57,22 @@ impl Simd<f32> for Avx2 {
         unsafe { _mm256_storeu_ps(d.as_mut_ptr(), v) }
     }
     #[inline(always)]
+    fn store_stream(self, d: &mut [f32], v: __m256) {
+        assert!(d.len() >= 8);
+        if (d.as_ptr() as usize).is_multiple_of(64) {
+            // SAFETY: token ⇒ avx; 8 elements writable (asserted), 64-byte aligned
+            // (checked), as `movntps` requires.
+            unsafe { _mm256_stream_ps(d.as_mut_ptr(), v) }
+        } else {
+            self.store(d, v);
+        }
+    }
+    #[inline(always)]
+    fn stream_fence(self) {
+        // SAFETY: `sfence` is SSE, part of x86-64.
+        unsafe { _mm_sfence() }
+    }
+    #[inline(always)]
     fn load_partial(self, s: &[f32]) -> __m256 {
         debug_assert!(s.len() < 8);
         // SAFETY: token ⇒ avx2; only the lanes whose mask is set (those within `s`) are read,
@@ -197,6 +213,22 @@ impl Simd<f64> for Avx2 {
         assert!(d.len() >= 4);
         // SAFETY: token ⇒ avx; 4 elements writable (asserted).
         unsafe { _mm256_storeu_pd(d.as_mut_ptr(), v) }
+    }
+    #[inline(always)]
+    fn store_stream(self, d: &mut [f64], v: __m256d) {
+        assert!(d.len() >= 4);
+        if (d.as_ptr() as usize).is_multiple_of(64) {
+            // SAFETY: token ⇒ avx; 4 elements writable (asserted), 64-byte aligned
+            // (checked), as `movntpd` requires.
+            unsafe { _mm256_stream_pd(d.as_mut_ptr(), v) }
+        } else {
+            self.store(d, v);
+        }
+    }
+    #[inline(always)]
+    fn stream_fence(self) {
+        // SAFETY: `sfence` is SSE, part of x86-64.
+        unsafe { _mm_sfence() }
     }
     #[inline(always)]
     fn load_partial(self, s: &[f64]) -> __m256d {

@@ -61,6 +61,22 @@ impl Simd<f32> for Avx512 {
         unsafe { _mm512_storeu_ps(d.as_mut_ptr(), v) }
     }
     #[inline(always)]
+    fn store_stream(self, d: &mut [f32], v: __m512) {
+        assert!(d.len() >= 16);
+        if (d.as_ptr() as usize).is_multiple_of(64) {
+            // SAFETY: token ⇒ avx512f; 16 elements writable (asserted), 64-byte aligned
+            // (checked), as `movntps` requires.
+            unsafe { _mm512_stream_ps(d.as_mut_ptr(), v) }
+        } else {
+            self.store(d, v);
+        }
+    }
+    #[inline(always)]
+    fn stream_fence(self) {
+        // SAFETY: `sfence` is SSE, part of x86-64.
+        unsafe { _mm_sfence() }
+    }
+    #[inline(always)]
     fn load_partial(self, s: &[f32]) -> __m512 {
         debug_assert!(s.len() < 16);
         let m = first_lanes(s.len().min(15)) as __mmask16;
@@ -203,6 +219,22 @@ impl Simd<f64> for Avx512 {
         assert!(d.len() >= 8);
         // SAFETY: token ⇒ avx512f; 8 elements writable (asserted).
         unsafe { _mm512_storeu_pd(d.as_mut_ptr(), v) }
+    }
+    #[inline(always)]
+    fn store_stream(self, d: &mut [f64], v: __m512d) {
+        assert!(d.len() >= 8);
+        if (d.as_ptr() as usize).is_multiple_of(64) {
+            // SAFETY: token ⇒ avx512f; 8 elements writable (asserted), 64-byte aligned
+            // (checked), as `movntpd` requires.
+            unsafe { _mm512_stream_pd(d.as_mut_ptr(), v) }
+        } else {
+            self.store(d, v);
+        }
+    }
+    #[inline(always)]
+    fn stream_fence(self) {
+        // SAFETY: `sfence` is SSE, part of x86-64.
+        unsafe { _mm_sfence() }
     }
     #[inline(always)]
     fn load_partial(self, s: &[f64]) -> __m512d {

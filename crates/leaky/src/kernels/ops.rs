@@ -42,24 +42,25 @@ pub enum Zip<T> {
 
 /// The element types the kernels run on, with the kernel bodies for each [`Map`] and [`Zip`].
 pub trait Element: Copy + Send + Sync + 'static {
-    /// `y[i] = op(x[i])`; `y.len() == x.len()`.
-    fn map<S: Token>(s: S, op: Map<Self>, x: &[Self], y: &mut [Self]);
+    /// `y[i] = op(x[i])`; `y.len() == x.len()`; `stream`: non-temporal stores.
+    fn map<S: Token>(s: S, op: Map<Self>, x: &[Self], y: &mut [Self], stream: bool);
     /// `x[i] = op(x[i])`.
     fn map_in_place<S: Token>(s: S, op: Map<Self>, x: &mut [Self]);
-    /// `out[i] = op(a[i], g[i])`; all three of one length.
-    fn zip<S: Token>(s: S, op: Zip<Self>, a: &[Self], g: &[Self], out: &mut [Self]);
+    /// `out[i] = op(a[i], g[i])`; all three of one length; `stream`: non-temporal stores.
+    fn zip<S: Token>(s: S, op: Zip<Self>, a: &[Self], g: &[Self], out: &mut [Self], stream: bool);
 }
 
 impl Element for f32 {
     #[inline(always)]
-    fn map<S: Token>(s: S, op: Map<f32>, x: &[f32], y: &mut [f32]) {
+    fn map<S: Token>(s: S, op: Map<f32>, x: &[f32], y: &mut [f32], stream: bool) {
         match op {
-            Map::LeakyRelu(alpha) => map(s, x, y, leaky_relu(s, alpha)),
-            Map::Relu => map(s, x, y, relu::<f32, S>(s)),
+            Map::LeakyRelu(alpha) => map(s, x, y, stream, leaky_relu(s, alpha)),
+            Map::Relu => map(s, x, y, stream, relu::<f32, S>(s)),
             Map::Sigmoid => map(
                 s,
                 x,
                 y,
+                stream,
                 #[inline(always)]
                 |v| math::sigmoid::sigmoid(s, v),
             ),
@@ -67,6 +68,7 @@ impl Element for f32 {
                 s,
                 x,
                 y,
+                stream,
                 #[inline(always)]
                 |v| math::tanh::tanh(s, v),
             ),
@@ -92,13 +94,14 @@ impl Element for f32 {
         }
     }
     #[inline(always)]
-    fn zip<S: Token>(s: S, op: Zip<f32>, a: &[f32], g: &[f32], out: &mut [f32]) {
+    fn zip<S: Token>(s: S, op: Zip<f32>, a: &[f32], g: &[f32], out: &mut [f32], stream: bool) {
         match op {
             Zip::SigmoidBackward => zip(
                 s,
                 a,
                 g,
                 out,
+                stream,
                 #[inline(always)]
                 |x, g| Simd::<f32>::mul(s, g, math::sigmoid::sigmoid_derivative(s, x)),
             ),
@@ -107,20 +110,21 @@ impl Element for f32 {
                 a,
                 g,
                 out,
+                stream,
                 #[inline(always)]
                 |x, g| Simd::<f32>::mul(s, g, math::tanh::tanh_derivative(s, x)),
             ),
-            _ => zip_linear(s, op, a, g, out),
+            _ => zip_linear(s, op, a, g, out, stream),
         }
     }
 }
 
 impl Element for f64 {
     #[inline(always)]
-    fn map<S: Token>(s: S, op: Map<f64>, x: &[f64], y: &mut [f64]) {
+    fn map<S: Token>(s: S, op: Map<f64>, x: &[f64], y: &mut [f64], stream: bool) {
         match op {
-            Map::LeakyRelu(alpha) => map(s, x, y, leaky_relu(s, alpha)),
-            Map::Relu => map(s, x, y, relu::<f64, S>(s)),
+            Map::LeakyRelu(alpha) => map(s, x, y, stream, leaky_relu(s, alpha)),
+            Map::Relu => map(s, x, y, stream, relu::<f64, S>(s)),
             Map::Sigmoid => scalar_map(x, y, scalar::sigmoid),
             Map::Tanh => scalar_map(x, y, scalar::tanh),
         }
@@ -135,18 +139,25 @@ impl Element for f64 {
         }
     }
     #[inline(always)]
-    fn zip<S: Token>(s: S, op: Zip<f64>, a: &[f64], g: &[f64], out: &mut [f64]) {
+    fn zip<S: Token>(s: S, op: Zip<f64>, a: &[f64], g: &[f64], out: &mut [f64], stream: bool) {
         match op {
             Zip::SigmoidBackward => scalar_zip(a, g, out, |x, g| g * scalar::sigmoid_derivative(x)),
             Zip::TanhBackward => scalar_zip(a, g, out, |x, g| g * scalar::tanh_derivative(x)),
-            _ => zip_linear(s, op, a, g, out),
+            _ => zip_linear(s, op, a, g, out, stream),
         }
     }
 }
 
 /// The backward kernels that are the same few operations in any element type.
 #[inline(always)]
-fn zip_linear<T: Float, S: Simd<T>>(s: S, op: Zip<T>, a: &[T], g: &[T], out: &mut [T]) {
+fn zip_linear<T: Float, S: Simd<T>>(
+    s: S,
+    op: Zip<T>,
+    a: &[T],
+    g: &[T],
+    out: &mut [T],
+    stream: bool,
+) {
     let zero = s.splat(T::ZERO);
     let one = s.splat(T::ONE);
     match op {
@@ -157,6 +168,7 @@ fn zip_linear<T: Float, S: Simd<T>>(s: S, op: Zip<T>, a: &[T], g: &[T], out: &mu
                 a,
                 g,
                 out,
+                stream,
                 #[inline(always)]
                 |x, g| s.select(s.gt(x, zero), g, s.mul(g, alpha)),
             )
@@ -166,6 +178,7 @@ fn zip_linear<T: Float, S: Simd<T>>(s: S, op: Zip<T>, a: &[T], g: &[T], out: &mu
             a,
             g,
             out,
+            stream,
             #[inline(always)]
             |x, g| s.select(s.le(x, zero), zero, g),
         ),
@@ -176,6 +189,7 @@ fn zip_linear<T: Float, S: Simd<T>>(s: S, op: Zip<T>, a: &[T], g: &[T], out: &mu
             a,
             g,
             out,
+            stream,
             #[inline(always)]
             |y, g| s.mul(g, s.mul(y, s.sub(one, y))),
         ),
@@ -184,6 +198,7 @@ fn zip_linear<T: Float, S: Simd<T>>(s: S, op: Zip<T>, a: &[T], g: &[T], out: &mu
             a,
             g,
             out,
+            stream,
             #[inline(always)]
             |y, g| s.mul(g, s.sub(one, s.mul(y, y))),
         ),
@@ -222,7 +237,13 @@ fn head_len<T>(d: &[T]) -> usize {
 
 /// `y[i] = f(x[i])`, `y.len() == x.len()`.
 #[inline(always)]
-pub(crate) fn map<T: Float, S: Simd<T>>(s: S, x: &[T], y: &mut [T], f: impl Fn(S::V) -> S::V) {
+pub(crate) fn map<T: Float, S: Simd<T>>(
+    s: S,
+    x: &[T],
+    y: &mut [T],
+    stream: bool,
+    f: impl Fn(S::V) -> S::V,
+) {
     let n = S::LANES;
     let y = &mut y[..x.len()];
     let (x_head, x) = x.split_at(head_len(y));
@@ -238,10 +259,17 @@ pub(crate) fn map<T: Float, S: Simd<T>>(s: S, x: &[T], y: &mut [T], f: impl Fn(S
             f(s.load(&x[3 * n..])),
         ];
         for (i, v) in v.into_iter().enumerate() {
-            s.store(&mut y[i * n..(i + 1) * n], v);
+            if stream {
+                s.store_stream(&mut y[i * n..(i + 1) * n], v);
+            } else {
+                s.store(&mut y[i * n..(i + 1) * n], v);
+            }
         }
     }
     map_short(s, xs.remainder(), ys.into_remainder(), &f);
+    if stream {
+        s.stream_fence();
+    }
 }
 
 /// [`map`] for a head or a tail: one vector at a time, then a partial one.
@@ -301,6 +329,7 @@ pub(crate) fn zip<T: Float, S: Simd<T>>(
     a: &[T],
     g: &[T],
     out: &mut [T],
+    stream: bool,
     f: impl Fn(S::V, S::V) -> S::V,
 ) {
     let n = S::LANES;
@@ -321,10 +350,17 @@ pub(crate) fn zip<T: Float, S: Simd<T>>(
             f(s.load(&a[3 * n..]), s.load(&g[3 * n..])),
         ];
         for (i, v) in v.into_iter().enumerate() {
-            s.store(&mut o[i * n..(i + 1) * n], v);
+            if stream {
+                s.store_stream(&mut o[i * n..(i + 1) * n], v);
+            } else {
+                s.store(&mut o[i * n..(i + 1) * n], v);
+            }
         }
     }
     zip_short(s, as_.remainder(), gs.remainder(), os.into_remainder(), &f);
+    if stream {
+        s.stream_fence();
+    }
 }
 
 /// [`zip`] for a head or a tail.

@@ -25,6 +25,15 @@ pub trait Simd<T: Float>: Copy {
     fn load(self, s: &[T]) -> Self::V;
     /// Stores into the first `LANES` elements of `d`. Panics if `d` is shorter.
     fn store(self, d: &mut [T], v: Self::V);
+    /// As [`Simd::store`], but a non-temporal store (bypassing the caches) where the tier has one
+    /// and `d` is 64-byte aligned; a plain store otherwise. Follow with [`Simd::stream_fence`].
+    #[inline(always)]
+    fn store_stream(self, d: &mut [T], v: Self::V) {
+        self.store(d, v);
+    }
+    /// Orders the non-temporal stores before anything that follows (`sfence`); no-op without them.
+    #[inline(always)]
+    fn stream_fence(self) {}
     /// Loads `s.len() < LANES` elements without touching memory past `s`; the other lanes are 0.
     fn load_partial(self, s: &[T]) -> Self::V;
     /// Stores the first `d.len() < LANES` lanes without touching memory past `d`.
