@@ -6,7 +6,8 @@ mod common;
 
 use candle_core::{DType, Device, Result, Tensor, Var};
 use common::{
-    activations, assert_close, edge_inputs, edge_inputs_for, run, upstream_gradients, widen,
+    activations, assert_close, edge_inputs, edge_inputs_for, kernel_tolerance, run,
+    upstream_gradients, widen,
 };
 use leaky::{Activation, GeluApproximation};
 use leaky_candle::{activate, activate_composed};
@@ -33,8 +34,9 @@ fn check_against_scalar_definitions(dtype: DType) -> Result<()> {
             .zip(&gs)
             .map(|(&x, &g)| oracle(&act, x, g, dtype))
             .unzip();
-        assert_close(&format!("{act} {dtype:?} forward"), &x, &y, &want_y, 0.0);
-        assert_close(&format!("{act} {dtype:?} backward"), &x, &dx, &want_dx, 0.0);
+        let tol = kernel_tolerance(&act, dtype);
+        assert_close(&format!("{act} {dtype:?} forward"), &x, &y, &want_y, tol);
+        assert_close(&format!("{act} {dtype:?} backward"), &x, &dx, &want_dx, tol);
     }
     Ok(())
 }
@@ -261,14 +263,14 @@ fn half_precision_is_the_f32_definition_rounded() -> Result<()> {
                 &x,
                 &y,
                 &round(exact.0)?,
-                0.0,
+                kernel_tolerance(&act, dtype),
             );
             assert_close(
                 &format!("{act} {dtype:?} backward"),
                 &x,
                 &dx,
                 &round(exact.1)?,
-                0.0,
+                kernel_tolerance(&act, dtype),
             );
         }
     }

@@ -130,6 +130,18 @@ pub fn widen(t: &Tensor) -> Result<Vec<f64>> {
     t.to_dtype(DType::F64)?.flatten_all()?.to_vec1()
 }
 
+/// How far the fused op may be from the scalar definitions in `dtype`: the core's SIMD kernels of
+/// the smooth functions in f32 are within 3 ULP of them (the core's exhaustive accuracy sweep),
+/// which a half type may round either way; everything else is exact.
+pub fn kernel_tolerance(act: &Activation, dtype: DType) -> f64 {
+    match dtype {
+        _ if act.kind().is_piecewise_linear() => 0.0,
+        DType::F32 => 4.0 * f64::from(f32::EPSILON),
+        DType::F16 | DType::BF16 => 1.0 / 128.0,
+        _ => 0.0,
+    }
+}
+
 /// Checks `actual[i]` against `expected[i]`: equal (NaN equal to NaN, -0 to +0), or within
 /// `rel_tol · max(1, |expected|)`. A `rel_tol` of 0 asks for exact equality.
 pub fn assert_close(what: &str, xs: &[f64], actual: &[f64], expected: &[f64], rel_tol: f64) {
