@@ -4,6 +4,7 @@
 use candle_core::{DType, Device, Error, Result, Tensor};
 use leaky::Activation;
 
+use crate::compose;
 use crate::fused::Forward;
 
 /// Applies `act` elementwise to `x`, differentiably, with the core library's semantics
@@ -32,30 +33,66 @@ pub fn activate(x: &Tensor, act: &Activation) -> Result<Tensor> {
 
 /// Applies `act` with candle's built-in ops, on any device: what [`activate`] does off the CPU.
 ///
-/// The same semantics as the core library, by construction rather than by a shared kernel:
+/// Every activation of the core library is composed, with the core's semantics: the same
+/// formulas, the same f'(x) at the kinks, the same values at ±0, ±inf and NaN.
 ///
-/// | activation | composed as | f'(0) | NaN |
-/// |---|---|---|---|
-/// | LeakyReLU | `x > 0 ? x : α·x` (`gt` + `where_cond`) | α | NaN, f' = α |
-/// | ReLU | `x <= 0 ? 0 : x` (`le` + `where_cond`) | 0 | NaN, f' = 1 |
-/// | sigmoid | `candle_nn::ops::sigmoid`, backward from the output | 1/4 | NaN |
-/// | tanh | `Tensor::tanh`, backward from the output | 1 | NaN |
+/// | activation | composed as | backward |
+/// |---|---|---|
+/// | LeakyReLU, PReLU (one slope), RReLU (evaluation, slope `(lower + upper)/2`) | `x > 0 ? x : α·x` (`gt` + `where_cond`) | autograd: `x > 0 ? g : α·g`, f'(0) = α |
+/// | ReLU | `x <= 0 ? 0 : x` | autograd: `x <= 0 ? 0 : g` |
+/// | sigmoid | `candle_nn::ops::sigmoid` | from the output, `g·y·(1 - y)` |
+/// | tanh | `Tensor::tanh` | from the output, `g·(1 - y²)` |
+/// | the other 17 | f(x) and f'(x) by the core's formulas in candle ops, joined into one tensor | `g·f'(x)` |
 ///
-/// Values agree with the core to a few ULPs for sigmoid and tanh (different `exp`), exactly for
-/// the piecewise-linear ones. Activations with no composed form run as the fused CPU op, with the
-/// tensor copied to the CPU and back. Each composed form costs several passes over memory: on the
+/// In the last row the derivative is computed from the formula, not differentiated through it,
+/// so it has the core's conventions at the kinks (Hardtanh's f'(min) = 0, Hardswish's
+/// f'(3) = 1, ...) and the limits at ±inf (GELU's f'(+inf) = 1) where naive autograd would
+/// give NaN. The piecewise-linear functions agree with the core exactly, forward and backward.
+/// The smooth ones keep the core's tail-safe forms (`expm1` and `log1p` built from `exp` and
+/// `log`, sigmoid as `e^x / (1 + e^x)` on the left): in `f64` they agree to a few ULPs, relative,
+/// however small the result. In `f32` they compute in `f32`, where the core rounds an `f64`
+/// result once, so where a function magnifies the rounding of its argument (`e^(x/α)` for a
+/// large `|x/α|`) the difference grows to about `|x|·2^-24` relative, and subnormal results keep
+/// only the bits they have. Two agree in absolute terms only: exact GELU below x ≈ -5 (candle
+/// has `erf` but no `erfc`; the error is about `|x|` ULPs of 1) and Tanhshrink near 0
+/// (`x - tanh(x)`, without the core's Taylor series). Sigmoid and tanh use candle's kernels,
+/// which agree to a few ULPs but in the far tails (candle's sigmoid is 0 below x ≈ -88 in
+/// `f32`, and the backward from the output loses the right tail). Where f' overflows at a finite
+/// x (CELU with α < 0, far left) the gradient is NaN instead of ±inf.
+///
+/// `f16` and `bf16` are computed in `f32` and rounded back, as in [`activate`]. Each composed
+/// form costs several passes over memory (about ten for the last row, more backward): on the
 /// CPU prefer [`activate`].
+///
+/// Errors: as [`activate`].
 pub fn activate_composed(x: &Tensor, act: &Activation) -> Result<Tensor> {
     act.validate().map_err(Error::wrap)?;
-    match *act {
-        Activation::LeakyRelu { alpha } => {
-            // A product, not `affine(α, 0)`, which adds +0 and so maps -0 to +0.
-            let alpha = Tensor::new(alpha, x.device())?.to_dtype(x.dtype())?;
-            x.gt(0.0)?.where_cond(x, &x.broadcast_mul(&alpha)?)
+    match x.dtype() {
+        DType::F32 | DType::F64 => {}
+        DType::F16 | DType::BF16 => {
+            return activate_composed(&x.to_dtype(DType::F32)?, act)?.to_dtype(x.dtype());
         }
+        dtype => return Err(Error::UnsupportedDTypeForOp(dtype, act.name())),
+    }
+    match *act {
+        Activation::LeakyRelu { alpha } | Activation::Prelu { weight: alpha } => {
+            leaky_relu(x, alpha)
+        }
+        Activation::Rrelu { lower, upper } => leaky_relu(x, (lower + upper) / 2.0),
         Activation::Relu => x.le(0.0)?.where_cond(&x.zeros_like()?, x),
         Activation::Sigmoid => candle_nn::ops::sigmoid(x),
         Activation::Tanh => x.tanh(),
-        _ => activate(&x.to_device(&Device::Cpu)?, act)?.to_device(x.device()),
+        _ => match compose::apply(x, act)? {
+            Some(y) => Ok(y),
+            // An activation newer than the formulas: the fused op, through the CPU.
+            None => activate(&x.to_device(&Device::Cpu)?, act)?.to_device(x.device()),
+        },
     }
+}
+
+/// `x > 0 ? x : α·x`, composed.
+fn leaky_relu(x: &Tensor, alpha: f64) -> Result<Tensor> {
+    // A product, not `affine(α, 0)`, which adds +0 and so maps -0 to +0.
+    let alpha = Tensor::new(alpha, x.device())?.to_dtype(x.dtype())?;
+    x.gt(0.0)?.where_cond(x, &x.broadcast_mul(&alpha)?)
 }

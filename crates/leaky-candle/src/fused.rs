@@ -97,7 +97,7 @@ fn backward<T: Float>(
 
 /// The elements of a tensor in row-major order: the storage's own slice when the layout is
 /// contiguous (at any offset), else a gathered copy.
-fn contiguous<'a, T: Copy>(data: &'a [T], layout: &Layout) -> Cow<'a, [T]> {
+pub(crate) fn contiguous<'a, T: Copy>(data: &'a [T], layout: &Layout) -> Cow<'a, [T]> {
     match layout.contiguous_offsets() {
         Some((start, end)) => Cow::Borrowed(&data[start..end]),
         None => Cow::Owned(unary_map(data, layout, |v| v)),

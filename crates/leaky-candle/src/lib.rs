@@ -1,9 +1,31 @@
 //! The leaky activations as candle ops, with autograd: one fused CPU pass forward and one
 //! backward, with the core library's exact semantics (LeakyReLU's f'(0) = α, NaN propagated).
 //!
+//! What is covered:
+//!
+//! - [`activate`] and the layer [`ActivationLayer`]: every activation of the core library (all
+//!   of [`leaky::Kind::ALL`], with any valid parameters). On the CPU, in `f32` and `f64`, a fused
+//!   `CustomOp1` runs the core's slice kernels forward and backward; `f16` and `bf16` run in
+//!   `f32`. On other devices, [`activate_composed`]: the same functions built from candle's own
+//!   ops, with the core's derivatives at the kinks and at ±inf (its documentation lists the
+//!   accuracy of each). PReLU's slope and RReLU's bounds are fixed here (RReLU in evaluation).
+//! - [`prelu`] and the layer [`Prelu`]: PReLU with learnable slopes, one shared or one per
+//!   channel (axis 1; axis 0 of a 1-D input), as a fused `CustomOp2` whose backward writes the
+//!   gradients of the input and of the slopes in one pass; [`prelu_composed`] off the CPU. The
+//!   layer's slopes are variables of a `candle_nn::VarMap`, so optimizers train them and
+//!   safetensors save them.
+//! - [`Rrelu`]: RReLU with PyTorch's training behaviour (a random slope per element from a
+//!   seeded generator, and a backward through those slopes) and evaluation behaviour (the mean
+//!   slope), as a `candle_core::ModuleT`. Training runs on the CPU; tensors elsewhere make a round
+//!   trip.
+//!
+//! No CUDA or Metal kernels of our own: there the composed forms run, at several passes over
+//! memory each.
+//!
 //! ```
-//! use candle_core::{Device, Module, Tensor, Var};
-//! use leaky_candle::{Activation, ActivationLayer, activate};
+//! use candle_core::{DType, Device, Module, ModuleT, Tensor, Var};
+//! use candle_nn::{VarBuilder, VarMap};
+//! use leaky_candle::{Activation, ActivationLayer, Prelu, Rrelu, activate};
 //!
 //! let x = Var::new(&[-2.0_f32, 0.0, 3.0], &Device::Cpu)?;
 //! let act: Activation = "leaky_relu:alpha=0.2".parse()?;
@@ -16,13 +38,32 @@
 //!
 //! let layer: ActivationLayer = "relu".parse()?;
 //! assert_eq!(layer.forward(&x)?.to_vec1::<f32>()?, [0.0, 0.0, 3.0]);
+//!
+//! // PReLU with one learnable slope per channel (axis 1), starting at 0.25.
+//! let varmap = VarMap::new();
+//! let prelu = Prelu::new(2, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu))?;
+//! let batch = Tensor::new(&[[-4.0_f32, -8.0]], &Device::Cpu)?;
+//! assert_eq!(prelu.forward(&batch)?.to_vec2::<f32>()?, [[-1.0, -2.0]]);
+//! assert_eq!(varmap.all_vars().len(), 1); // the slopes, for the optimizer
+//!
+//! // RReLU: random slopes in [1/8, 3/8] in training, their mean in evaluation.
+//! let rrelu = Rrelu::new(0.125, 0.375, 42)?;
+//! let minus_one = Tensor::new(&[-1.0_f32], &Device::Cpu)?;
+//! assert_eq!(rrelu.forward_t(&minus_one, false)?.to_vec1::<f32>()?, [-0.25]);
+//! let drawn = rrelu.forward_t(&minus_one, true)?.to_vec1::<f32>()?[0];
+//! assert!((-0.375..=-0.125).contains(&drawn));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod activate;
+mod compose;
 mod fused;
 mod layer;
+mod prelu;
+mod rrelu;
 
 pub use activate::{activate, activate_composed};
 pub use layer::ActivationLayer;
 pub use leaky::Activation;
+pub use prelu::{Prelu, prelu, prelu_composed};
+pub use rrelu::Rrelu;

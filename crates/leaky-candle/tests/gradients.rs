@@ -4,17 +4,24 @@
 mod common;
 
 use candle_core::{DType, Result};
-use common::{ActivateFn, activations, assert_close, run, upstream_gradients};
+use common::{ActivateFn, activations, assert_close, kinks, run, upstream_gradients};
 use leaky_candle::{activate, activate_composed};
 
 /// `dL/dx_i` by autograd against `(L(x + h·e_i) - L(x - h·e_i)) / 2h`, one coordinate at a time,
 /// with `L(x) = Σ w_j f(x_j)` and varied weights `w`, so that a gradient landing on the wrong
-/// element fails too. The points stay 0.05 away from the kink at 0.
+/// element fails too. The points cover [-7, 7] and keep 0.01 away from every kink of the
+/// activation (see [`kinks`]).
 fn check_gradients(f: ActivateFn, name: &str) -> Result<()> {
-    let xs: Vec<f64> = (0..40).map(|i| -6.0 + 0.3 * f64::from(i) + 0.05).collect();
-    let ws = upstream_gradients(xs.len());
+    let grid: Vec<f64> = (0..70).map(|i| -7.0 + 0.2 * f64::from(i) + 0.013).collect();
     let h = 1e-6;
     for act in activations() {
+        let kinks = kinks(&act);
+        let xs: Vec<f64> = grid
+            .iter()
+            .copied()
+            .filter(|x| kinks.iter().all(|k| (x - k).abs() > 0.01))
+            .collect();
+        let ws = upstream_gradients(xs.len());
         let (_, _, dx) = run(f, &act, &xs, &ws, DType::F64)?;
         let loss = |xs: &[f64]| -> Result<f64> {
             let (_, y, _) = run(f, &act, xs, &ws, DType::F64)?;

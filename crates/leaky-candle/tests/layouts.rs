@@ -4,7 +4,7 @@
 mod common;
 
 use candle_core::{DType, Device, Result, Tensor, Var};
-use common::{activations, assert_close, widen};
+use common::{activations, assert_close, kernel_tolerance, widen};
 use leaky::Activation;
 use leaky_candle::activate;
 
@@ -65,7 +65,7 @@ fn check_view(
                 &inputs,
                 &widen(&y)?,
                 &want_y,
-                0.0,
+                kernel_tolerance(&act, dtype),
             );
             assert_close(&format!("{what} backward"), &xs, &dx, &want_dx, 1e-6);
         }

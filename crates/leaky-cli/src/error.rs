@@ -41,6 +41,30 @@ impl From<leaky::Error> for CliError {
     }
 }
 
+impl From<leaky_lab::LabError> for CliError {
+    /// Bad data, checkpoints, pictures or settings are usage errors; failures to write or
+    /// compute are failures.
+    fn from(err: leaky_lab::LabError) -> Self {
+        if err.is_input_error() {
+            CliError::Usage(err.to_string())
+        } else {
+            CliError::Failure(err.to_string())
+        }
+    }
+}
+
+impl From<leaky_lab::checkpoint::CheckpointError> for CliError {
+    fn from(err: leaky_lab::checkpoint::CheckpointError) -> Self {
+        leaky_lab::LabError::from(err).into()
+    }
+}
+
+impl From<leaky_lab::dataset::DataError> for CliError {
+    fn from(err: leaky_lab::dataset::DataError) -> Self {
+        leaky_lab::LabError::from(err).into()
+    }
+}
+
 impl From<io::Error> for CliError {
     /// Write errors on standard output; a closed pipe is quietly a success.
     fn from(err: io::Error) -> Self {

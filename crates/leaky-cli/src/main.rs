@@ -1,14 +1,22 @@
-//! The `leaky` command: draw, evaluate and list activation functions.
+//! The `leaky` command: plot, evaluate, list and measure activation functions, and train networks
+//! that use them.
 //!
 //! Arguments are parsed by clap (usage errors exit with code 2), then each command runs and
 //! returns a [`CliError`] on failure, printed as one line on standard error.
 
+mod accuracy;
+mod bench;
+mod classify;
+mod curves;
 mod error;
 mod eval;
 mod list;
 mod output;
 mod plot;
+mod progress;
 mod range;
+mod sample;
+mod train;
 
 use std::process::ExitCode;
 
@@ -16,7 +24,7 @@ use clap::{Parser, Subcommand};
 
 use crate::error::CliError;
 
-/// Activation functions for neural networks: plot them, evaluate them, list them.
+/// Activation functions for neural networks: plot, evaluate, list and measure them, and train networks with them.
 #[derive(Parser, Debug)]
 #[command(name = "leaky", version, about, propagate_version = true)]
 struct Cli {
@@ -28,18 +36,33 @@ struct Cli {
 enum Command {
     /// Draw activations (by default the article's LeakyReLU figure) to PNG, SVG or the terminal.
     Plot(plot::PlotArgs),
+    /// Measure the f32 kernels' error in ULP against the definition in f64.
+    Accuracy(accuracy::AccuracyArgs),
+    /// Measure the kernels' throughput beside a memory copy of the same size.
+    Bench(bench::BenchArgs),
     /// Print f(x) and f'(x) as CSV (or JSON) for given inputs.
     Eval(eval::EvalArgs),
     /// List every activation with its parameters, defaults and formula.
     List,
+    /// Train the digit classifier (`train cnn`) or the GAN (`train gan`) on MNIST digits.
+    Train(train::TrainArgs),
+    /// Draw digits from a trained generator into a PNG grid.
+    Sample(sample::SampleArgs),
+    /// Classify pictures of digits with a trained classifier.
+    Classify(classify::ClassifyArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Plot(args) => plot::run(&args),
+        Command::Accuracy(args) => accuracy::run(&args),
+        Command::Bench(args) => bench::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::List => list::run(),
+        Command::Train(args) => train::run(&args),
+        Command::Sample(args) => sample::run(&args),
+        Command::Classify(args) => classify::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -49,12 +49,40 @@ pub enum Error {
         /// The length it has.
         found: usize,
     },
+    /// Two arrays that must have the same shape do not.
+    ShapeMismatch {
+        /// The array whose shape is wrong.
+        what: &'static str,
+        /// The shape it must have.
+        expected: Vec<usize>,
+        /// The shape it has.
+        found: Vec<usize>,
+    },
     /// The operation is not defined for this activation and these parameters.
     Unsupported {
         /// The activation as a spec.
         activation: String,
         /// Why, and what to do instead.
         reason: &'static str,
+    },
+    /// A kernel tier was asked for (by [`kernels::set_tier`](crate::kernels::set_tier),
+    /// [`kernels::with_tier`](crate::kernels::with_tier) or `LEAKY_TIER`) that this processor
+    /// cannot run.
+    TierUnavailable {
+        /// The tier asked for.
+        tier: &'static str,
+        /// The tiers this processor can run, best last.
+        available: Vec<&'static str>,
+    },
+    /// A setting (an environment variable or an argument of the kernel settings API) has a
+    /// value that cannot be used.
+    InvalidSetting {
+        /// Where the value came from (`LEAKY_TIER`, `LEAKY_THREADS`, `threads`).
+        setting: &'static str,
+        /// The value as given.
+        value: String,
+        /// What is accepted.
+        expected: &'static str,
     },
 }
 
@@ -103,7 +131,25 @@ impl fmt::Display for Error {
                 f,
                 "length mismatch: {what} has {found} elements but the input has {expected}"
             ),
+            Error::ShapeMismatch {
+                what,
+                expected,
+                found,
+            } => write!(
+                f,
+                "shape mismatch: {what} has shape {found:?} but the input has {expected:?}"
+            ),
             Error::Unsupported { activation, reason } => write!(f, "{activation}: {reason}"),
+            Error::TierUnavailable { tier, available } => write!(
+                f,
+                "the {tier} kernel tier is not available on this processor; available: {} (unset LEAKY_TIER to choose automatically)",
+                available.join(", ")
+            ),
+            Error::InvalidSetting {
+                setting,
+                value,
+                expected,
+            } => write!(f, "{setting} = '{value}' is invalid: expected {expected}"),
         }
     }
 }

@@ -4,7 +4,8 @@ use std::fmt::{Debug, Display};
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
 mod sealed {
-    pub trait Sealed {}
+    /// Seals [`Float`](super::Float), and ties it to the kernels' element types.
+    pub trait Sealed: crate::kernels::Element {}
     impl Sealed for f32 {}
     impl Sealed for f64 {}
 }

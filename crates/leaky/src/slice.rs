@@ -1,24 +1,43 @@
-//! Slice operations: forward and backward over whole buffers, by the scalar definitions.
+//! Slice operations: forward and backward over whole buffers.
 //!
-//! Each operation matches on the activation once and then runs a plain loop that the compiler
-//! vectorises for the piecewise-linear functions. Lengths are checked first: a mismatch is an
-//! [`Error::LengthMismatch`], never a panic, and nothing is written.
+//! Each operation checks the lengths (a mismatch is an [`Error::LengthMismatch`], never a panic,
+//! and nothing is written), then asks the [kernels](crate::kernels) for the tier and threads to
+//! use. An activation with a kernel (see `*_kernel` below) runs it; any other activation, and
+//! every activation on the scalar tier, runs a plain loop over its scalar definition, split
+//! between threads the same way. A new activation needs only its scalar definition and an arm in
+//! the `with_forward!` macro and the backward matches; a kernel is an optimisation on top.
 
+use crate::kernels::{Map, Plan, Zip};
 use crate::{Activation, Error, Float, scalar};
+
+/// Below this length the scalar loops run on one thread.
+const SCALAR_MIN_PARALLEL_LEN: usize = 16 * 1024;
 
 impl Activation {
     /// Writes `y[i] = f(x[i])`. `y` must have the length of `x`.
     pub fn forward_slice<T: Float>(&self, x: &[T], y: &mut [T]) -> Result<(), Error> {
         self.validate()?;
         check_len("output", x.len(), y.len())?;
-        with_forward!(self, T, |f| map_into(x, y, f));
+        let plan = Plan::current()?;
+        match forward_kernel(self) {
+            Some(op) if plan.vectorized() => plan.map(op, x, y),
+            _ => with_forward!(self, T, |f| {
+                plan.split((x, y), SCALAR_MIN_PARALLEL_LEN, |(x, y)| map_into(x, y, f))
+            }),
+        }
         Ok(())
     }
 
     /// Replaces each `x[i]` with `f(x[i])`.
     pub fn forward_in_place<T: Float>(&self, x: &mut [T]) -> Result<(), Error> {
         self.validate()?;
-        with_forward!(self, T, |f| map_in_place(x, f));
+        let plan = Plan::current()?;
+        match forward_kernel(self) {
+            Some(op) if plan.vectorized() => plan.map_in_place(op, x),
+            _ => with_forward!(self, T, |f| {
+                plan.split(x, SCALAR_MIN_PARALLEL_LEN, |x| map_in_place(x, f))
+            }),
+        }
         Ok(())
     }
 
@@ -36,27 +55,31 @@ impl Activation {
         self.validate()?;
         check_len("grad_out", x.len(), grad_out.len())?;
         check_len("grad_in", x.len(), grad_in.len())?;
+        let plan = Plan::current()?;
+        if let Some(op) = backward_kernel(self).filter(|_| plan.vectorized()) {
+            plan.zip(op, x, grad_out, grad_in);
+            return Ok(());
+        }
+        let mut zip = |back: &(dyn Fn(T, T) -> T + Sync)| {
+            plan.split(
+                (x, grad_out, &mut *grad_in),
+                SCALAR_MIN_PARALLEL_LEN,
+                |(x, g, gi)| zip_into(x, g, gi, back),
+            )
+        };
         match *self {
             Activation::LeakyRelu { alpha: slope } | Activation::Prelu { weight: slope } => {
                 let slope = T::from_f64(slope);
-                zip_into(x, grad_out, grad_in, |x, g| {
-                    scalar::leaky_relu_backward(x, g, slope)
-                })
+                zip(&|x, g| scalar::leaky_relu_backward(x, g, slope))
             }
-            Activation::Relu => zip_into(x, grad_out, grad_in, scalar::relu_backward),
-            Activation::Sigmoid => zip_into(x, grad_out, grad_in, |x, g| {
-                g * scalar::sigmoid_derivative(x)
+            Activation::Relu => zip(&scalar::relu_backward),
+            Activation::Sigmoid => zip(&|x, g| g * scalar::sigmoid_derivative(x)),
+            Activation::Tanh => zip(&|x, g| g * scalar::tanh_derivative(x)),
+            other if other.kind().is_piecewise_linear() => zip(&|x, g| {
+                let d = other.derivative(x);
+                if d == T::ZERO { T::ZERO } else { g * d }
             }),
-            Activation::Tanh => {
-                zip_into(x, grad_out, grad_in, |x, g| g * scalar::tanh_derivative(x))
-            }
-            other if other.kind().is_piecewise_linear() => {
-                zip_into(x, grad_out, grad_in, |x, g| {
-                    let d = other.derivative(x);
-                    if d == T::ZERO { T::ZERO } else { g * d }
-                })
-            }
-            other => zip_into(x, grad_out, grad_in, |x, g| g * other.derivative(x)),
+            other => zip(&|x, g| g * other.derivative(x)),
         }
         Ok(())
     }
@@ -77,7 +100,6 @@ impl Activation {
         self.validate()?;
         check_len("grad_out", y.len(), grad_out.len())?;
         check_len("grad_in", y.len(), grad_in.len())?;
-        let t = T::from_f64;
         let unsupported = |reason| {
             Err(Error::Unsupported {
                 activation: self.to_string(),
@@ -97,29 +119,52 @@ impl Activation {
                     "backward from the output needs alpha >= 0; use the backward from the input",
                 );
             }
+            _ => {}
+        }
+        let plan = Plan::current()?;
+        if let Some(op) = backward_from_output_kernel(self).filter(|_| plan.vectorized()) {
+            plan.zip(op, y, grad_out, grad_in);
+            return Ok(());
+        }
+        let mut zip = |back: &(dyn Fn(T, T) -> T + Sync)| {
+            plan.split(
+                (y, grad_out, &mut *grad_in),
+                SCALAR_MIN_PARALLEL_LEN,
+                |(y, g, gi)| zip_into(y, g, gi, back),
+            )
+        };
+        let t = T::from_f64;
+        // The backward of a clamp to [low, high] from its output: low < y < high ? g·inside : 0.
+        // The output is strictly inside the clamp exactly where the input is.
+        let clamp = |low: T, high: T, inside: T| {
+            move |y: T, g: T| {
+                if y <= low || y >= high {
+                    T::ZERO
+                } else {
+                    g * inside
+                }
+            }
+        };
+        match *self {
             Activation::LeakyRelu { alpha: slope } | Activation::Prelu { weight: slope } => {
                 let slope = t(slope);
-                zip_into(y, grad_out, grad_in, |y, g| {
-                    scalar::leaky_relu_backward(y, g, slope)
-                })
+                zip(&|y, g| scalar::leaky_relu_backward(y, g, slope))
             }
             Activation::Rrelu { lower, upper } => {
                 let slope = t((lower + upper) / 2.0);
-                zip_into(y, grad_out, grad_in, |y, g| {
-                    scalar::leaky_relu_backward(y, g, slope)
-                })
+                zip(&|y, g| scalar::leaky_relu_backward(y, g, slope))
             }
-            Activation::Relu => zip_into(y, grad_out, grad_in, scalar::relu_backward),
-            Activation::Sigmoid => zip_into(y, grad_out, grad_in, |y, g| g * (y * (T::ONE - y))),
-            Activation::Tanh => zip_into(y, grad_out, grad_in, |y, g| g * (T::ONE - y * y)),
+            Activation::Relu => zip(&scalar::relu_backward),
+            Activation::Sigmoid => zip(&|y, g| g * (y * (T::ONE - y))),
+            Activation::Tanh => zip(&|y, g| g * (T::ONE - y * y)),
             // f'(x) = α·e^x = y + α where y <= 0 (PyTorch's rule).
-            Activation::Elu { alpha } => zip_into(y, grad_out, grad_in, |y, g| {
-                if y <= T::ZERO { g * (y + t(alpha)) } else { g }
-            }),
+            Activation::Elu { alpha } => {
+                zip(&|y, g| if y <= T::ZERO { g * (y + t(alpha)) } else { g })
+            }
             Activation::Selu => {
                 let scale = t(scalar::SELU_SCALE);
                 let scaled_alpha = t(scalar::SELU_SCALE * scalar::SELU_ALPHA);
-                zip_into(y, grad_out, grad_in, |y, g| {
+                zip(&|y, g| {
                     if y <= T::ZERO {
                         g * (y + scaled_alpha)
                     } else {
@@ -128,7 +173,7 @@ impl Activation {
                 })
             }
             // f'(x) = e^(x/α) = y/α + 1 where y <= 0; the sign of y is the sign of x for any α.
-            Activation::Celu { alpha } => zip_into(y, grad_out, grad_in, |y, g| {
+            Activation::Celu { alpha } => zip(&|y, g| {
                 if y <= T::ZERO {
                     g * (y / t(alpha) + T::ONE)
                 } else {
@@ -136,18 +181,13 @@ impl Activation {
                 }
             }),
             // f'(x) = (1 - |y|)².
-            Activation::Softsign => zip_into(y, grad_out, grad_in, |y, g| {
+            Activation::Softsign => zip(&|y, g| {
                 let d = T::ONE - if y < T::ZERO { -y } else { y };
                 g * (d * d)
             }),
-            // The output is strictly inside the clamp exactly where the input is.
-            Activation::Hardtanh { min, max } => {
-                clamp_backward(y, grad_out, grad_in, t(min), t(max), T::ONE)
-            }
-            Activation::Relu6 => clamp_backward(y, grad_out, grad_in, T::ZERO, t(6.0), T::ONE),
-            Activation::Hardsigmoid => {
-                clamp_backward(y, grad_out, grad_in, T::ZERO, T::ONE, t(1.0 / 6.0))
-            }
+            Activation::Hardtanh { min, max } => zip(&clamp(t(min), t(max), T::ONE)),
+            Activation::Relu6 => zip(&clamp(T::ZERO, t(6.0), T::ONE)),
+            Activation::Hardsigmoid => zip(&clamp(T::ZERO, T::ONE, t(1.0 / 6.0))),
             _ => {
                 return unsupported(
                     "its derivative cannot be told from its output (it is not invertible there); use the backward from the input",
@@ -155,6 +195,55 @@ impl Activation {
             }
         }
         Ok(())
+    }
+}
+
+/// The kernel for the forward, if the activation has one; the others run the scalar loop.
+fn forward_kernel<T: Float>(a: &Activation) -> Option<Map<T>> {
+    match *a {
+        Activation::LeakyRelu { alpha: slope } | Activation::Prelu { weight: slope } => {
+            Some(Map::LeakyRelu(T::from_f64(slope)))
+        }
+        Activation::Rrelu { lower, upper } => {
+            Some(Map::LeakyRelu(T::from_f64((lower + upper) / 2.0)))
+        }
+        Activation::Relu => Some(Map::Relu),
+        Activation::Sigmoid => Some(Map::Sigmoid),
+        Activation::Tanh => Some(Map::Tanh),
+        _ => None,
+    }
+}
+
+/// The kernel for the backward from the input, if the activation has one.
+fn backward_kernel<T: Float>(a: &Activation) -> Option<Zip<T>> {
+    match *a {
+        Activation::LeakyRelu { alpha: slope } | Activation::Prelu { weight: slope } => {
+            Some(Zip::LeakyReluBackward(T::from_f64(slope)))
+        }
+        Activation::Rrelu { lower, upper } => {
+            Some(Zip::LeakyReluBackward(T::from_f64((lower + upper) / 2.0)))
+        }
+        Activation::Relu => Some(Zip::ReluBackward),
+        Activation::Sigmoid => Some(Zip::SigmoidBackward),
+        Activation::Tanh => Some(Zip::TanhBackward),
+        _ => None,
+    }
+}
+
+/// The kernel for the backward from the output, if the activation has one (slope ≥ 0 checked
+/// before).
+fn backward_from_output_kernel<T: Float>(a: &Activation) -> Option<Zip<T>> {
+    match *a {
+        Activation::LeakyRelu { alpha: slope } | Activation::Prelu { weight: slope } => {
+            Some(Zip::LeakyReluBackward(T::from_f64(slope)))
+        }
+        Activation::Rrelu { lower, upper } => {
+            Some(Zip::LeakyReluBackward(T::from_f64((lower + upper) / 2.0)))
+        }
+        Activation::Relu => Some(Zip::ReluBackward),
+        Activation::Sigmoid => Some(Zip::SigmoidFromOutput),
+        Activation::Tanh => Some(Zip::TanhFromOutput),
+        _ => None,
     }
 }
 
@@ -217,26 +306,8 @@ fn map_in_place<T: Float>(x: &mut [T], f: impl Fn(T) -> T) {
 
 /// `grad_in[i] = back(x[i], grad_out[i])`.
 #[inline(always)]
-fn zip_into<T: Float>(x: &[T], grad_out: &[T], grad_in: &mut [T], back: impl Fn(T, T) -> T) {
+fn zip_into<T: Float>(x: &[T], grad_out: &[T], grad_in: &mut [T], back: &dyn Fn(T, T) -> T) {
     for ((gi, &g), &v) in grad_in.iter_mut().zip(grad_out).zip(x) {
         *gi = back(v, g);
     }
-}
-
-/// Backward of a clamp to `[low, high]` from its output: `low < y < high ? g·inside : 0`.
-fn clamp_backward<T: Float>(
-    y: &[T],
-    grad_out: &[T],
-    grad_in: &mut [T],
-    low: T,
-    high: T,
-    inside: T,
-) {
-    zip_into(y, grad_out, grad_in, |y, g| {
-        if y <= low || y >= high {
-            T::ZERO
-        } else {
-            g * inside
-        }
-    })
 }

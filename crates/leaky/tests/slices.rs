@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{same_f32, same_f64};
+use common::{same_f32, same_f64, ulp_f32};
 use leaky::{Activation, Error, Kind};
 use proptest::prelude::*;
 
@@ -41,15 +41,21 @@ proptest! {
         let grad_out: Vec<f32> = x.iter().map(|_| g).collect();
         let mut grad_in = vec![0.0; x.len()];
         a.backward(&x, &grad_out, &mut grad_in).unwrap();
+        // The SIMD kernels of the smooth functions are within a few ULP of the definitions (their
+        // exhaustive bounds are in tests/accuracy.rs); piecewise-linear ones are bit for bit.
+        let ulps = if a.kind().is_piecewise_linear() { 0 } else { 3 };
         for i in 0..x.len() {
             let fx = a.forward(x[i]);
-            prop_assert!(same_f32(y[i], fx), "{a} f({:e}) slice {:e} scalar {fx:e}", x[i], y[i]);
-            prop_assert!(same_f32(in_place[i], fx));
+            prop_assert!(same_f32(y[i], fx) || ulp_f32(y[i], fx) <= ulps,
+                "{a} f({:e}) slice {:e} scalar {fx:e}", x[i], y[i]);
+            prop_assert!(same_f32(in_place[i], y[i]));
             let d = a.derivative(x[i]);
             if g.is_finite() && d.is_finite() {
                 // A select gives +0 where g·f' may give -0.
                 let expected = g * d;
-                prop_assert!(same_f32(grad_in[i], expected) || grad_in[i] == expected,
+                let close = ulp_f32(grad_in[i], expected) <= ulps
+                    || (ulps > 0 && (grad_in[i] - expected).abs() <= f32::MIN_POSITIVE);
+                prop_assert!(same_f32(grad_in[i], expected) || grad_in[i] == expected || close,
                     "{a} at {:e}: {:e} vs {expected:e}", x[i], grad_in[i]);
             }
         }

@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""Side-by-side throughput: leaky's kernels, PyTorch (1 and 2 threads), numpy, and a memory copy.
+
+Runs `leaky bench --json` and the same operations at the same sizes through PyTorch and numpy in
+one run (size by size, interleaved, `--rounds` times, each case keeping its best round), then
+prints one Markdown table of ratios. Timing mirrors `leaky bench`: buffers allocated
+and written first, a warm-up call, then samples (batches of calls lasting at least ~50 µs) for
+`--min-time` seconds; the best sample counts. In-place operations get their input restored,
+untimed, before each batch of at most 8 calls, as in `leaky bench`.
+
+    cargo build --release -p leaky-cli
+    /work/venv/bin/python bench/compare.py            # all sizes (4Ki, 256Ki, 4Mi, 64Mi)
+    /work/venv/bin/python bench/compare.py --quick    # without 64Mi, shorter
+
+PyTorch ops use preallocated outputs (`out=` / `grad_input=`) where PyTorch has them. PyTorch's
+sigmoid and tanh backward read the forward's *output* (`sigmoid_backward(g, y)`), which is less work
+than leaky's backward from the input; the table says so.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+try:
+    import torch
+except ImportError:  # the table is still useful without PyTorch
+    torch = None
+
+ALPHA = 0.01
+SIZES = {"4Ki": 4 << 10, "256Ki": 256 << 10, "4Mi": 4 << 20, "64Mi": 64 << 20}
+
+
+def best_time(op, min_time, restore=None):
+    """Best seconds per call of `op()`, over batches lasting at least ~50 µs."""
+    if restore:
+        restore()
+    t = time.perf_counter()
+    op()
+    once = max(time.perf_counter() - t, 2e-8)
+    batch = int(min(8 if restore else 4096, max(1, 50e-6 / once)))
+    best = float("inf")
+    samples = 0
+    start = time.perf_counter()
+    while samples < 5 or time.perf_counter() - start < min_time:
+        if restore:
+            restore()
+        t = time.perf_counter()
+        for _ in range(batch):
+            op()
+        best = min(best, (time.perf_counter() - t) / batch)
+        samples += 1
+    return best
+
+
+def data(n, seed):
+    rng = np.random.default_rng(seed)
+    return (rng.random(n, dtype=np.float32) * 16.0 - 8.0).astype(np.float32)
+
+
+def numpy_cases(n, min_time):
+    x = data(n, 1)
+    y = np.empty_like(x)
+    y[:] = 0.0
+    out = {}
+    out["copy"] = best_time(lambda: np.copyto(y, x), min_time)
+    # The seed article's formula, as written (it allocates its temporaries and result).
+    out["article"] = best_time(lambda: np.maximum(ALPHA * x, x), min_time)
+    return out
+
+
+def torch_cases(n, threads, min_time):
+    torch.set_num_threads(threads)
+    x = torch.from_numpy(data(n, 1))
+    g = torch.from_numpy(data(n, 2))
+    y = torch.from_numpy(data(n, 3))
+    w = x.clone()
+    aten = torch.ops.aten
+    nn = torch._C._nn
+    restore = lambda: w.copy_(x)  # noqa: E731
+    cases = {
+        ("copy", "copy"): (lambda: y.copy_(x), None),
+        ("leaky_relu", "forward"): (lambda: nn.leaky_relu(x, ALPHA, out=y), None),
+        ("leaky_relu", "forward_in_place"): (lambda: nn.leaky_relu_(w, ALPHA), restore),
+        ("leaky_relu", "backward"): (
+            lambda: aten.leaky_relu_backward.grad_input(g, x, ALPHA, False, grad_input=y),
+            None,
+        ),
+        ("relu", "forward"): (lambda: torch.clamp_min(x, 0.0, out=y), None),
+        ("relu", "forward_in_place"): (lambda: torch.relu_(w), restore),
+        ("relu", "backward"): (
+            lambda: aten.threshold_backward.grad_input(g, x, 0.0, grad_input=y),
+            None,
+        ),
+        ("sigmoid", "forward"): (lambda: torch.sigmoid(x, out=y), None),
+        ("sigmoid", "forward_in_place"): (lambda: torch.sigmoid_(w), restore),
+        ("sigmoid", "backward"): (
+            lambda: aten.sigmoid_backward.grad_input(g, x, grad_input=y),
+            None,
+        ),
+        ("tanh", "forward"): (lambda: torch.tanh(x, out=y), None),
+        ("tanh", "forward_in_place"): (lambda: torch.tanh_(w), restore),
+        ("tanh", "backward"): (
+            lambda: aten.tanh_backward.grad_input(g, x, grad_input=y),
+            None,
+        ),
+    }
+    return {k: best_time(op, min_time, r) for k, (op, r) in cases.items()}
+
+
+def find_leaky(explicit):
+    if explicit:
+        return explicit
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    candidates = []
+    if os.environ.get("CARGO_TARGET_DIR"):
+        candidates.append(os.path.join(os.environ["CARGO_TARGET_DIR"], "release", "leaky"))
+    candidates.append(os.path.join(here, "target", "release", "leaky"))
+    for c in candidates:
+        if os.path.exists(c):
+            return c
+    found = shutil.which("leaky")
+    if found:
+        return found
+    sys.exit("compare.py: no leaky binary found; run `cargo build --release -p leaky-cli` "
+             "or pass --leaky PATH")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--leaky", help="path to the leaky binary (default: the release build)")
+    p.add_argument("--quick", action="store_true", help="no 64Mi, shorter runs")
+    p.add_argument("--sizes", default=None, help="comma-separated, e.g. 256Ki,4Mi")
+    p.add_argument("--threads", type=int, default=2, help="leaky's threads (default 2)")
+    p.add_argument("--min-time", type=float, default=None, help="seconds per case")
+    p.add_argument("--rounds", type=int, default=2,
+                   help="measure everything this many times, interleaved, and keep each case's best")
+    p.add_argument("--json", help="also write every raw figure to this file")
+    args = p.parse_args()
+
+    names = args.sizes.split(",") if args.sizes else (
+        ["4Ki", "256Ki", "4Mi"] if args.quick else list(SIZES))
+    sizes = [(name, SIZES[name]) for name in names]
+    min_time = args.min_time or (0.1 if args.quick else 0.3)
+
+    leaky = find_leaky(args.leaky)
+
+    def run_leaky(name):
+        cmd = [leaky, "bench", "--json", "--dtypes", "f32", "--threads", str(args.threads),
+               "--min-time", str(min_time), "--sizes", name,
+               "leaky_relu", "relu", "sigmoid", "tanh"]
+        print(f"running {' '.join(cmd)}", file=sys.stderr)
+        return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+
+    def keep_best(old, new):
+        """Per case, the faster of two measurements (dicts of seconds, or leaky's records)."""
+        if old is None:
+            return new
+        if isinstance(new, dict):
+            return {k: keep_best(old.get(k), v) for k, v in new.items()}
+        return min(old, new)
+
+    # Each size is measured for leaky and its peers back to back, in `--rounds` rounds, and each
+    # case keeps its best round: on a shared machine the load changes from minute to minute, and
+    # this way every party gets the same chances at a quiet moment.
+    ours = None
+    peers = {name: {} for name, _ in sizes}
+    best_leaky = {}
+    for round_ in range(args.rounds):
+        for name, n in sizes:
+            run = run_leaky(name)
+            ours = ours or {"tier": run["tier"], "threads": run["threads"], "results": []}
+            for r in run["results"]:
+                key = (r["activation"], r["direction"], r["elements"])
+                if key not in best_leaky or r["best_s"] < best_leaky[key]["best_s"]:
+                    best_leaky[key] = r
+            print(f"numpy/PyTorch at {name} (round {round_ + 1})", file=sys.stderr)
+            peers[name]["numpy"] = keep_best(peers[name].get("numpy"), numpy_cases(n, min_time))
+            if torch is not None:
+                for t in (1, 2):
+                    key = f"torch{t}"
+                    peers[name][key] = keep_best(peers[name].get(key), torch_cases(n, t, min_time))
+    # Ratios against the copy of the same round would mix rounds; recompute against the best copy.
+    copies = {r["elements"]: r["best_s"] for r in best_leaky.values() if r["activation"] == "copy"}
+    for r in best_leaky.values():
+        r["vs_copy"] = copies[r["elements"]] / r["best_s"]
+    ours["results"] = list(best_leaky.values())
+
+    def gelem(n, seconds):
+        return n / seconds / 1e9
+
+    rows = []
+    header = ("| activation | direction | size | leaky Gelem/s | ×copy | ×PyTorch 1t | ×PyTorch 2t "
+              "| ×PyTorch best | ×numpy article | PyTorch 2t Gelem/s |")
+    rows.append(header)
+    rows.append("|" + "---|" * 10)
+    checks = []
+    by_size = {v: k for k, v in SIZES.items()}
+    for r in ours["results"]:
+        size = by_size[r["elements"]]
+        n = r["elements"]
+        act = r["activation"].split(":")[0]
+        direction = r["direction"]
+        peer = peers[size]
+        t = r["best_s"]
+        key = ("copy", "copy") if act == "copy" else (act, direction)
+        ratios = []
+        times = []
+        for th in ("torch1", "torch2"):
+            if th in peer and key in peer[th]:
+                ratios.append(f"{peer[th][key] / t:.2f}")
+                times.append(peer[th][key])
+            else:
+                ratios.append("–")
+        best = f"{min(times) / t:.2f}" if times else "–"
+        article = peer["numpy"]["article"] / t
+        if act != "copy":
+            checks.append((f"{act} {direction} {size} ≥ 5× numpy article", article, 5.0))
+        if act == "leaky_relu" and direction == "forward" and size == "64Mi":
+            checks.append(("leaky_relu forward 64Mi ≥ 0.9× copy", r["vs_copy"], 0.9))
+        if (act == "leaky_relu" and direction in ("forward", "backward")
+                and size in ("256Ki", "4Mi") and times):
+            checks.append((f"leaky_relu {direction} {size} ≥ 1.5× PyTorch best",
+                           min(times) / t, 1.5))
+        if (act in ("sigmoid", "tanh") and direction == "forward" and size in ("256Ki", "4Mi")
+                and "torch2" in peer):
+            checks.append((f"{act} forward {size} ≥ 2× PyTorch 2t", peer["torch2"][key] / t, 2.0))
+        torch2 = (f"{gelem(n, peer['torch2'][key]):.2f}" if "torch2" in peer and key in peer["torch2"]
+                  else "–")
+        note = " ¹" if act in ("sigmoid", "tanh") and direction == "backward" else ""
+        rows.append(f"| {act} | {direction}{note} | {size} | {r['gelem_per_s']:.2f} | "
+                    f"{r['vs_copy']:.2f} | {ratios[0]} | {ratios[1]} | {best} | {article:.1f} "
+                    f"| {torch2} |")
+    print(f"leaky tier {ours['tier']}, {ours['threads']} thread(s); f32; ratios are time(peer) / "
+          "time(leaky), measured in this one run (higher is faster for leaky); ×copy: leaky's "
+          "threaded copy of the same size.\n")
+    print("\n".join(rows))
+    print("\n¹ PyTorch's sigmoid/tanh backward reads the forward's output; leaky's `backward` "
+          "recomputes from the input.\n")
+    copies = " · ".join(
+        f"{name}: numpy {gelem(n, peers[name]['numpy']['copy']):.2f}"
+        + (f", PyTorch 2t {gelem(n, peers[name]['torch2'][('copy', 'copy')]):.2f}"
+           if 'torch2' in peers[name] else "")
+        + f", numpy article {gelem(n, peers[name]['numpy']['article']):.2f}"
+        for name, n in sizes)
+    print(f"Peer Gelem/s — copy and the article's formula: {copies}\n")
+    failed = [(name, v, want) for name, v, want in checks if v < want]
+    print(f"Targets: {len(checks) - len(failed)} of {len(checks)} met in this run.")
+    for name, v, want in failed:
+        print(f"- missed: {name}: {v:.2f}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"leaky": ours, "peers": {s: {k: ({"/".join(kk): vv for kk, vv in v.items()}
+                                                      if k.startswith("torch") else v)
+                                                  for k, v in p.items()}
+                                              for s, p in peers.items()}}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,302 @@
+//! `leaky train cnn` and `leaky train gan`: train the classifier or the GAN on MNIST digits.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use leaky::Activation;
+use leaky_lab::checkpoint::{Checkpoint, Kind};
+use leaky_lab::cnn::Cnn;
+use leaky_lab::dataset::{self, Split};
+use leaky_lab::gan::Generator;
+use leaky_lab::score::{CONFIDENCE, classifier_score};
+use leaky_lab::train_cnn::{self, CnnResume, CnnSettings, train_cnn};
+use leaky_lab::train_gan::{self, GanResume, GanSettings, train_gan};
+
+use crate::curves;
+use crate::error::CliError;
+use crate::progress::{CnnBars, GanBar};
+
+/// Arguments of `leaky train`.
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    #[command(subcommand)]
+    model: Model,
+}
+
+#[derive(Subcommand, Debug)]
+enum Model {
+    /// Train the digit classifier (a CNN); writes model.safetensors, metrics.json, curves.png.
+    Cnn(CnnArgs),
+    /// Train a DCGAN-style GAN; writes sample grids, generator and discriminator checkpoints, metrics.json.
+    Gan(GanArgs),
+}
+
+/// Arguments of `leaky train cnn`. Options left out take their defaults, or, with --resume,
+/// the values of the run being resumed.
+#[derive(Args, Debug)]
+struct CnnArgs {
+    /// The activation of the hidden layers [default: leaky_relu, α = 0.01].
+    #[arg(long, value_name = "SPEC")]
+    activation: Option<Activation>,
+    /// The total number of epochs [default: 5].
+    #[arg(long, value_parser = count)]
+    epochs: Option<usize>,
+    /// Digits per mini-batch [default: 16].
+    #[arg(long, value_parser = count)]
+    batch: Option<usize>,
+    /// Adam's learning rate in the first epoch [default: 0.001].
+    #[arg(long, value_parser = learning_rate)]
+    lr: Option<f64>,
+    /// Multiply the learning rate by this after every epoch (1: constant) [default: 0.7].
+    #[arg(long, value_name = "FACTOR", value_parser = decay)]
+    lr_decay: Option<f64>,
+    /// Move training digits by up to this many pixels at random (0: no augmentation) [default: 1].
+    #[arg(long, value_name = "PIXELS", value_parser = clap::value_parser!(u32).range(0..=8))]
+    max_shift: Option<u32>,
+    /// Seeds the initial weights, the order of the digits and their shifts [default: 1].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Read full MNIST from this directory (train-* and t10k-* IDX files, raw or .gz) instead of
+    /// the 10,000 embedded digits.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// The output directory.
+    #[arg(long, value_name = "DIR", default_value = "runs/cnn")]
+    out: PathBuf,
+    /// Continue the run whose checkpoint is in the output directory, up to --epochs.
+    #[arg(long)]
+    resume: bool,
+}
+
+/// Arguments of `leaky train gan`. Options left out take their defaults, or, with --resume,
+/// the values of the run being resumed.
+#[derive(Args, Debug)]
+struct GanArgs {
+    /// The generator's activation [default: relu, as in DCGAN].
+    #[arg(long, value_name = "SPEC")]
+    g_activation: Option<Activation>,
+    /// The discriminator's activation [default: leaky_relu:alpha=0.2, as in DCGAN].
+    #[arg(long, value_name = "SPEC")]
+    d_activation: Option<Activation>,
+    /// The total number of training steps [default: 3000].
+    #[arg(long, value_parser = count)]
+    steps: Option<usize>,
+    /// Real digits per step [default: 64].
+    #[arg(long, value_parser = count)]
+    batch: Option<usize>,
+    /// Adam's learning rate, for both networks [default: 0.0002].
+    #[arg(long, value_parser = learning_rate)]
+    lr: Option<f64>,
+    /// Write samples-STEP.png and the checkpoints every this many steps [default: 500].
+    #[arg(long, value_parser = count, value_name = "K")]
+    sample_every: Option<usize>,
+    /// Seeds the initial weights, the order of the digits and the noise [default: 1].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// A classifier checkpoint (from `leaky train cnn`) to score the generated digits with
+    /// [default: runs/cnn/model.safetensors, if it exists].
+    #[arg(long, value_name = "MODEL")]
+    classifier: Option<PathBuf>,
+    /// Read full MNIST from this directory (train-* IDX files, raw or .gz) instead of the
+    /// embedded digits.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// The output directory.
+    #[arg(long, value_name = "DIR", default_value = "runs/gan")]
+    out: PathBuf,
+    /// Continue the run whose checkpoints are in the output directory, up to --steps.
+    #[arg(long)]
+    resume: bool,
+}
+
+/// The classifier `train gan` uses when --classifier is not given and this file exists.
+const DEFAULT_CLASSIFIER: &str = "runs/cnn/model.safetensors";
+/// How many generated digits the classifier score judges.
+const SCORE_SAMPLES: usize = 1000;
+/// The seed of the noise behind the classifier score.
+const SCORE_SEED: u64 = 12_345;
+
+/// Runs `leaky train`.
+pub fn run(args: &TrainArgs) -> Result<(), CliError> {
+    match &args.model {
+        Model::Cnn(args) => run_cnn(args),
+        Model::Gan(args) => run_gan(args),
+    }
+}
+
+fn run_cnn(args: &CnnArgs) -> Result<(), CliError> {
+    let resume = args
+        .resume
+        .then(|| CnnResume::load(&args.out))
+        .transpose()?;
+    let base = match &resume {
+        Some(resume) => resume.settings.clone(),
+        None => CnnSettings::default(),
+    };
+    let settings = CnnSettings {
+        activation: args.activation.unwrap_or(base.activation),
+        epochs: args
+            .epochs
+            .unwrap_or(if resume.is_some() { 0 } else { base.epochs }),
+        batch: args.batch.unwrap_or(base.batch),
+        lr: args.lr.unwrap_or(base.lr),
+        lr_decay: args.lr_decay.unwrap_or(base.lr_decay),
+        max_shift: args.max_shift.unwrap_or(base.max_shift),
+        seed: args.seed.unwrap_or(base.seed),
+    };
+    let data = load_data(args.data.as_deref())?;
+    create_out(&args.out)?;
+    println!(
+        "training a CNN with {} on {}, {} epochs, batch {}, lr {} (x{} per epoch), shifts up to {} px, seed {}",
+        settings.activation,
+        data.source,
+        settings.epochs,
+        settings.batch,
+        settings.lr,
+        settings.lr_decay,
+        settings.max_shift,
+        settings.seed
+    );
+    let metrics = train_cnn(&settings, &data, &args.out, resume, &mut CnnBars::new())?;
+    let curves_path = args.out.join("curves.png");
+    curves::draw(&metrics, &curves_path)?;
+    println!(
+        "wrote {}, {} and {}",
+        args.out.join(train_cnn::MODEL_FILE).display(),
+        args.out.join(train_cnn::METRICS_FILE).display(),
+        curves_path.display()
+    );
+    Ok(())
+}
+
+fn run_gan(args: &GanArgs) -> Result<(), CliError> {
+    let resume = args
+        .resume
+        .then(|| GanResume::load(&args.out))
+        .transpose()?;
+    let base = match &resume {
+        Some(resume) => resume.settings.clone(),
+        None => GanSettings::default(),
+    };
+    let done = resume.as_ref().map_or(0, |r| r.settings.steps);
+    let settings = GanSettings {
+        g_activation: args.g_activation.unwrap_or(base.g_activation),
+        d_activation: args.d_activation.unwrap_or(base.d_activation),
+        steps: args
+            .steps
+            .unwrap_or(if resume.is_some() { 0 } else { base.steps }),
+        batch: args.batch.unwrap_or(base.batch),
+        lr: args.lr.unwrap_or(base.lr),
+        sample_every: args.sample_every.unwrap_or(base.sample_every),
+        seed: args.seed.unwrap_or(base.seed),
+        ..base
+    };
+    // Load the classifier first: a bad checkpoint should stop the run before it starts.
+    let classifier = match &args.classifier {
+        Some(path) => Some(load_classifier(path)?),
+        None if Path::new(DEFAULT_CLASSIFIER).is_file() => {
+            Some(load_classifier(Path::new(DEFAULT_CLASSIFIER))?)
+        }
+        None => None,
+    };
+    let data = load_data(args.data.as_deref())?;
+    create_out(&args.out)?;
+    println!(
+        "training a GAN (generator {}, discriminator {}) on the training part of {}, {} steps, batch {}, lr {}, seed {}",
+        settings.g_activation,
+        settings.d_activation,
+        data.source,
+        settings.steps,
+        settings.batch,
+        settings.lr,
+        settings.seed
+    );
+    let mut bar = GanBar::new(settings.steps, done);
+    let result = train_gan(&settings, &data, &args.out, resume, &mut bar);
+    bar.finish();
+    let mut metrics = result?;
+    if let Some(last) = metrics.losses.last() {
+        println!(
+            "step {}: D loss {:.3}, G loss {:.3}",
+            last.step, last.d_loss, last.g_loss
+        );
+    }
+    let generator = Generator::load(&Checkpoint::load(
+        &args.out.join(train_gan::GENERATOR_FILE),
+        Kind::Generator,
+    )?)?;
+    match classifier {
+        Some((path, cnn)) => {
+            let score = classifier_score(&generator, &cnn, SCORE_SAMPLES, SCORE_SEED)?;
+            println!(
+                "classifier score: {:.1}% of {} generated digits recognised with confidence >= {CONFIDENCE} by {} (per class 0-9: {:?})",
+                100.0 * score.confident_fraction,
+                score.samples,
+                path.display(),
+                score.confident_per_class
+            );
+            metrics.classifier_score = Some(score);
+            leaky_lab::metrics::write_json(&args.out.join(train_gan::METRICS_FILE), &metrics)?;
+        }
+        None => println!(
+            "classifier score: skipped (train a classifier with `leaky train cnn`, or give --classifier MODEL)"
+        ),
+    }
+    println!(
+        "wrote {}, {}, {} and {}",
+        args.out.join("samples.png").display(),
+        args.out.join(train_gan::GENERATOR_FILE).display(),
+        args.out.join(train_gan::DISCRIMINATOR_FILE).display(),
+        args.out.join(train_gan::METRICS_FILE).display()
+    );
+    Ok(())
+}
+
+fn load_classifier(path: &Path) -> Result<(PathBuf, Cnn), CliError> {
+    let cnn = Cnn::load(&Checkpoint::load(path, Kind::Cnn)?)?;
+    Ok((path.to_path_buf(), cnn))
+}
+
+fn load_data(dir: Option<&Path>) -> Result<Split, CliError> {
+    Ok(match dir {
+        Some(dir) => dataset::mnist_dir(dir)?,
+        None => dataset::embedded()?,
+    })
+}
+
+fn create_out(out: &Path) -> Result<(), CliError> {
+    fs::create_dir_all(out).map_err(|e| {
+        CliError::Failure(format!(
+            "cannot create the output directory {}: {e}",
+            out.display()
+        ))
+    })
+}
+
+/// A count of at least 1 (epochs, steps, batch size).
+fn count(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("'{text}' is not a whole number")),
+    }
+}
+
+/// A learning rate: a finite number above 0 and at most 1.
+fn learning_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(lr) if lr.is_finite() && lr > 0.0 && lr <= 1.0 => Ok(lr),
+        Ok(lr) => Err(format!("must be above 0 and at most 1, got {lr}")),
+        Err(_) => Err(format!("'{text}' is not a number")),
+    }
+}
+
+/// A per-epoch learning rate factor: above 0 and at most 1.
+fn decay(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if f > 0.0 && f <= 1.0 => Ok(f),
+        Ok(f) => Err(format!("must be above 0 and at most 1, got {f}")),
+        Err(_) => Err(format!("'{text}' is not a number")),
+    }
+}

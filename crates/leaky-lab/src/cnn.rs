@@ -1,0 +1,128 @@
+//! The digit classifier: two convolution layers with pooling, then two linear layers.
+//!
+//! ```text
+//! (n,1,28,28) → conv 3x3, C₁ → act → maxpool 2 → conv 3x3, C₂ → act → maxpool 2
+//!             → flatten (C₂·7·7) → linear H → act → linear 10 (logits)
+//! ```
+
+use candle_core::{D, DType, Result, Tensor};
+use candle_nn::{Conv2d, Conv2dConfig, Linear, Module, VarBuilder, VarMap};
+use leaky::Activation;
+
+use crate::checkpoint::{Checkpoint, CheckpointError};
+use crate::init::seeded_var_builder;
+use leaky_candle::activate;
+
+/// The shape of a [`Cnn`] and its activation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CnnConfig {
+    /// The activation after each convolution and the hidden linear layer.
+    pub activation: Activation,
+    /// The channels of the first convolution.
+    pub channels1: usize,
+    /// The channels of the second convolution.
+    pub channels2: usize,
+    /// The width of the hidden linear layer.
+    pub hidden: usize,
+}
+
+impl CnnConfig {
+    /// The default shape (32 and 64 channels, 128 hidden units) with `activation`.
+    pub fn new(activation: Activation) -> Self {
+        CnnConfig {
+            activation,
+            channels1: 32,
+            channels2: 64,
+            hidden: 128,
+        }
+    }
+
+    /// Writes the configuration into a checkpoint's metadata.
+    pub fn store(&self, checkpoint: &mut Checkpoint) {
+        checkpoint.set("activation", self.activation);
+        checkpoint.set("channels1", self.channels1);
+        checkpoint.set("channels2", self.channels2);
+        checkpoint.set("hidden", self.hidden);
+    }
+
+    /// Reads the configuration from a checkpoint's metadata.
+    pub fn read(checkpoint: &Checkpoint) -> std::result::Result<Self, CheckpointError> {
+        Ok(CnnConfig {
+            activation: checkpoint.get("activation")?,
+            channels1: checkpoint.get("channels1")?,
+            channels2: checkpoint.get("channels2")?,
+            hidden: checkpoint.get("hidden")?,
+        })
+    }
+}
+
+/// The digit classifier.
+pub struct Cnn {
+    config: CnnConfig,
+    conv1: Conv2d,
+    conv2: Conv2d,
+    hidden: Linear,
+    output: Linear,
+}
+
+impl Cnn {
+    /// Builds the layers with weights from `vb`.
+    pub fn new(config: CnnConfig, vb: VarBuilder) -> Result<Self> {
+        let same = Conv2dConfig {
+            padding: 1,
+            ..Default::default()
+        };
+        let flat = config.channels2 * 7 * 7;
+        Ok(Cnn {
+            config,
+            conv1: candle_nn::conv2d(1, config.channels1, 3, same, vb.pp("conv1"))?,
+            conv2: candle_nn::conv2d(config.channels1, config.channels2, 3, same, vb.pp("conv2"))?,
+            hidden: candle_nn::linear(flat, config.hidden, vb.pp("hidden"))?,
+            output: candle_nn::linear(config.hidden, 10, vb.pp("output"))?,
+        })
+    }
+
+    /// A new model with weights drawn from `seed`, its variables in `varmap`.
+    pub fn seeded(config: CnnConfig, varmap: &VarMap, seed: u64) -> Result<Self> {
+        Cnn::new(config, seeded_var_builder(varmap, seed))
+    }
+
+    /// The model saved in a checkpoint, ready for inference.
+    pub fn load(checkpoint: &Checkpoint) -> std::result::Result<Self, CheckpointError> {
+        let config = CnnConfig::read(checkpoint)?;
+        let varmap = VarMap::new();
+        let model =
+            Cnn::seeded(config, &varmap, 0).map_err(|e| checkpoint.invalid(e.to_string()))?;
+        checkpoint.restore_vars("", &varmap)?;
+        Ok(model)
+    }
+
+    /// The configuration it was built with.
+    pub fn config(&self) -> &CnnConfig {
+        &self.config
+    }
+
+    /// The logits, `(n, 10)`, for standardised images `(n, 1, 28, 28)` (see [`crate::dataset::Scale::Standard`]).
+    pub fn forward(&self, images: &Tensor) -> Result<Tensor> {
+        let act = &self.config.activation;
+        let x = activate(&self.conv1.forward(images)?, act)?.max_pool2d(2)?;
+        let x = activate(&self.conv2.forward(&x)?, act)?.max_pool2d(2)?;
+        let x = activate(&self.hidden.forward(&x.flatten_from(1)?)?, act)?;
+        self.output.forward(&x)
+    }
+
+    /// The class probabilities, `(n, 10)`.
+    pub fn probabilities(&self, images: &Tensor) -> Result<Tensor> {
+        candle_nn::ops::softmax(&self.forward(images)?, D::Minus1)
+    }
+}
+
+/// The number of correct predictions among `logits` `(n, 10)` for `labels` `(n,)` (u32).
+pub fn correct(logits: &Tensor, labels: &Tensor) -> Result<usize> {
+    let hits = logits
+        .argmax(D::Minus1)?
+        .eq(labels)?
+        .to_dtype(DType::F32)?
+        .sum_all()?;
+    Ok(hits.to_scalar::<f32>()? as usize)
+}

@@ -1,0 +1,79 @@
+//! [`LabError`]: everything that can go wrong in loading data, training, and reading or writing
+//! models and pictures.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use crate::checkpoint::CheckpointError;
+use crate::dataset::DataError;
+
+/// A failure of this crate's operations.
+#[derive(Debug)]
+pub enum LabError {
+    /// The digits could not be loaded.
+    Data(DataError),
+    /// A checkpoint could not be read, or is not the one needed.
+    Checkpoint(CheckpointError),
+    /// An input picture could not be read.
+    Image {
+        /// The picture.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// An output file (a checkpoint, metrics, a picture) could not be written.
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+    /// The settings are not usable (for example, they differ from those of the run being resumed).
+    Settings(String),
+    /// A tensor operation failed.
+    Candle(candle_core::Error),
+}
+
+impl LabError {
+    /// Whether the cause is the input (data, checkpoint, picture or settings) rather than a
+    /// failure to write or compute.
+    pub fn is_input_error(&self) -> bool {
+        !matches!(self, LabError::Write { .. } | LabError::Candle(_))
+    }
+}
+
+impl fmt::Display for LabError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LabError::Data(err) => err.fmt(f),
+            LabError::Checkpoint(err) => err.fmt(f),
+            LabError::Image { path, message } => write!(f, "{}: {message}", path.display()),
+            LabError::Write { path, source } => {
+                write!(f, "cannot write {}: {source}", path.display())
+            }
+            LabError::Settings(message) => f.write_str(message),
+            LabError::Candle(err) => write!(f, "tensor computation failed: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for LabError {}
+
+impl From<DataError> for LabError {
+    fn from(err: DataError) -> Self {
+        LabError::Data(err)
+    }
+}
+
+impl From<CheckpointError> for LabError {
+    fn from(err: CheckpointError) -> Self {
+        LabError::Checkpoint(err)
+    }
+}
+
+impl From<candle_core::Error> for LabError {
+    fn from(err: candle_core::Error) -> Self {
+        LabError::Candle(err)
+    }
+}

@@ -1,0 +1,226 @@
+//! A DCGAN-style generator and discriminator for 28x28 digits (Radford, Metz and Chintala, 2015):
+//! transposed convolutions with batch norm in the generator, strided convolutions in the
+//! discriminator, no pooling.
+//!
+//! ```text
+//! generator:     z (n,L) → linear 2C·7·7 → BN → act → (n,2C,7,7)
+//!                → convT 4x4/2, C → BN → act → (n,C,14,14) → convT 4x4/2, 1 → tanh → (n,1,28,28)
+//! discriminator: (n,1,28,28) → conv 4x4/2, C → act → (n,C,14,14)
+//!                → conv 4x4/2, 2C → BN → act → (n,2C,7,7) → linear 1 (logit of "real")
+//! ```
+
+use candle_core::{Result, Tensor};
+use candle_nn::{
+    BatchNorm, BatchNormConfig, Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig,
+    Linear, Module, ModuleT, VarBuilder, VarMap,
+};
+use leaky::Activation;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::checkpoint::{Checkpoint, CheckpointError};
+use crate::init::seeded_var_builder;
+use leaky_candle::activate;
+
+/// The shape of a [`Generator`] or a [`Discriminator`] and its activation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GanConfig {
+    /// The activation between layers.
+    pub activation: Activation,
+    /// The base channel count C (the layers have C and 2C channels).
+    pub channels: usize,
+    /// The size of the generator's input noise (unused by the discriminator).
+    pub latent: usize,
+}
+
+impl GanConfig {
+    /// Writes the configuration into a checkpoint's metadata.
+    pub fn store(&self, checkpoint: &mut Checkpoint) {
+        checkpoint.set("activation", self.activation);
+        checkpoint.set("channels", self.channels);
+        checkpoint.set("latent", self.latent);
+    }
+
+    /// Reads the configuration from a checkpoint's metadata.
+    pub fn read(checkpoint: &Checkpoint) -> std::result::Result<Self, CheckpointError> {
+        Ok(GanConfig {
+            activation: checkpoint.get("activation")?,
+            channels: checkpoint.get("channels")?,
+            latent: checkpoint.get("latent")?,
+        })
+    }
+}
+
+const UPSAMPLE: ConvTranspose2dConfig = ConvTranspose2dConfig {
+    padding: 1,
+    output_padding: 0,
+    stride: 2,
+    dilation: 1,
+};
+
+fn downsample() -> Conv2dConfig {
+    Conv2dConfig {
+        padding: 1,
+        stride: 2,
+        ..Default::default()
+    }
+}
+
+/// The generator: noise in, images in [-1, 1] out.
+pub struct Generator {
+    config: GanConfig,
+    project: Linear,
+    norm0: BatchNorm,
+    up1: ConvTranspose2d,
+    norm1: BatchNorm,
+    up2: ConvTranspose2d,
+}
+
+impl Generator {
+    /// Builds the layers with weights from `vb`.
+    pub fn new(config: GanConfig, vb: VarBuilder) -> Result<Self> {
+        let c = config.channels;
+        Ok(Generator {
+            config,
+            project: candle_nn::linear_no_bias(config.latent, 2 * c * 49, vb.pp("project"))?,
+            norm0: candle_nn::batch_norm(2 * c * 49, BatchNormConfig::default(), vb.pp("norm0"))?,
+            up1: candle_nn::conv_transpose2d_no_bias(2 * c, c, 4, UPSAMPLE, vb.pp("up1"))?,
+            norm1: candle_nn::batch_norm(c, BatchNormConfig::default(), vb.pp("norm1"))?,
+            up2: candle_nn::conv_transpose2d(c, 1, 4, UPSAMPLE, vb.pp("up2"))?,
+        })
+    }
+
+    /// A new generator with weights drawn from `seed`, its variables in `varmap`.
+    pub fn seeded(config: GanConfig, varmap: &VarMap, seed: u64) -> Result<Self> {
+        Generator::new(config, seeded_var_builder(varmap, seed))
+    }
+
+    /// The generator saved in a checkpoint, ready to draw digits.
+    pub fn load(checkpoint: &Checkpoint) -> std::result::Result<Self, CheckpointError> {
+        let config = GanConfig::read(checkpoint)?;
+        let varmap = VarMap::new();
+        let model =
+            Generator::seeded(config, &varmap, 0).map_err(|e| checkpoint.invalid(e.to_string()))?;
+        checkpoint.restore_vars("", &varmap)?;
+        Ok(model)
+    }
+
+    /// The configuration it was built with.
+    pub fn config(&self) -> &GanConfig {
+        &self.config
+    }
+
+    /// Images `(n, 1, 28, 28)` in [-1, 1] from noise `(n, latent)`. `train` selects batch
+    /// statistics (and updates the running ones) rather than the running statistics.
+    pub fn forward_t(&self, z: &Tensor, train: bool) -> Result<Tensor> {
+        let act = &self.config.activation;
+        let c = self.config.channels;
+        let x = self.norm0.forward_t(&self.project.forward(z)?, train)?;
+        let x = activate(&x, act)?.reshape((z.dim(0)?, 2 * c, 7, 7))?;
+        let x = activate(&self.norm1.forward_t(&self.up1.forward(&x)?, train)?, act)?;
+        self.up2.forward(&x)?.tanh()
+    }
+
+    /// Standard normal noise `(n, latent)` drawn from `seed`.
+    pub fn noise(&self, n: usize, seed: u64) -> Result<Tensor> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let values: Vec<f32> = (0..n * self.config.latent)
+            .map(|_| StandardNormal.sample(&mut rng))
+            .collect();
+        Tensor::from_vec(values, (n, self.config.latent), &candle_core::Device::Cpu)
+    }
+
+    /// `n` digits drawn with noise from `seed`, as pixels 0..=255, 784 per digit.
+    pub fn sample(&self, n: usize, seed: u64) -> Result<Vec<u8>> {
+        let images = self.forward_t(&self.noise(n, seed)?, false)?;
+        to_pixels(&images)
+    }
+}
+
+/// Images in [-1, 1] as pixels 0..=255 (rounded, clamped), in row-major order.
+pub fn to_pixels(images: &Tensor) -> Result<Vec<u8>> {
+    let values: Vec<f32> = images.flatten_all()?.to_vec1()?;
+    Ok(values
+        .iter()
+        .map(|&v| ((v + 1.0) * 127.5).round().clamp(0.0, 255.0) as u8)
+        .collect())
+}
+
+/// The discriminator: images in [-1, 1] in, the logit that each is real out.
+pub struct Discriminator {
+    config: GanConfig,
+    down1: Conv2d,
+    down2: Conv2d,
+    norm2: BatchNorm,
+    classify: Linear,
+}
+
+impl Discriminator {
+    /// Builds the layers with weights from `vb`.
+    pub fn new(config: GanConfig, vb: VarBuilder) -> Result<Self> {
+        let c = config.channels;
+        Ok(Discriminator {
+            config,
+            down1: candle_nn::conv2d(1, c, 4, downsample(), vb.pp("down1"))?,
+            down2: candle_nn::conv2d_no_bias(c, 2 * c, 4, downsample(), vb.pp("down2"))?,
+            norm2: candle_nn::batch_norm(2 * c, BatchNormConfig::default(), vb.pp("norm2"))?,
+            classify: candle_nn::linear(2 * c * 49, 1, vb.pp("classify"))?,
+        })
+    }
+
+    /// A new discriminator with weights drawn from `seed`, its variables in `varmap`.
+    pub fn seeded(config: GanConfig, varmap: &VarMap, seed: u64) -> Result<Self> {
+        Discriminator::new(config, seeded_var_builder(varmap, seed))
+    }
+
+    /// The configuration it was built with.
+    pub fn config(&self) -> &GanConfig {
+        &self.config
+    }
+
+    /// The logits `(n,)` that images `(n, 1, 28, 28)` are real.
+    pub fn forward_t(&self, images: &Tensor, train: bool) -> Result<Tensor> {
+        let act = &self.config.activation;
+        let x = activate(&self.down1.forward(images)?, act)?;
+        let x = activate(&self.norm2.forward_t(&self.down2.forward(&x)?, train)?, act)?;
+        self.classify.forward(&x.flatten_from(1)?)?.squeeze(1)
+    }
+}
+
+/// The mean binary cross-entropy of logits `x` against the label `target` (1 = real, 0 = fake,
+/// or in between for smoothed labels): `softplus(x) - target·x`, with `softplus(x)` computed
+/// stably as `max(x, 0) + ln(1 + e^-|x|)`.
+pub fn binary_cross_entropy(x: &Tensor, target: f64) -> Result<Tensor> {
+    let softplus = (x.relu()? + (x.abs()?.neg()?.exp()? + 1.0)?.log()?)?;
+    (softplus - (x * target)?)?.mean_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use candle_core::Device;
+
+    use super::*;
+
+    #[test]
+    fn binary_cross_entropy_matches_the_definition_and_stays_finite() {
+        let xs = [-40.0_f32, -1.5, 0.0, 0.3, 60.0];
+        for target in [0.0, 0.9, 1.0] {
+            for &x in &xs {
+                let tensor = Tensor::new(&[x], &Device::Cpu).unwrap();
+                let got: f32 = binary_cross_entropy(&tensor, target)
+                    .unwrap()
+                    .to_scalar()
+                    .unwrap();
+                // -(t·ln σ(x) + (1-t)·ln(1-σ(x))), with ln σ(x) = -ln(1 + e^-x).
+                let x = f64::from(x);
+                let ln_sigmoid = |v: f64| -(-v).exp().ln_1p();
+                let want = -(target * ln_sigmoid(x) + (1.0 - target) * ln_sigmoid(-x));
+                assert!(
+                    (f64::from(got) - want).abs() < 1e-5 * want.max(1.0),
+                    "x={x}, t={target}: {got} vs {want}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Digits as PNG pictures: grids of generated digits, and single digits read for classification.
+
+use std::path::Path;
+
+use image::codecs::png::PngEncoder;
+use image::imageops::{self, FilterType};
+use image::{ExtendedColorType, GrayImage, ImageEncoder};
+
+use crate::atomic;
+use crate::error::LabError;
+use crate::idx::{PIXELS, SIDE};
+
+/// Pixels between digits, and around the grid.
+const GAP: usize = 2;
+
+/// Writes digits (784 pixels each, 0 = background) as a PNG grid with `columns` per row, white
+/// ink on black as in MNIST, atomically.
+pub fn write_grid(path: &Path, pixels: &[u8], columns: usize) -> Result<(), LabError> {
+    let count = pixels.len() / PIXELS;
+    let columns = columns.clamp(1, count.max(1));
+    let rows = count.div_ceil(columns);
+    let width = columns * (SIDE + GAP) + GAP;
+    let height = rows * (SIDE + GAP) + GAP;
+    let mut canvas = vec![0u8; width * height];
+    for (i, digit) in pixels.chunks_exact(PIXELS).enumerate() {
+        let (left, top) = (
+            GAP + (i % columns) * (SIDE + GAP),
+            GAP + (i / columns) * (SIDE + GAP),
+        );
+        for (y, row) in digit.chunks_exact(SIDE).enumerate() {
+            let start = (top + y) * width + left;
+            canvas[start..start + SIDE].copy_from_slice(row);
+        }
+    }
+    atomic::write_with(path, |out| {
+        PngEncoder::new(out)
+            .write_image(&canvas, width as u32, height as u32, ExtendedColorType::L8)
+            .map_err(std::io::Error::other)
+    })
+    .map_err(|source| LabError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Reads a picture of one digit as 784 pixels in MNIST's convention (0 = background): converted
+/// to greyscale, resized to 28x28 if needed, and inverted if it is dark ink on a light background
+/// (judged by the mean of its border pixels).
+pub fn read_digit(path: &Path) -> Result<Vec<u8>, LabError> {
+    let picture = image::open(path).map_err(|e| LabError::Image {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let mut grey: GrayImage = picture.to_luma8();
+    if grey.dimensions() != (SIDE as u32, SIDE as u32) {
+        grey = imageops::resize(&grey, SIDE as u32, SIDE as u32, FilterType::Triangle);
+    }
+    let mut pixels = grey.into_raw();
+    let border: Vec<u8> = (0..PIXELS)
+        .filter(|i| {
+            let (x, y) = (i % SIDE, i / SIDE);
+            x == 0 || y == 0 || x == SIDE - 1 || y == SIDE - 1
+        })
+        .map(|i| pixels[i])
+        .collect();
+    let border_mean = border.iter().map(|&p| f64::from(p)).sum::<f64>() / border.len() as f64;
+    if border_mean > 127.5 {
+        pixels.iter_mut().for_each(|p| *p = 255 - *p);
+    }
+    Ok(pixels)
+}

@@ -1,0 +1,42 @@
+//! MNIST digits and two networks built on the `leaky` activations with candle: a CNN classifier
+//! and a DCGAN-style GAN, with training loops, atomic checkpoints and resumption.
+//!
+//! The default data are 10,000 MNIST digits embedded in the crate (`data/mnist-10k/`), split
+//! 8,000 for training and 2,000 held out ([`dataset::embedded`]); [`dataset::mnist_dir`] reads
+//! the full MNIST IDX files instead.
+//!
+//! ```no_run
+//! use leaky_lab::dataset;
+//! use leaky_lab::train_cnn::{CnnProgress, CnnSettings, EpochRecord, train_cnn};
+//!
+//! struct Quiet;
+//! impl CnnProgress for Quiet {
+//!     fn epoch_started(&mut self, _: usize, _: usize, _: usize) {}
+//!     fn batch_done(&mut self, _: f32, _: usize) {}
+//!     fn epoch_done(&mut self, record: &EpochRecord) {
+//!         println!("epoch {}: {:.2}% held out", record.epoch, 100.0 * record.test_accuracy);
+//!     }
+//! }
+//!
+//! let data = dataset::embedded()?;
+//! let settings = CnnSettings { activation: "leaky_relu:alpha=0.1".parse()?, ..Default::default() };
+//! train_cnn(&settings, &data, "runs/cnn".as_ref(), None, &mut Quiet)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod atomic;
+pub mod checkpoint;
+pub mod cnn;
+pub mod dataset;
+mod error;
+pub mod gan;
+pub mod idx;
+pub mod images;
+mod init;
+pub mod metrics;
+pub mod optim;
+pub mod score;
+pub mod train_cnn;
+pub mod train_gan;
+
+pub use error::LabError;

@@ -1,0 +1,258 @@
+//! Training the classifier on a few hundred digits, its checkpoints, and resuming.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use candle_nn::VarMap;
+use leaky_lab::LabError;
+use leaky_lab::checkpoint::{Checkpoint, CheckpointError, Kind};
+use leaky_lab::cnn::{Cnn, CnnConfig};
+use leaky_lab::dataset::Scale;
+use leaky_lab::train_cnn::{
+    CnnProgress, CnnResume, CnnSettings, EpochRecord, MODEL_FILE, train_cnn,
+};
+
+/// Counts the calls, checks their order.
+#[derive(Default)]
+struct Recorder {
+    batches: usize,
+    epochs: Vec<usize>,
+}
+
+impl CnnProgress for Recorder {
+    fn epoch_started(&mut self, _epoch: usize, _epochs: usize, _batches: usize) {}
+    fn batch_done(&mut self, loss: f32, _images: usize) {
+        assert!(loss.is_finite());
+        self.batches += 1;
+    }
+    fn epoch_done(&mut self, record: &EpochRecord) {
+        self.epochs.push(record.epoch);
+    }
+}
+
+fn settings(epochs: usize) -> CnnSettings {
+    CnnSettings {
+        epochs,
+        batch: 32,
+        ..CnnSettings::default()
+    }
+}
+
+#[test]
+fn training_reduces_the_loss_and_writes_its_files() {
+    let data = common::small_split(320, 100);
+    let out = tempfile::tempdir().unwrap();
+    let mut recorder = Recorder::default();
+    let metrics = train_cnn(&settings(3), &data, out.path(), None, &mut recorder).unwrap();
+    assert_eq!(recorder.epochs, [1, 2, 3]);
+    assert_eq!(recorder.batches, 30);
+    let losses: Vec<f64> = metrics.epochs.iter().map(|r| r.train_loss).collect();
+    assert!(losses[2] < 0.8 * losses[0], "{losses:?}");
+    assert!(
+        metrics.epochs[2].test_accuracy > 0.5,
+        "{:?}",
+        metrics.epochs[2]
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.path().join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(json["epochs"].as_array().unwrap().len(), 3);
+    assert_eq!(json["activation"], "leaky_relu:alpha=0.01");
+    let names: Vec<String> = fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(
+        names.len(),
+        2,
+        "only model.safetensors and metrics.json: {names:?}"
+    );
+}
+
+#[test]
+fn a_resumed_run_matches_an_uninterrupted_one() {
+    let data = common::small_split(128, 50);
+    let straight = tempfile::tempdir().unwrap();
+    let full = train_cnn(
+        &settings(2),
+        &data,
+        straight.path(),
+        None,
+        &mut Recorder::default(),
+    )
+    .unwrap();
+
+    let split = tempfile::tempdir().unwrap();
+    train_cnn(
+        &settings(1),
+        &data,
+        split.path(),
+        None,
+        &mut Recorder::default(),
+    )
+    .unwrap();
+    let resume = CnnResume::load(split.path()).unwrap();
+    assert_eq!(resume.settings.epochs, 1);
+    let mut recorder = Recorder::default();
+    let resumed = train_cnn(
+        &settings(2),
+        &data,
+        split.path(),
+        Some(resume),
+        &mut recorder,
+    )
+    .unwrap();
+    assert_eq!(recorder.epochs, [2], "only the missing epoch is trained");
+    let strip = |records: &[EpochRecord]| -> Vec<(f64, f64, f64)> {
+        records
+            .iter()
+            .map(|r| (r.train_loss, r.train_accuracy, r.test_loss))
+            .collect()
+    };
+    assert_eq!(strip(&resumed.epochs), strip(&full.epochs));
+}
+
+#[test]
+fn resuming_with_other_settings_or_no_more_epochs_is_refused() {
+    let data = common::small_split(64, 20);
+    let out = tempfile::tempdir().unwrap();
+    train_cnn(
+        &settings(1),
+        &data,
+        out.path(),
+        None,
+        &mut Recorder::default(),
+    )
+    .unwrap();
+    let other = CnnSettings {
+        activation: "relu".parse().unwrap(),
+        ..settings(2)
+    };
+    let resume = CnnResume::load(out.path()).unwrap();
+    let err = train_cnn(
+        &other,
+        &data,
+        out.path(),
+        Some(resume),
+        &mut Recorder::default(),
+    );
+    assert!(matches!(&err, Err(LabError::Settings(m)) if m.contains("activation")));
+    let resume = CnnResume::load(out.path()).unwrap();
+    let err = train_cnn(
+        &settings(1),
+        &data,
+        out.path(),
+        Some(resume),
+        &mut Recorder::default(),
+    );
+    assert!(matches!(&err, Err(LabError::Settings(m)) if m.contains("already trained 1 epochs")));
+}
+
+fn outputs(model: &Cnn) -> Vec<f32> {
+    let data = common::small_split(0, 4);
+    let images = data
+        .test
+        .images_tensor(&[0, 1, 2, 3], Scale::Standard)
+        .unwrap();
+    model
+        .forward(&images)
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1()
+        .unwrap()
+}
+
+fn save_untrained(path: &Path, seed: u64) -> Cnn {
+    let varmap = VarMap::new();
+    let model = Cnn::seeded(CnnConfig::new("tanh".parse().unwrap()), &varmap, seed).unwrap();
+    let mut checkpoint = Checkpoint::new(Kind::Cnn, path);
+    model.config().store(&mut checkpoint);
+    checkpoint.add_vars("", &varmap);
+    checkpoint.save().unwrap();
+    model
+}
+
+#[test]
+fn a_saved_model_loads_back_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.safetensors");
+    let model = save_untrained(&path, 5);
+    let loaded = Cnn::load(&Checkpoint::load(&path, Kind::Cnn).unwrap()).unwrap();
+    assert_eq!(loaded.config(), model.config());
+    assert_eq!(outputs(&loaded), outputs(&model));
+}
+
+#[test]
+fn a_failed_save_leaves_the_previous_checkpoint_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(MODEL_FILE);
+    let model = save_untrained(&path, 5);
+    let before = fs::read(&path).unwrap();
+    // Block the temporary file's name with a directory, so that the next save fails.
+    let blocker = dir
+        .path()
+        .join(format!(".{MODEL_FILE}.tmp-{}", std::process::id()));
+    fs::create_dir(&blocker).unwrap();
+    let varmap = VarMap::new();
+    Cnn::seeded(CnnConfig::new("relu".parse().unwrap()), &varmap, 6).unwrap();
+    let mut checkpoint = Checkpoint::new(Kind::Cnn, &path);
+    checkpoint.add_vars("", &varmap);
+    assert!(matches!(checkpoint.save(), Err(LabError::Write { .. })));
+    assert_eq!(fs::read(&path).unwrap(), before);
+    let loaded = Cnn::load(&Checkpoint::load(&path, Kind::Cnn).unwrap()).unwrap();
+    assert_eq!(outputs(&loaded), outputs(&model));
+}
+
+#[test]
+fn bad_checkpoints_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.safetensors");
+    assert!(matches!(
+        Checkpoint::load(&missing, Kind::Cnn),
+        Err(CheckpointError::Io { .. })
+    ));
+
+    let garbage = dir.path().join("garbage.safetensors");
+    fs::write(&garbage, b"this is not a safetensors file at all").unwrap();
+    let err = Checkpoint::load(&garbage, Kind::Cnn).err().unwrap();
+    assert!(matches!(err, CheckpointError::Format { .. }), "{err}");
+
+    let truncated = dir.path().join("truncated.safetensors");
+    save_untrained(&truncated, 1);
+    let bytes = fs::read(&truncated).unwrap();
+    fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let err = Checkpoint::load(&truncated, Kind::Cnn).err().unwrap();
+    assert!(matches!(err, CheckpointError::Format { .. }), "{err}");
+
+    let foreign = dir.path().join("foreign.safetensors");
+    let tensor =
+        candle_core::Tensor::zeros(3, candle_core::DType::F32, &candle_core::Device::Cpu).unwrap();
+    candle_core::safetensors::save(&[("w", tensor)].into_iter().collect(), &foreign).unwrap();
+    let err = Checkpoint::load(&foreign, Kind::Cnn).err().unwrap();
+    assert!(matches!(err, CheckpointError::NotLeaky { .. }), "{err}");
+
+    let cnn = dir.path().join("cnn.safetensors");
+    save_untrained(&cnn, 1);
+    let err = Checkpoint::load(&cnn, Kind::Generator).err().unwrap();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: this is a cnn checkpoint, a generator checkpoint is needed",
+            cnn.display()
+        )
+    );
+
+    // A checkpoint whose metadata lacks the model's shape.
+    let bare = dir.path().join("bare.safetensors");
+    Checkpoint::new(Kind::Cnn, &bare).save().unwrap();
+    let err = Cnn::load(&Checkpoint::load(&bare, Kind::Cnn).unwrap())
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .contains("the metadata entry activation is missing"),
+        "{err}"
+    );
+}

@@ -1,0 +1,401 @@
+//! The kernels, each written once over any [`Simd`] token, and the loops that run them over
+//! slices: a head up to the first cache-line-aligned output element, then four vectors per
+//! step, then one, then a masked (or copied) tail, never touching memory outside the slices.
+
+use super::simd::{Simd, SimdF32};
+use crate::{Float, math, scalar};
+
+/// A token usable for every element type: implemented by every tier.
+pub trait Token: Simd<f32> + Simd<f64> + SimdF32 {}
+impl<S: Simd<f32> + Simd<f64> + SimdF32> Token for S {}
+
+/// An elementwise `y = f(x)` with a kernel: the activations' forwards that have one.
+#[derive(Clone, Copy, Debug)]
+pub enum Map<T> {
+    /// `x > 0 ? x : α·x`.
+    LeakyRelu(T),
+    /// `x <= 0 ? 0 : x`.
+    Relu,
+    /// Sigmoid (vector math in `f32`, the scalar definition in `f64`).
+    Sigmoid,
+    /// Tanh (vector math in `f32`, the scalar definition in `f64`).
+    Tanh,
+}
+
+/// An elementwise `out = f(a, g)` with a kernel: backward passes, `a` being the input `x` or the
+/// output `y` of the forward.
+#[derive(Clone, Copy, Debug)]
+pub enum Zip<T> {
+    /// `x > 0 ? g : g·α` (also from the output when α ≥ 0).
+    LeakyReluBackward(T),
+    /// `x <= 0 ? 0 : g` (also from the output).
+    ReluBackward,
+    /// `g·σ'(x)`.
+    SigmoidBackward,
+    /// `g·tanh'(x)`.
+    TanhBackward,
+    /// `g·(y·(1 - y))`, exactly the scalar loop's operations.
+    SigmoidFromOutput,
+    /// `g·(1 - y·y)`, exactly the scalar loop's operations.
+    TanhFromOutput,
+}
+
+/// The element types the kernels run on, with the kernel bodies for each [`Map`] and [`Zip`].
+pub trait Element: Copy + Send + Sync + 'static {
+    /// `y[i] = op(x[i])`; `y.len() == x.len()`; `stream`: non-temporal stores.
+    fn map<S: Token>(s: S, op: Map<Self>, x: &[Self], y: &mut [Self], stream: bool);
+    /// `x[i] = op(x[i])`.
+    fn map_in_place<S: Token>(s: S, op: Map<Self>, x: &mut [Self]);
+    /// `out[i] = op(a[i], g[i])`; all three of one length; `stream`: non-temporal stores.
+    fn zip<S: Token>(s: S, op: Zip<Self>, a: &[Self], g: &[Self], out: &mut [Self], stream: bool);
+}
+
+impl Element for f32 {
+    #[inline(always)]
+    fn map<S: Token>(s: S, op: Map<f32>, x: &[f32], y: &mut [f32], stream: bool) {
+        match op {
+            Map::LeakyRelu(alpha) => map(s, x, y, stream, leaky_relu(s, alpha)),
+            Map::Relu => map(s, x, y, stream, relu::<f32, S>(s)),
+            Map::Sigmoid => map(
+                s,
+                x,
+                y,
+                stream,
+                #[inline(always)]
+                |v| math::sigmoid::sigmoid(s, v),
+            ),
+            Map::Tanh => map(
+                s,
+                x,
+                y,
+                stream,
+                #[inline(always)]
+                |v| math::tanh::tanh(s, v),
+            ),
+        }
+    }
+    #[inline(always)]
+    fn map_in_place<S: Token>(s: S, op: Map<f32>, x: &mut [f32]) {
+        match op {
+            Map::LeakyRelu(alpha) => map_in_place(s, x, leaky_relu(s, alpha)),
+            Map::Relu => map_in_place(s, x, relu::<f32, S>(s)),
+            Map::Sigmoid => map_in_place(
+                s,
+                x,
+                #[inline(always)]
+                |v| math::sigmoid::sigmoid(s, v),
+            ),
+            Map::Tanh => map_in_place(
+                s,
+                x,
+                #[inline(always)]
+                |v| math::tanh::tanh(s, v),
+            ),
+        }
+    }
+    #[inline(always)]
+    fn zip<S: Token>(s: S, op: Zip<f32>, a: &[f32], g: &[f32], out: &mut [f32], stream: bool) {
+        match op {
+            Zip::SigmoidBackward => zip(
+                s,
+                a,
+                g,
+                out,
+                stream,
+                #[inline(always)]
+                |x, g| Simd::<f32>::mul(s, g, math::sigmoid::sigmoid_derivative(s, x)),
+            ),
+            Zip::TanhBackward => zip(
+                s,
+                a,
+                g,
+                out,
+                stream,
+                #[inline(always)]
+                |x, g| Simd::<f32>::mul(s, g, math::tanh::tanh_derivative(s, x)),
+            ),
+            _ => zip_linear(s, op, a, g, out, stream),
+        }
+    }
+}
+
+impl Element for f64 {
+    #[inline(always)]
+    fn map<S: Token>(s: S, op: Map<f64>, x: &[f64], y: &mut [f64], stream: bool) {
+        match op {
+            Map::LeakyRelu(alpha) => map(s, x, y, stream, leaky_relu(s, alpha)),
+            Map::Relu => map(s, x, y, stream, relu::<f64, S>(s)),
+            Map::Sigmoid => scalar_map(x, y, scalar::sigmoid),
+            Map::Tanh => scalar_map(x, y, scalar::tanh),
+        }
+    }
+    #[inline(always)]
+    fn map_in_place<S: Token>(s: S, op: Map<f64>, x: &mut [f64]) {
+        match op {
+            Map::LeakyRelu(alpha) => map_in_place(s, x, leaky_relu(s, alpha)),
+            Map::Relu => map_in_place(s, x, relu::<f64, S>(s)),
+            Map::Sigmoid => x.iter_mut().for_each(|v| *v = scalar::sigmoid(*v)),
+            Map::Tanh => x.iter_mut().for_each(|v| *v = scalar::tanh(*v)),
+        }
+    }
+    #[inline(always)]
+    fn zip<S: Token>(s: S, op: Zip<f64>, a: &[f64], g: &[f64], out: &mut [f64], stream: bool) {
+        match op {
+            Zip::SigmoidBackward => scalar_zip(a, g, out, |x, g| g * scalar::sigmoid_derivative(x)),
+            Zip::TanhBackward => scalar_zip(a, g, out, |x, g| g * scalar::tanh_derivative(x)),
+            _ => zip_linear(s, op, a, g, out, stream),
+        }
+    }
+}
+
+/// The backward kernels that are the same few operations in any element type.
+#[inline(always)]
+fn zip_linear<T: Float, S: Simd<T>>(
+    s: S,
+    op: Zip<T>,
+    a: &[T],
+    g: &[T],
+    out: &mut [T],
+    stream: bool,
+) {
+    let zero = s.splat(T::ZERO);
+    let one = s.splat(T::ONE);
+    match op {
+        Zip::LeakyReluBackward(alpha) => {
+            let alpha = s.splat(alpha);
+            zip(
+                s,
+                a,
+                g,
+                out,
+                stream,
+                #[inline(always)]
+                |x, g| s.select(s.gt(x, zero), g, s.mul(g, alpha)),
+            )
+        }
+        Zip::ReluBackward => zip(
+            s,
+            a,
+            g,
+            out,
+            stream,
+            #[inline(always)]
+            |x, g| s.select(s.le(x, zero), zero, g),
+        ),
+        // The scalar loop's `g * (y * (1 - y))`, operation for operation (no fusing), so the
+        // results are the same bits.
+        Zip::SigmoidFromOutput => zip(
+            s,
+            a,
+            g,
+            out,
+            stream,
+            #[inline(always)]
+            |y, g| s.mul(g, s.mul(y, s.sub(one, y))),
+        ),
+        Zip::TanhFromOutput => zip(
+            s,
+            a,
+            g,
+            out,
+            stream,
+            #[inline(always)]
+            |y, g| s.mul(g, s.sub(one, s.mul(y, y))),
+        ),
+        Zip::SigmoidBackward | Zip::TanhBackward => {
+            unreachable!("the element types handle the smooth backward kernels")
+        }
+    }
+}
+
+/// LeakyReLU as a compare and a blend: `x > 0 ? x : x·α` (NaN fails `>` and gives NaN·α = NaN).
+#[inline(always)]
+fn leaky_relu<T: Float, S: Simd<T>>(s: S, alpha: T) -> impl Fn(S::V) -> S::V {
+    let alpha = s.splat(alpha);
+    let zero = s.splat(T::ZERO);
+    #[inline(always)]
+    move |x| s.select(s.gt(x, zero), x, s.mul(x, alpha))
+}
+
+/// ReLU as a compare and a blend: `x <= 0 ? +0 : x` (NaN fails `<=` and stays NaN).
+#[inline(always)]
+fn relu<T: Float, S: Simd<T>>(s: S) -> impl Fn(S::V) -> S::V {
+    let zero = s.splat(T::ZERO);
+    #[inline(always)]
+    move |x| s.select(s.le(x, zero), zero, x)
+}
+
+/// Stores are aligned to this many bytes (a cache line) after a short head, so that no vector
+/// store (nor, for buffers aligned alike, load) straddles two lines.
+const ALIGN: usize = 64;
+
+/// How many leading elements of `d` to handle before its first `ALIGN`-aligned element.
+#[inline(always)]
+fn head_len<T>(d: &[T]) -> usize {
+    d.as_ptr().align_offset(ALIGN).min(d.len())
+}
+
+/// `y[i] = f(x[i])`, `y.len() == x.len()`.
+#[inline(always)]
+pub(crate) fn map<T: Float, S: Simd<T>>(
+    s: S,
+    x: &[T],
+    y: &mut [T],
+    stream: bool,
+    f: impl Fn(S::V) -> S::V,
+) {
+    let n = S::LANES;
+    let y = &mut y[..x.len()];
+    let (x_head, x) = x.split_at(head_len(y));
+    let (y_head, y) = y.split_at_mut(x_head.len());
+    map_short(s, x_head, y_head, &f);
+    let mut xs = x.chunks_exact(4 * n);
+    let mut ys = y.chunks_exact_mut(4 * n);
+    for (x, y) in (&mut xs).zip(&mut ys) {
+        let v = [
+            f(s.load(&x[..n])),
+            f(s.load(&x[n..2 * n])),
+            f(s.load(&x[2 * n..3 * n])),
+            f(s.load(&x[3 * n..])),
+        ];
+        for (i, v) in v.into_iter().enumerate() {
+            if stream {
+                s.store_stream(&mut y[i * n..(i + 1) * n], v);
+            } else {
+                s.store(&mut y[i * n..(i + 1) * n], v);
+            }
+        }
+    }
+    map_short(s, xs.remainder(), ys.into_remainder(), &f);
+    if stream {
+        s.stream_fence();
+    }
+}
+
+/// [`map`] for a head or a tail: one vector at a time, then a partial one.
+#[inline(always)]
+fn map_short<T: Float, S: Simd<T>>(s: S, x: &[T], y: &mut [T], f: &impl Fn(S::V) -> S::V) {
+    let mut xs = x.chunks_exact(S::LANES);
+    let mut ys = y.chunks_exact_mut(S::LANES);
+    for (x, y) in (&mut xs).zip(&mut ys) {
+        s.store(y, f(s.load(x)));
+    }
+    let (x, y) = (xs.remainder(), ys.into_remainder());
+    if !x.is_empty() {
+        s.store_partial(y, f(s.load_partial(x)));
+    }
+}
+
+/// `x[i] = f(x[i])`.
+#[inline(always)]
+pub(crate) fn map_in_place<T: Float, S: Simd<T>>(s: S, x: &mut [T], f: impl Fn(S::V) -> S::V) {
+    let n = S::LANES;
+    let (head, x) = x.split_at_mut(head_len(x));
+    map_in_place_short(s, head, &f);
+    let mut xs = x.chunks_exact_mut(4 * n);
+    for x in &mut xs {
+        let v = [
+            f(s.load(&x[..n])),
+            f(s.load(&x[n..2 * n])),
+            f(s.load(&x[2 * n..3 * n])),
+            f(s.load(&x[3 * n..])),
+        ];
+        for (i, v) in v.into_iter().enumerate() {
+            s.store(&mut x[i * n..(i + 1) * n], v);
+        }
+    }
+    map_in_place_short(s, xs.into_remainder(), &f);
+}
+
+/// [`map_in_place`] for a head or a tail.
+#[inline(always)]
+fn map_in_place_short<T: Float, S: Simd<T>>(s: S, x: &mut [T], f: &impl Fn(S::V) -> S::V) {
+    let mut xs = x.chunks_exact_mut(S::LANES);
+    for x in &mut xs {
+        let v = f(s.load(x));
+        s.store(x, v);
+    }
+    let x = xs.into_remainder();
+    if !x.is_empty() {
+        let v = f(s.load_partial(x));
+        s.store_partial(x, v);
+    }
+}
+
+/// `out[i] = f(a[i], g[i])`, all three of one length.
+#[inline(always)]
+pub(crate) fn zip<T: Float, S: Simd<T>>(
+    s: S,
+    a: &[T],
+    g: &[T],
+    out: &mut [T],
+    stream: bool,
+    f: impl Fn(S::V, S::V) -> S::V,
+) {
+    let n = S::LANES;
+    let g = &g[..a.len()];
+    let out = &mut out[..a.len()];
+    let h = head_len(out);
+    let ((a_head, a), (g_head, g)) = (a.split_at(h), g.split_at(h));
+    let (o_head, out) = out.split_at_mut(h);
+    zip_short(s, a_head, g_head, o_head, &f);
+    let mut as_ = a.chunks_exact(4 * n);
+    let mut gs = g.chunks_exact(4 * n);
+    let mut os = out.chunks_exact_mut(4 * n);
+    for ((a, g), o) in (&mut as_).zip(&mut gs).zip(&mut os) {
+        let v = [
+            f(s.load(&a[..n]), s.load(&g[..n])),
+            f(s.load(&a[n..2 * n]), s.load(&g[n..2 * n])),
+            f(s.load(&a[2 * n..3 * n]), s.load(&g[2 * n..3 * n])),
+            f(s.load(&a[3 * n..]), s.load(&g[3 * n..])),
+        ];
+        for (i, v) in v.into_iter().enumerate() {
+            if stream {
+                s.store_stream(&mut o[i * n..(i + 1) * n], v);
+            } else {
+                s.store(&mut o[i * n..(i + 1) * n], v);
+            }
+        }
+    }
+    zip_short(s, as_.remainder(), gs.remainder(), os.into_remainder(), &f);
+    if stream {
+        s.stream_fence();
+    }
+}
+
+/// [`zip`] for a head or a tail.
+#[inline(always)]
+fn zip_short<T: Float, S: Simd<T>>(
+    s: S,
+    a: &[T],
+    g: &[T],
+    out: &mut [T],
+    f: &impl Fn(S::V, S::V) -> S::V,
+) {
+    let mut as_ = a.chunks_exact(S::LANES);
+    let mut gs = g.chunks_exact(S::LANES);
+    let mut os = out.chunks_exact_mut(S::LANES);
+    for ((a, g), o) in (&mut as_).zip(&mut gs).zip(&mut os) {
+        s.store(o, f(s.load(a), s.load(g)));
+    }
+    let (a, g, o) = (as_.remainder(), gs.remainder(), os.into_remainder());
+    if !a.is_empty() {
+        s.store_partial(o, f(s.load_partial(a), s.load_partial(g)));
+    }
+}
+
+/// The scalar loop, for the kernels that are the scalar definition.
+#[inline(always)]
+pub(crate) fn scalar_map<T: Float>(x: &[T], y: &mut [T], f: impl Fn(T) -> T) {
+    for (out, &v) in y.iter_mut().zip(x) {
+        *out = f(v);
+    }
+}
+
+/// The scalar two-input loop, for the kernels that are the scalar definition.
+#[inline(always)]
+pub(crate) fn scalar_zip<T: Float>(a: &[T], g: &[T], out: &mut [T], f: impl Fn(T, T) -> T) {
+    for ((o, &g), &a) in out.iter_mut().zip(g).zip(a) {
+        *o = f(a, g);
+    }
+}

@@ -1,0 +1,100 @@
+//! The vector abstraction every kernel is written against, once.
+//!
+//! A tier is a zero-sized *token* (`Portable`, `Avx2`, `Avx512`) that can only be built when the
+//! processor has the instructions it needs, and that implements [`Simd<T>`] for `f32` and `f64`.
+//! A kernel is a generic `#[inline(always)]` function over `S: Simd<T>`; the tier's `vectorize`
+//! runs it inside a `#[target_feature]` function, so the whole body is compiled for that tier.
+
+use crate::Float;
+
+/// Vector operations on `LANES` elements of `T` for one instruction set.
+///
+/// Comparisons are IEEE *ordered* comparisons: false when either side is NaN, as `>` and `<=`
+/// are in Rust. Every method is `#[inline(always)]` in the implementations.
+pub trait Simd<T: Float>: Copy {
+    /// A vector of `LANES` elements.
+    type V: Copy;
+    /// The result of a comparison, one boolean per lane.
+    type M: Copy;
+    /// How many elements one vector holds.
+    const LANES: usize;
+
+    /// Every lane `v`.
+    fn splat(self, v: T) -> Self::V;
+    /// Loads the first `LANES` elements of `s`. Panics if `s` is shorter.
+    fn load(self, s: &[T]) -> Self::V;
+    /// Stores into the first `LANES` elements of `d`. Panics if `d` is shorter.
+    fn store(self, d: &mut [T], v: Self::V);
+    /// As [`Simd::store`], but a non-temporal store (bypassing the caches) where the tier has one
+    /// and `d` is 64-byte aligned; a plain store otherwise. Follow with [`Simd::stream_fence`].
+    #[inline(always)]
+    fn store_stream(self, d: &mut [T], v: Self::V) {
+        self.store(d, v);
+    }
+    /// Orders the non-temporal stores before anything that follows (`sfence`); no-op without them.
+    #[inline(always)]
+    fn stream_fence(self) {}
+    /// Loads `s.len() < LANES` elements without touching memory past `s`; the other lanes are 0.
+    fn load_partial(self, s: &[T]) -> Self::V;
+    /// Stores the first `d.len() < LANES` lanes without touching memory past `d`.
+    fn store_partial(self, d: &mut [T], v: Self::V);
+
+    /// `a + b`.
+    fn add(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a - b`.
+    fn sub(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a · b`.
+    fn mul(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a / b`, correctly rounded.
+    fn div(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a · b + c`, fused (one rounding) where the tier has FMA, two roundings otherwise.
+    fn mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// `c - a · b`, fused where the tier has FMA.
+    fn neg_mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// `1/a`, either correctly rounded or (AVX-512, `vrcp14`) within a relative 2^-14: for use
+    /// with a correction step.
+    #[inline(always)]
+    fn recip(self, a: Self::V) -> Self::V {
+        self.div(self.splat(T::ONE), a)
+    }
+    /// `a > b ? a : b` (x86 `max`): NaN in `b` passes through, NaN in `a` gives `b`.
+    fn max(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a < b ? a : b` (x86 `min`): NaN in `b` passes through, NaN in `a` gives `b`.
+    fn min(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `|a|` (clears the sign bit, NaN stays NaN).
+    fn abs(self, a: Self::V) -> Self::V;
+    /// `-|a|` (sets the sign bit).
+    fn neg_abs(self, a: Self::V) -> Self::V;
+    /// The sign bit of `sign` on the magnitude `mag` (`mag` must have a clear sign bit).
+    fn or_sign(self, mag: Self::V, sign: Self::V) -> Self::V;
+
+    /// `a > b`, false for NaN.
+    fn gt(self, a: Self::V, b: Self::V) -> Self::M;
+    /// `a <= b`, false for NaN.
+    fn le(self, a: Self::V, b: Self::V) -> Self::M;
+    /// `a < b`, false for NaN.
+    fn lt(self, a: Self::V, b: Self::V) -> Self::M;
+    /// `m ? a : b`, lane by lane.
+    fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V;
+}
+
+/// `f32` exponent manipulation, for the vector exponential.
+pub trait SimdF32: Simd<f32> {
+    /// `2^n` for integer-valued `n` in `[-126, 127]`, built from the bits.
+    fn pow2i(self, n: Self::V) -> Self::V;
+
+    /// `p · 2^n` rounded once (also into the subnormals), for `p` in `[0.5, 2)` and
+    /// integer-valued `n` in `[-160, 127]`. By default one exact multiplication while the result
+    /// is normal, and a second, rounding one below.
+    #[inline(always)]
+    fn ldexp(self, p: Self::V, n: Self::V) -> Self::V {
+        let deep = self.lt(n, self.splat(-125.0));
+        let n1 = self.select(deep, self.add(n, self.splat(64.0)), n);
+        let low = self.select(
+            deep,
+            self.splat(f32::from_bits(0x1f80_0000)),
+            self.splat(1.0),
+        ); // 2^-64
+        self.mul(self.mul(p, self.pow2i(n1)), low)
+    }
+}

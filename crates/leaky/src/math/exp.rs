@@ -1,0 +1,50 @@
+//! `e^a · 2^k` for `a ≤ 0`, the building block of sigmoid and tanh.
+//!
+//! Range reduction: `a = n·ln2 + r` with `n` the nearest integer to `a/ln2` and `|r| ≤ ln2/2`;
+//! `e^r` by a degree-7 polynomial (relative error ≤ 2^-28.9 with coefficients in `f32`); then
+//! `2^(n+k)` is applied by one or two exact multiplications, the last one rounding once, so
+//! that results down in the subnormal range are rounded only once too.
+
+use crate::kernels::SimdF32;
+
+/// Below this, `e^a` is below half the smallest subnormal even after `·2^2`: the result is 0.
+const A_MIN: f32 = -106.0;
+/// `log2(e)`.
+const LOG2_E: f32 = std::f32::consts::LOG2_E;
+/// `ln 2` split in two: `LN2_HI` has 11 significant bits, so `n·LN2_HI` is exact for |n| < 2^13.
+const LN2_HI: f32 = 0.693_359_4;
+/// `ln 2 - LN2_HI`.
+const LN2_LO: f32 = -2.121_944_4e-4;
+/// `1.5·2^23`: adding it rounds a float of magnitude below 2^22 to an integer.
+const ROUND_MAGIC: f32 = 12_582_912.0;
+/// `e^r ≈ 1 + r·(C1 + r·(C2 + ...))` on `|r| ≤ 0.354` (relative error ≤ 2^-28.9 with these
+/// `f32` coefficients).
+const C: [f32; 7] = [
+    1.0,
+    0.5,
+    0.166_666_66,
+    0.041_666_24,
+    0.008_333_588,
+    0.001_394_820_2,
+    0.000_197_647_07,
+];
+
+/// `e^a · 2^k` lane by lane, for `a ≤ 0` (positive `a` up to ~0.7 also works) and `k ∈ [0, 2]`.
+///
+/// NaN gives NaN; `a = -inf` gives +0.
+#[inline(always)]
+pub(crate) fn exp_neg<S: SimdF32>(s: S, a: S::V, k: f32) -> S::V {
+    // `max(A_MIN, a)` keeps NaN (x86 max returns its second operand when one is NaN).
+    let a = s.max(s.splat(A_MIN), a);
+    let rounded = s.mul_add(a, s.splat(LOG2_E), s.splat(ROUND_MAGIC));
+    let n = s.sub(rounded, s.splat(ROUND_MAGIC));
+    let r = s.mul_add(n, s.splat(-LN2_HI), a);
+    let r = s.mul_add(n, s.splat(-LN2_LO), r);
+    let mut q = s.splat(C[6]);
+    for &c in C[..6].iter().rev() {
+        q = s.mul_add(q, r, s.splat(c));
+    }
+    let p = s.mul_add(q, r, s.splat(1.0));
+    let n = if k == 0.0 { n } else { s.add(n, s.splat(k)) };
+    s.ldexp(p, n)
+}
