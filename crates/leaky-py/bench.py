@@ -7,9 +7,10 @@ Every candidate runs in a fresh Python process of its own, so that each sees the
 as a program doing only that would (numpy's `np.maximum(alpha * x, x)` allocates two arrays a
 call, and whether the allocator hands back warm memory or fresh pages depends on what else the
 process did), and PyTorch's threads do not spin beside the others. The candidates take turns,
-round after round, so that a busy moment of a shared machine hits them all alike; the figure kept
-is the median over rounds of each process's median time per call. Read the ratios: absolute
-figures move between runs.
+round after round, so that a busy moment of a shared machine hits them all alike. Each process
+reports its median time per call; the figure kept is each candidate's best round (the one the
+machine disturbed least, as bench/compare.py does), with the median over rounds beside it. Read the
+ratios: absolute figures move between runs.
 
 The targets (crates/leaky-py/README.md reports the measured ratios):
   * leaky.leaky_relu(x) at least 5x faster than the article's np.maximum(alpha * x, x);
@@ -29,12 +30,13 @@ import sys
 import time
 
 ALPHA = 0.01
+ARTICLE = "np.maximum(alpha * x, x)  [the article]"
 
 # name -> (group, needs torch, setup code run in the worker; it defines `call`).
 # In the setup: n, x (float32, n elements), y (its output buffer), g (ones), threads.
 CANDIDATES = {
     "leaky.leaky_relu(x)": ("forward", False, "call = lambda: leaky.leaky_relu(x)"),
-    "np.maximum(alpha * x, x)  [the article]": (
+    ARTICLE: (
         "forward",
         False,
         "call = lambda: np.maximum(ALPHA * x, x)",
@@ -175,7 +177,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=4 << 20, help="elements (default 4Mi)")
     parser.add_argument("--threads", type=int, default=2, help="PyTorch threads (default 2)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds (default 3)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds (default 5)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -206,36 +208,38 @@ def main() -> None:
             run = subprocess.run(command, capture_output=True, text=True, check=True)
             samples[name].append(json.loads(run.stdout.strip().splitlines()[-1])["seconds"])
         print(f"  round {round_ + 1} of {args.rounds} done", file=sys.stderr)
-    result = {name: statistics.median(values) for name, values in samples.items()}
+    best = {name: min(values) for name, values in samples.items()}
+    median = {name: statistics.median(values) for name, values in samples.items()}
 
     for group, title in TITLES.items():
-        print(f"\n{title}")
+        print(f"\n{title}  (best round; median of the rounds after it)")
         first = None
         for name in names:
             if CANDIDATES[name][0] != group:
                 continue
-            seconds = result[name]
+            seconds = best[name]
             first = first or seconds
             n = 1000 if group == "overhead" else args.size
             rate = "" if "Python float" in name else f"{n / seconds / 1e9:8.2f} Gelem/s"
             ratio = f"{seconds / first:7.2f}x leaky's time" if group != "overhead" else ""
-            spread = f"[{fmt(min(samples[name]))} .. {fmt(max(samples[name]))}]"
-            print(f"  {name:52} {fmt(seconds):>10} {rate:>16} {ratio:>20}  {spread}")
+            print(f"  {name:52} {fmt(seconds):>10} {rate:>16} {ratio:>20}  ({fmt(median[name])})")
 
-    print("\nTargets")
-    ours = result["leaky.leaky_relu(x)"]
-    article = result["np.maximum(alpha * x, x)  [the article]"]
-    print(
-        f"  leaky.leaky_relu(x) vs the article's numpy: {article / ours:.1f}x faster (target >= 5x)"
-    )
+    print("\nTargets (best rounds; medians in brackets)")
+
+    def ratio(other: str, ours: str = "leaky.leaky_relu(x)") -> str:
+        return f"{best[other] / best[ours]:.2f}x ({median[other] / median[ours]:.2f}x)"
+
+    print(f"  leaky.leaky_relu(x) vs the article's numpy: {ratio(ARTICLE)} faster (target >= 5x)")
     if torch_version:
-        theirs = result["torch.nn.functional.leaky_relu(t)"]
         print(
             f"  leaky.leaky_relu(x) vs torch on {args.threads} threads: "
-            f"{theirs / ours:.2f}x as fast (target >= 1x)"
+            f"{ratio('torch.nn.functional.leaky_relu(t)')} as fast (target >= 1x)"
         )
-    per_call = result["leaky.leaky_relu(x), 1,000 elements"]
-    print(f"  call on 1,000 elements: {per_call * 1e6:.2f} us (target < 5 us)")
+    small = "leaky.leaky_relu(x), 1,000 elements"
+    print(
+        f"  call on 1,000 elements: {best[small] * 1e6:.2f} us ({median[small] * 1e6:.2f} us)"
+        " (target < 5 us)"
+    )
 
 
 if __name__ == "__main__":
