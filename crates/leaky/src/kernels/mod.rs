@@ -380,7 +380,7 @@ impl Plan {
     /// `y = op(x)` by the kernel. Call only when [`Plan::vectorized`].
     pub(crate) fn map<T: crate::Float>(&self, op: Map<T>, x: &[T], y: &mut [T]) {
         let isa = self.isa.expect("a vectorized plan");
-        let stream = streams(y);
+        let stream = streams_all(&[size_of_val(x), size_of_val(y)]);
         self.split((x, y), op.min_parallel_len(), |(x, y)| {
             vectorize!(isa, |s| T::map(s, op, x, y, stream))
         });
@@ -397,17 +397,18 @@ impl Plan {
     /// `out = op(a, g)` by the kernel. Call only when [`Plan::vectorized`].
     pub(crate) fn zip<T: crate::Float>(&self, op: Zip<T>, a: &[T], g: &[T], out: &mut [T]) {
         let isa = self.isa.expect("a vectorized plan");
-        let stream = streams(out);
+        let stream = streams_all(&[size_of_val(a), size_of_val(g), size_of_val(out)]);
         self.split((a, g, out), op.min_parallel_len(), |(a, g, out)| {
             vectorize!(isa, |s| T::zip(s, op, a, g, out, stream))
         });
     }
 }
 
-/// Whether an output this large is written with non-temporal stores: when it is larger than the
-/// last-level cache, caching it would only evict the inputs (and costs a read of each line first).
-fn streams<T>(out: &[T]) -> bool {
-    std::mem::size_of_val(out) >= thresholds::STREAM_BYTES
+/// Whether the output is written with non-temporal stores: when the buffers of the operation
+/// (given in bytes) together exceed the last-level cache, caching the output would only evict the
+/// inputs (and costs a read of each line before it is written).
+fn streams_all(bytes: &[usize]) -> bool {
+    bytes.iter().sum::<usize>() > thresholds::STREAM_BYTES
 }
 
 /// Below these lengths one thread does the whole slice: splitting costs more than it saves.
@@ -419,7 +420,8 @@ pub(crate) mod thresholds {
     pub(crate) const VECTOR_MATH: usize = 16 * 1024;
     /// A libm call per element (the scalar definitions of the smooth functions).
     pub(crate) const LIBM: usize = 4 * 1024;
-    /// Outputs of at least this many bytes are streamed past the caches (non-temporal stores).
+    /// Operations touching more than this many bytes in all stream their output past the caches
+    /// (non-temporal stores): the size of a Zen 4 L3 (per CCD).
     pub(crate) const STREAM_BYTES: usize = 32 << 20;
 }
 
