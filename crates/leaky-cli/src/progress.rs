@@ -61,13 +61,19 @@ impl CnnProgress for CnnBars {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
+        let dead: Vec<String> = r
+            .dead
+            .iter()
+            .map(|d| format!("{} {:.0}%", d.layer, 100.0 * d.dead))
+            .collect();
         println!(
-            "epoch {}: train loss {:.4}, train accuracy {:.2}%, held-out loss {:.4}, held-out accuracy {:.2}% ({:.1} s)",
+            "epoch {}: train loss {:.4}, train accuracy {:.2}%, held-out loss {:.4}, held-out accuracy {:.2}%, dead units: {} ({:.1} s)",
             r.epoch,
             r.train_loss,
             100.0 * r.train_accuracy,
             r.test_loss,
             100.0 * r.test_accuracy,
+            dead.join(", "),
             r.seconds
         );
     }

@@ -27,7 +27,10 @@
 pub mod atomic;
 pub mod checkpoint;
 pub mod cnn;
+pub mod compare;
 pub mod dataset;
+pub mod dead;
+pub mod diagnose;
 mod error;
 pub mod gan;
 pub mod idx;
