@@ -10,7 +10,7 @@ use leaky::Activation;
 use leaky_lab::cnn::LAYER_NAMES;
 use leaky_lab::compare::{
     self, CSV_FILE, CompareProgress, CompareSettings, Comparison, DEFAULT_ACTIVATIONS, JSON_FILE,
-    MARKDOWN_FILE, RunResult, RunStatus, STRESS_BIAS, STRESS_LR,
+    MARKDOWN_FILE, RunResult, RunStatus, STRESS_BIAS,
 };
 use leaky_lab::train_cnn::{CnnProgress, CnnSettings, EpochRecord};
 use leaky_plot::{Chart, Figure, Legend, Series};
@@ -39,7 +39,7 @@ pub struct CompareArgs {
     /// Digits per mini-batch [default: 16].
     #[arg(long, value_parser = count)]
     batch: Option<usize>,
-    /// Adam's learning rate in the first epoch [default: 0.001; 0.01 with --stress].
+    /// Adam's learning rate in the first epoch [default: 0.001].
     #[arg(long, value_parser = learning_rate)]
     lr: Option<f64>,
     /// Multiply the learning rate by this after every epoch [default: 0.7].
@@ -51,8 +51,8 @@ pub struct CompareArgs {
     /// Start the biases of the activated layers at B [default: random; -1 with --stress].
     #[arg(long, value_name = "B", value_parser = bias, allow_hyphen_values = true)]
     bias_init: Option<f32>,
-    /// The setting in which ReLU units die: learning rate 0.01 and initial biases -1 in the
-    /// activated layers (either can still be set on its own).
+    /// The setting in which ReLU units die: the activated layers' biases start at -1, so that
+    /// most hidden units start inactive on every digit (--bias-init still overrides it).
     #[arg(long)]
     stress: bool,
     /// Read full MNIST from this directory instead of the embedded digits.
@@ -67,17 +67,14 @@ pub struct CompareArgs {
 pub fn run(args: &CompareArgs) -> Result<(), CliError> {
     let activations = parse_activations(&args.activations)?;
     let defaults = CnnSettings::default();
-    let (stress_lr, stress_bias) = match args.stress {
-        true => (STRESS_LR, Some(STRESS_BIAS)),
-        false => (defaults.lr, None),
-    };
+    let stress_bias = args.stress.then_some(STRESS_BIAS);
     let settings = CompareSettings {
         activations,
         seeds: (1..=args.seeds as u64).collect(),
         base: CnnSettings {
             epochs: args.epochs,
             batch: args.batch.unwrap_or(defaults.batch),
-            lr: args.lr.unwrap_or(stress_lr),
+            lr: args.lr.unwrap_or(defaults.lr),
             lr_decay: args.lr_decay.unwrap_or(defaults.lr_decay),
             max_shift: args.max_shift.unwrap_or(defaults.max_shift),
             bias_init: args.bias_init.or(stress_bias),

@@ -20,9 +20,8 @@ use crate::train_cnn::{CnnProgress, CnnSettings, EpochRecord, train_cnn};
 /// smooth ones in use today.
 pub const DEFAULT_ACTIVATIONS: &str =
     "relu,leaky_relu,leaky_relu:alpha=0.2,prelu,elu,gelu,silu,sigmoid,tanh";
-/// The learning rate of `--stress`: ten times the default.
-pub const STRESS_LR: f64 = 0.01;
-/// The initial bias of the activated layers under `--stress`.
+/// The initial bias of the activated layers under `--stress`: most ReLU units of the hidden
+/// layer start negative on every digit, get no gradient, and never recover.
 pub const STRESS_BIAS: f32 = -1.0;
 /// The summary files' names in the output directory.
 pub const MARKDOWN_FILE: &str = "compare.md";
