@@ -16,6 +16,7 @@ use leaky_lab::train_cnn::{CnnProgress, CnnSettings, EpochRecord};
 use leaky_plot::{Chart, Figure, Legend, Series};
 
 use crate::error::CliError;
+use crate::progress::dead_units;
 use crate::train::{bias, count, create_out, decay, learning_rate, load_data};
 
 /// The accuracy plot's file name.
@@ -283,17 +284,12 @@ impl CompareProgress for SweepBar {
     fn run_done(&mut self, result: &RunResult) {
         let line = match (&result.status, result.epochs.last()) {
             (RunStatus::Done, Some(last)) => {
-                let dead: Vec<String> = last
-                    .dead
-                    .iter()
-                    .map(|d| format!("{} {:.0}%", d.layer, 100.0 * d.dead))
-                    .collect();
                 format!(
                     "{} seed {}: held-out accuracy {:.2}%, dead units: {} ({:.0} s)",
                     result.activation,
                     result.seed,
                     100.0 * last.test_accuracy,
-                    dead.join(", "),
+                    dead_units(&last.dead),
                     self.start.elapsed().as_secs_f64()
                 )
             }

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use leaky_lab::dead::LayerDeath;
 use leaky_lab::train_cnn::{CnnProgress, EpochRecord};
 use leaky_lab::train_gan::GanProgress;
 
@@ -61,11 +62,6 @@ impl CnnProgress for CnnBars {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        let dead: Vec<String> = r
-            .dead
-            .iter()
-            .map(|d| format!("{} {:.0}%", d.layer, 100.0 * d.dead))
-            .collect();
         println!(
             "epoch {}: train loss {:.4}, train accuracy {:.2}%, held-out loss {:.4}, held-out accuracy {:.2}%, dead units: {} ({:.1} s)",
             r.epoch,
@@ -73,10 +69,19 @@ impl CnnProgress for CnnBars {
             100.0 * r.train_accuracy,
             r.test_loss,
             100.0 * r.test_accuracy,
-            dead.join(", "),
+            dead_units(&r.dead),
             r.seconds
         );
     }
+}
+
+/// `conv1 0%, conv2 2%, hidden 55%`: each layer's dead fraction.
+pub fn dead_units(layers: &[LayerDeath]) -> String {
+    let parts: Vec<String> = layers
+        .iter()
+        .map(|d| format!("{} {:.0}%", d.layer, 100.0 * d.dead))
+        .collect();
+    parts.join(", ")
 }
 
 /// One bar for the whole GAN run, with both losses.
