@@ -429,8 +429,8 @@ impl<T: crate::Float> Map<T> {
     fn min_parallel_len(&self) -> usize {
         match self {
             Map::LeakyRelu(_) | Map::Relu => thresholds::CHEAP,
-            Map::Sigmoid | Map::Tanh if T::NAME == "f32" => thresholds::VECTOR_MATH,
-            Map::Sigmoid | Map::Tanh => thresholds::LIBM,
+            _ if T::NAME == "f32" => thresholds::VECTOR_MATH,
+            _ => thresholds::LIBM,
         }
     }
 }
@@ -438,9 +438,12 @@ impl<T: crate::Float> Map<T> {
 impl<T: crate::Float> Zip<T> {
     fn min_parallel_len(&self) -> usize {
         match self {
-            Zip::SigmoidBackward | Zip::TanhBackward if T::NAME == "f32" => thresholds::VECTOR_MATH,
-            Zip::SigmoidBackward | Zip::TanhBackward => thresholds::LIBM,
-            _ => thresholds::CHEAP,
+            Zip::LeakyReluBackward(_)
+            | Zip::ReluBackward
+            | Zip::SigmoidFromOutput
+            | Zip::TanhFromOutput => thresholds::CHEAP,
+            _ if T::NAME == "f32" => thresholds::VECTOR_MATH,
+            _ => thresholds::LIBM,
         }
     }
 }

@@ -15,6 +15,11 @@
 //! tanh keeps the sign of zero. The coefficients are our own near-minimax fits (Lawson's
 //! algorithm on Chebyshev nodes, rounded to `f32`).
 
+pub(crate) mod elu;
 pub(crate) mod exp;
+pub(crate) mod gelu;
 pub(crate) mod sigmoid;
+pub(crate) mod silu;
+pub(crate) mod softplus;
+pub(crate) mod softsign;
 pub(crate) mod tanh;
