@@ -11,6 +11,7 @@
 //! error is fed back to first order, `E·(1 - lo/2)`, since the exponential magnifies it by `u²/2`.
 
 use super::exp::exp_neg;
+use super::two_sum;
 use crate::kernels::SimdF32;
 
 /// `|x|` is clamped here: `E` is 0 beyond, and the last interval ends at 16.
@@ -18,6 +19,8 @@ const CLAMP: f32 = 15.9;
 /// The root `u0` of `K` in two parts.
 const U0_HI: f32 = 0.751_791_54;
 const U0_LO: f32 = -1.211_445e-8;
+/// `2^-57`, undoing the factor `2^57` on `E` in [`gelu_derivative`].
+const SCALE_DOWN: f32 = 6.938_894e-18;
 /// The interval centres.
 const CENTRE: [f32; 8] = [1.0, 3.0, 5.0, 7.0, 9.0, 11.0, 13.0, 15.0];
 
@@ -100,15 +103,22 @@ pub(crate) fn gelu<S: SimdF32>(s: S, x: S::V) -> S::V {
 pub(crate) fn gelu_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
     let (_, u, hi, lo) = reduce(s, x);
     let r = table_poly(s, &R, u);
-    let t = s.sub(s.sub(u, s.splat(U0_HI)), s.splat(U0_LO));
-    // k = K(u)·(1 - lo/2)/4, against 4E from the exponential: |K| reaches 6.4 in the tail,
-    // where E is subnormal, so the scaling keeps the product's error below an ULP.
-    let k = s.mul(t, r);
-    let k = s.mul(s.mul_add(k, s.mul(lo, s.splat(-0.5)), k), s.splat(0.25));
-    let e4 = exp_neg(s, s.mul(hi, s.splat(-0.5)), 2.0);
+    // t = u - u0 as th + tl: th = u - U0_HI rounded, tl its exact error minus U0_LO, so that
+    // K = t·R is rounded once.
+    let (th, err) = two_sum(s, u, s.splat(-U0_HI));
+    let tl = s.sub(err, s.splat(U0_LO));
+    // k = K(u)·(1 - lo/2)·2^-57, against E·2^57 from the exponential: in the tail E is far below
+    // the normal floats (e^-106 at u ≈ 14.6) while K·E is still a subnormal, so both factors are
+    // kept normal and their product is rounded once.
+    let k = s.mul_add(th, r, s.mul(tl, r));
+    let k = s.mul(
+        s.mul_add(k, s.mul(lo, s.splat(-0.5)), k),
+        s.splat(SCALE_DOWN),
+    );
+    let e_up = exp_neg(s, s.mul(hi, s.splat(-0.5)), 57.0);
     s.select(
         s.le(x, s.splat(0.0)),
-        s.mul(k, e4),
-        s.neg_mul_add(k, e4, s.splat(1.0)),
+        s.mul(k, e_up),
+        s.neg_mul_add(k, e_up, s.splat(1.0)),
     )
 }

@@ -2,6 +2,7 @@
 
 use super::exp::exp_neg;
 use super::sigmoid::sigmoid_from_exp;
+use super::two_sum;
 use crate::kernels::SimdF32;
 
 /// Below this, `1 + e^x` is 1 in `f32` and the result is `x·e^x`, computed as `(x·h)·h` with
@@ -54,10 +55,16 @@ pub(crate) fn silu_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
     let x = s.min(s.splat(-FLOOR), s.max(s.splat(FLOOR), x));
     let (e, tail) = exp_or_half(s, x);
     let one_x = s.add(one, x);
-    let neg = s.mul(e, s.add(one_x, e));
+    // x < 0: e·((1 + x) + e) with the sum as a rounded part and its exact error, so that the
+    // product is rounded once.
+    let (sum, sum_err) = two_sum(s, one_x, e);
+    let neg = s.mul_add(e, sum, s.mul(e, sum_err));
     let pos = s.mul_add(x, e, s.add(one, e));
     let num = s.select(s.lt(x, s.splat(0.0)), neg, pos);
-    let den = s.mul_add(e, s.add(e, s.splat(2.0)), one);
+    // (1 + e)² from 1 + e and its exact error (1 ≥ e, so Fast2Sum), rounded once.
+    let d = s.add(one, e);
+    let d_err = s.sub(e, s.sub(d, one));
+    let den = s.mul_add(d, d, s.mul(s.add(d, d), d_err));
     let main = s.div(num, den);
     let t = s.sub(s.sub(x, s.splat(X0_HI)), s.splat(X0_LO));
     let mut q = s.splat(Q[7]);
