@@ -87,11 +87,14 @@ def sweep(name: str, derivative: bool, stride: int, chunk: int):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("functions", nargs="*", choices=list(FUNCTIONS), help="default: all")
+    parser.add_argument("functions", nargs="*", help="some of: " + ", ".join(FUNCTIONS) + " (default: all)")
     parser.add_argument("--stride", type=int, default=16, help="sweep every N-th bit pattern")
     parser.add_argument("--chunk", type=int, default=1 << 22, help="inputs per batch")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
+    unknown = [name for name in args.functions if name not in FUNCTIONS]
+    if unknown:
+        parser.error(f"unknown function {unknown[0]!r}; choose from {', '.join(FUNCTIONS)}")
     torch.set_num_threads(args.threads)
     print(f"PyTorch {torch.__version__}, every {args.stride}th f32 bit pattern\n")
     print("| function | direction | max ULP | at x | max ULP where the result is normal | not correctly rounded |")
