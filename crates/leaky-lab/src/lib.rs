@@ -27,6 +27,7 @@
 pub mod atomic;
 pub mod checkpoint;
 pub mod cnn;
+pub mod conv;
 pub mod dataset;
 mod error;
 pub mod gan;

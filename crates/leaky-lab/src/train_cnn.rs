@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{Checkpoint, Kind};
-use crate::cnn::{Cnn, CnnConfig, correct};
+use crate::cnn::{Cnn, CnnConfig, Ops, correct};
 use crate::dataset::{Digits, Scale, Split, epoch_order};
 use crate::error::LabError;
 use crate::metrics::write_json;
@@ -44,6 +44,8 @@ pub struct CnnSettings {
     pub max_shift: u32,
     /// Seeds the initial weights, the order of the training digits and their shifts.
     pub seed: u64,
+    /// How the activations are computed (fused by default; candle's own ops to compare speed).
+    pub ops: Ops,
 }
 
 impl Default for CnnSettings {
@@ -59,6 +61,7 @@ impl Default for CnnSettings {
             lr_decay: 0.7,
             max_shift: 1,
             seed: 1,
+            ops: Ops::Fused,
         }
     }
 }
@@ -99,6 +102,8 @@ pub struct CnnMetrics {
     pub max_shift: u32,
     /// The seed.
     pub seed: u64,
+    /// How the activations were computed.
+    pub ops: Ops,
     /// One record per epoch.
     pub epochs: Vec<EpochRecord>,
 }
@@ -134,6 +139,7 @@ impl CnnResume {
             lr_decay: checkpoint.get("lr_decay")?,
             max_shift: checkpoint.get("max_shift")?,
             seed: checkpoint.get("seed")?,
+            ops: Ops::Fused,
         };
         let data = checkpoint.get("data")?;
         Ok(CnnResume {
@@ -156,7 +162,7 @@ pub fn train_cnn(
 ) -> Result<CnnMetrics, LabError> {
     let config = CnnConfig::new(settings.activation);
     let varmap = VarMap::new();
-    let model = Cnn::seeded(config, &varmap, settings.seed)?;
+    let model = Cnn::seeded(config, &varmap, settings.seed)?.with_ops(settings.ops)?;
     let mut adam = Adam::new(&varmap, AdamParams::with_lr(settings.lr));
     let mut metrics = CnnMetrics {
         model: "cnn",
@@ -167,6 +173,7 @@ pub fn train_cnn(
         lr_decay: settings.lr_decay,
         max_shift: settings.max_shift,
         seed: settings.seed,
+        ops: settings.ops,
         epochs: Vec::new(),
     };
     if let Some(resume) = resume {
