@@ -15,6 +15,11 @@ untimed, before each batch of at most 8 calls, as in `leaky bench`.
 PyTorch ops use preallocated outputs (`out=` / `grad_input=`) where PyTorch has them. PyTorch's
 sigmoid and tanh backward read the forward's *output* (`sigmoid_backward(g, y)`), which is less work
 than leaky's backward from the input; the table says so.
+
+The numpy column compares each activation and direction with its own numpy formula, written the
+article's way (plain expressions that allocate their temporaries and result): the article's
+`np.maximum(alpha * x, x)` for LeakyReLU forward, `np.where(x > 0, g, alpha * g)` for its
+backward, `1 / (1 + np.exp(-x))` for sigmoid, and so on (see `numpy_formulas`).
 """
 
 import argparse
@@ -63,14 +68,49 @@ def data(n, seed):
     return (rng.random(n, dtype=np.float32) * 16.0 - 8.0).astype(np.float32)
 
 
+def numpy_formulas(x, g):
+    """Each activation and direction as numpy code written the article's way: the plain formula,
+    allocating its temporaries and result (the article's LeakyReLU is `np.maximum(alpha * x, x)`).
+    Backward passes take the input `x` and the incoming gradient `g`, as leaky's do; the in-place
+    forwards are compared with the same formula (numpy has no in-place form of it)."""
+    a = ALPHA
+
+    def sigmoid_backward():
+        s = 1 / (1 + np.exp(-x))
+        return g * s * (1 - s)
+
+    forward = {
+        "leaky_relu": lambda: np.maximum(a * x, x),
+        "relu": lambda: np.maximum(x, 0),
+        "sigmoid": lambda: 1 / (1 + np.exp(-x)),
+        "tanh": lambda: np.tanh(x),
+    }
+    backward = {
+        "leaky_relu": lambda: np.where(x > 0, g, a * g),
+        "relu": lambda: np.where(x > 0, g, 0),
+        "sigmoid": sigmoid_backward,
+        "tanh": lambda: g * (1 - np.tanh(x) ** 2),
+    }
+    cases = {}
+    for act, op in forward.items():
+        cases[(act, "forward")] = op
+        cases[(act, "forward_in_place")] = op
+    for act, op in backward.items():
+        cases[(act, "backward")] = op
+    return cases
+
+
 def numpy_cases(n, min_time):
     x = data(n, 1)
+    g = data(n, 2)
     y = np.empty_like(x)
     y[:] = 0.0
-    out = {}
-    out["copy"] = best_time(lambda: np.copyto(y, x), min_time)
-    # The seed article's formula, as written (it allocates its temporaries and result).
-    out["article"] = best_time(lambda: np.maximum(ALPHA * x, x), min_time)
+    out = {("copy", "copy"): best_time(lambda: np.copyto(y, x), min_time)}
+    for key, op in numpy_formulas(x, g).items():
+        if key[1] == "forward_in_place" and (key[0], "forward") in out:
+            out[key] = out[(key[0], "forward")]
+        else:
+            out[key] = best_time(op, min_time)
     return out
 
 
@@ -196,7 +236,7 @@ def main():
 
     rows = []
     header = ("| activation | direction | size | leaky Gelem/s | ×copy | ×PyTorch 1t | ×PyTorch 2t "
-              "| ×PyTorch best | ×numpy article | PyTorch 2t Gelem/s |")
+              "| ×PyTorch best | ×numpy formula ² | PyTorch 2t Gelem/s |")
     rows.append(header)
     rows.append("|" + "---|" * 10)
     checks = []
@@ -218,9 +258,9 @@ def main():
             else:
                 ratios.append("–")
         best = f"{min(times) / t:.2f}" if times else "–"
-        article = peer["numpy"]["article"] / t
+        formula = peer["numpy"][key] / t
         if act != "copy":
-            checks.append((f"{act} {direction} {size} ≥ 5× numpy article", article, 5.0))
+            checks.append((f"{act} {direction} {size} ≥ 5× numpy formula", formula, 5.0))
         if act == "leaky_relu" and direction == "forward" and size == "64Mi":
             checks.append(("leaky_relu forward 64Mi ≥ 0.9× copy", r["vs_copy"], 0.9))
         if (act == "leaky_relu" and direction in ("forward", "backward")
@@ -234,7 +274,7 @@ def main():
                   else "–")
         note = " ¹" if act in ("sigmoid", "tanh") and direction == "backward" else ""
         rows.append(f"| {act} | {direction}{note} | {size} | {r['gelem_per_s']:.2f} | "
-                    f"{r['vs_copy']:.2f} | {ratios[0]} | {ratios[1]} | {best} | {article:.1f} "
+                    f"{r['vs_copy']:.2f} | {ratios[0]} | {ratios[1]} | {best} | {formula:.1f} "
                     f"| {torch2} |")
     print(f"leaky tier {ours['tier']}, {ours['threads']} thread(s); f32; ratios are time(peer) / "
           "time(leaky), measured in this one run (higher is faster for leaky); ×copy: leaky's "
@@ -242,13 +282,19 @@ def main():
     print("\n".join(rows))
     print("\n¹ PyTorch's sigmoid/tanh backward reads the forward's output; leaky's `backward` "
           "recomputes from the input.\n")
+    print("² time(numpy) / time(leaky), numpy evaluating each activation's own formula the "
+          "article's way (allocating, from the input): the article's `np.maximum(alpha * x, x)` "
+          "for LeakyReLU forward, `np.where(x > 0, g, alpha * g)` for its backward, "
+          "`np.maximum(x, 0)` / `np.where(x > 0, g, 0)` for ReLU, `1 / (1 + np.exp(-x))` / "
+          "`g * s * (1 - s)` for sigmoid, `np.tanh(x)` / `g * (1 - np.tanh(x) ** 2)` for tanh; "
+          "in place: the same formula as the forward; copy: `np.copyto`.\n")
     copies = " · ".join(
-        f"{name}: numpy {gelem(n, peers[name]['numpy']['copy']):.2f}"
+        f"{name}: numpy {gelem(n, peers[name]['numpy'][('copy', 'copy')]):.2f}"
         + (f", PyTorch 2t {gelem(n, peers[name]['torch2'][('copy', 'copy')]):.2f}"
            if 'torch2' in peers[name] else "")
-        + f", numpy article {gelem(n, peers[name]['numpy']['article']):.2f}"
+        + f", numpy article {gelem(n, peers[name]['numpy'][('leaky_relu', 'forward')]):.2f}"
         for name, n in sizes)
-    print(f"Peer Gelem/s — copy and the article's formula: {copies}\n")
+    print(f"Peer Gelem/s — copy and the article's `np.maximum(alpha * x, x)`: {copies}\n")
     failed = [(name, v, want) for name, v, want in checks if v < want]
     print(f"Targets: {len(checks) - len(failed)} of {len(checks)} met in this run.")
     for name, v, want in failed:
@@ -256,7 +302,8 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"leaky": ours, "peers": {s: {k: ({"/".join(kk): vv for kk, vv in v.items()}
-                                                      if k.startswith("torch") else v)
+                                                      if k.startswith("torch") or k == "numpy"
+                                                      else v)
                                                   for k, v in p.items()}
                                               for s, p in peers.items()}}, f, indent=1)
 

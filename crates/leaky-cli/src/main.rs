@@ -7,7 +7,9 @@
 mod accuracy;
 mod bench;
 mod classify;
+mod compare;
 mod curves;
+mod diagnose;
 mod error;
 mod eval;
 mod list;
@@ -50,6 +52,10 @@ enum Command {
     Sample(sample::SampleArgs),
     /// Classify pictures of digits with a trained classifier.
     Classify(classify::ClassifyArgs),
+    /// Train the same CNN with several activations and seeds, and compare accuracy and dead units.
+    Compare(compare::CompareArgs),
+    /// Report a trained classifier's dead units, pre-activations and gradients, layer by layer.
+    Diagnose(diagnose::DiagnoseArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +69,8 @@ fn main() -> ExitCode {
         Command::Train(args) => train::run(&args),
         Command::Sample(args) => sample::run(&args),
         Command::Classify(args) => classify::run(&args),
+        Command::Compare(args) => compare::run(&args),
+        Command::Diagnose(args) => diagnose::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use leaky_lab::dead::LayerDeath;
 use leaky_lab::train_cnn::{CnnProgress, EpochRecord};
 use leaky_lab::train_gan::GanProgress;
 
@@ -62,15 +63,25 @@ impl CnnProgress for CnnBars {
             bar.finish_and_clear();
         }
         println!(
-            "epoch {}: train loss {:.4}, train accuracy {:.2}%, held-out loss {:.4}, held-out accuracy {:.2}% ({:.1} s)",
+            "epoch {}: train loss {:.4}, train accuracy {:.2}%, held-out loss {:.4}, held-out accuracy {:.2}%, dead units: {} ({:.1} s)",
             r.epoch,
             r.train_loss,
             100.0 * r.train_accuracy,
             r.test_loss,
             100.0 * r.test_accuracy,
+            dead_units(&r.dead),
             r.seconds
         );
     }
+}
+
+/// `conv1 0%, conv2 2%, hidden 55%`: each layer's dead fraction.
+pub fn dead_units(layers: &[LayerDeath]) -> String {
+    let parts: Vec<String> = layers
+        .iter()
+        .map(|d| format!("{} {:.0}%", d.layer, 100.0 * d.dead))
+        .collect();
+    parts.join(", ")
 }
 
 /// One bar for the whole GAN run, with both losses.

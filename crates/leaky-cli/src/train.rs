@@ -57,6 +57,10 @@ struct CnnArgs {
     /// Seeds the initial weights, the order of the digits and their shifts [default: 1].
     #[arg(long)]
     seed: Option<u64>,
+    /// Start the biases of the activated layers at this value instead of small random ones
+    /// (negative values start units near death, as `leaky compare --stress` does).
+    #[arg(long, value_name = "B", value_parser = bias, allow_hyphen_values = true)]
+    bias_init: Option<f32>,
     /// Read full MNIST from this directory (train-* and t10k-* IDX files, raw or .gz) instead of
     /// the 10,000 embedded digits.
     #[arg(long, value_name = "DIR")]
@@ -159,11 +163,12 @@ fn run_cnn(args: &CnnArgs) -> Result<(), CliError> {
         } else {
             Ops::Fused
         },
+        bias_init: args.bias_init.or(base.bias_init),
     };
     let data = load_data(args.data.as_deref())?;
     create_out(&args.out)?;
     println!(
-        "training a CNN with {}{} on {}, {} epochs, batch {}, lr {} (x{} per epoch), shifts up to {} px, seed {}",
+        "training a CNN with {}{} on {}, {} epochs, batch {}, lr {} (x{} per epoch), shifts up to {} px, seed {}{}",
         settings.activation,
         if settings.ops == Ops::Candle {
             " (candle's own op)"
@@ -176,7 +181,10 @@ fn run_cnn(args: &CnnArgs) -> Result<(), CliError> {
         settings.lr,
         settings.lr_decay,
         settings.max_shift,
-        settings.seed
+        settings.seed,
+        settings
+            .bias_init
+            .map_or(String::new(), |b| format!(", initial biases {b}"))
     );
     let metrics = train_cnn(&settings, &data, &args.out, resume, &mut CnnBars::new())?;
     let curves_path = args.out.join("curves.png");
@@ -292,14 +300,14 @@ fn load_classifier(path: &Path) -> Result<(PathBuf, Cnn), CliError> {
     Ok((path.to_path_buf(), cnn))
 }
 
-fn load_data(dir: Option<&Path>) -> Result<Split, CliError> {
+pub(crate) fn load_data(dir: Option<&Path>) -> Result<Split, CliError> {
     Ok(match dir {
         Some(dir) => dataset::mnist_dir(dir)?,
         None => dataset::embedded()?,
     })
 }
 
-fn create_out(out: &Path) -> Result<(), CliError> {
+pub(crate) fn create_out(out: &Path) -> Result<(), CliError> {
     fs::create_dir_all(out).map_err(|e| {
         CliError::Failure(format!(
             "cannot create the output directory {}: {e}",
@@ -309,7 +317,7 @@ fn create_out(out: &Path) -> Result<(), CliError> {
 }
 
 /// A count of at least 1 (epochs, steps, batch size).
-fn count(text: &str) -> Result<usize, String> {
+pub(crate) fn count(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(0) => Err("must be at least 1".into()),
         Ok(n) => Ok(n),
@@ -318,7 +326,7 @@ fn count(text: &str) -> Result<usize, String> {
 }
 
 /// A learning rate: a finite number above 0 and at most 1.
-fn learning_rate(text: &str) -> Result<f64, String> {
+pub(crate) fn learning_rate(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(lr) if lr.is_finite() && lr > 0.0 && lr <= 1.0 => Ok(lr),
         Ok(lr) => Err(format!("must be above 0 and at most 1, got {lr}")),
@@ -326,8 +334,17 @@ fn learning_rate(text: &str) -> Result<f64, String> {
     }
 }
 
+/// An initial bias: a finite number of magnitude at most 100.
+pub(crate) fn bias(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(b) if b.is_finite() && b.abs() <= 100.0 => Ok(b),
+        Ok(b) => Err(format!("must be a finite number from -100 to 100, got {b}")),
+        Err(_) => Err(format!("'{text}' is not a number")),
+    }
+}
+
 /// A per-epoch learning rate factor: above 0 and at most 1.
-fn decay(text: &str) -> Result<f64, String> {
+pub(crate) fn decay(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(f) if f > 0.0 && f <= 1.0 => Ok(f),
         Ok(f) => Err(format!("must be above 0 and at most 1, got {f}")),

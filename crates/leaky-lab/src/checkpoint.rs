@@ -204,6 +204,18 @@ impl Checkpoint {
             .map_err(|e| self.invalid(format!("the metadata entry {key} = {text:?}: {e}")))
     }
 
+    /// The metadata entry `key`, parsed, or `None` if the checkpoint has none (entries that
+    /// older versions did not write).
+    pub fn get_optional<T: FromStr>(&self, key: &str) -> Result<Option<T>, CheckpointError>
+    where
+        T::Err: fmt::Display,
+    {
+        match self.metadata.contains_key(key) {
+            true => self.get(key).map(Some),
+            false => Ok(None),
+        }
+    }
+
     /// Adds named tensors (the weights, an optimiser's state).
     pub fn add_tensors(&mut self, tensors: impl IntoIterator<Item = (String, Tensor)>) {
         self.tensors.extend(tensors);

@@ -4,8 +4,11 @@
 //! (n,1,28,28) → conv 3x3, C₁ → act → maxpool 2 → conv 3x3, C₂ → act → maxpool 2
 //!             → flatten (C₂·7·7) → linear H → act → linear 10 (logits)
 //! ```
+//!
+//! With `prelu` the slopes are learned: one per channel (per unit of the hidden layer), each
+//! layer its own, starting at the spec's `weight`.
 
-use candle_core::{D, DType, Result, Tensor};
+use candle_core::{D, DType, Result, Tensor, Var};
 use candle_nn::{Conv2d, Conv2dConfig, Linear, Module, VarBuilder, VarMap};
 use leaky::{Activation, GeluApproximation};
 use serde::Serialize;
@@ -13,7 +16,12 @@ use serde::Serialize;
 use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::error::LabError;
 use crate::init::seeded_var_builder;
-use leaky_candle::activate;
+use leaky_candle::{Prelu, activate};
+
+/// The number of activated layers (two convolutions and the hidden linear layer).
+pub const LAYERS: usize = 3;
+/// Their names, as in checkpoints and reports.
+pub const LAYER_NAMES: [&str; LAYERS] = ["conv1", "conv2", "hidden"];
 
 /// The shape of a [`Cnn`] and its activation.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -111,6 +119,8 @@ pub struct Cnn {
     conv2: Conv2d,
     hidden: Linear,
     output: Linear,
+    /// The learned slopes of each activated layer, with `prelu`.
+    slopes: Option<[Prelu; LAYERS]>,
 }
 
 impl Cnn {
@@ -121,13 +131,29 @@ impl Cnn {
             ..Default::default()
         };
         let flat = config.channels2 * 7 * 7;
+        let conv1 = candle_nn::conv2d(1, config.channels1, 3, same, vb.pp("conv1"))?;
+        let conv2 = candle_nn::conv2d(config.channels1, config.channels2, 3, same, vb.pp("conv2"))?;
+        let hidden = candle_nn::linear(flat, config.hidden, vb.pp("hidden"))?;
+        let output = candle_nn::linear(config.hidden, 10, vb.pp("output"))?;
+        // Built last, from constants: the other weights are the same as with any other activation.
+        let slopes = match config.activation {
+            Activation::Prelu { weight } => {
+                let units = [config.channels1, config.channels2, config.hidden];
+                let layer = |l: usize| {
+                    Prelu::with_init(units[l], weight, vb.pp(LAYER_NAMES[l]).pp("prelu"))
+                };
+                Some([layer(0)?, layer(1)?, layer(2)?])
+            }
+            _ => None,
+        };
         Ok(Cnn {
             config,
             ops: Ops::Fused,
-            conv1: candle_nn::conv2d(1, config.channels1, 3, same, vb.pp("conv1"))?,
-            conv2: candle_nn::conv2d(config.channels1, config.channels2, 3, same, vb.pp("conv2"))?,
-            hidden: candle_nn::linear(flat, config.hidden, vb.pp("hidden"))?,
-            output: candle_nn::linear(config.hidden, 10, vb.pp("output"))?,
+            conv1,
+            conv2,
+            hidden,
+            output,
+            slopes,
         })
     }
 
@@ -163,20 +189,51 @@ impl Cnn {
         Ok(Cnn { ops, ..self })
     }
 
-    fn act(&self, x: &Tensor) -> Result<Tensor> {
-        let act = &self.config.activation;
-        match self.ops {
-            Ops::Fused => activate(x, act),
-            Ops::Candle => candle_activation(x, act),
+    /// The logits, `(n, 10)`, for standardised images `(n, 1, 28, 28)` (see [`crate::dataset::Scale::Standard`]).
+    pub fn forward(&self, images: &Tensor) -> Result<Tensor> {
+        Ok(self.forward_recorded(images)?.0)
+    }
+
+    /// The logits and the pre-activations of the three activated layers: conv1 `(n, C₁, 28, 28)`,
+    /// conv2 `(n, C₂, 14, 14)` and hidden `(n, H)` (see [`crate::dead`]).
+    pub fn forward_recorded(&self, images: &Tensor) -> Result<(Tensor, [Tensor; LAYERS])> {
+        let pre1 = self.conv1.forward(images)?;
+        let x = self.activate(0, &pre1)?.max_pool2d(2)?;
+        let pre2 = self.conv2.forward(&x)?;
+        let x = self.activate(1, &pre2)?.max_pool2d(2)?;
+        let pre3 = self.hidden.forward(&x.flatten_from(1)?)?;
+        let logits = self.output.forward(&self.activate(2, &pre3)?)?;
+        Ok((logits, [pre1, pre2, pre3]))
+    }
+
+    /// The weights of the three activated layers (conv1, conv2, hidden), without their biases.
+    pub fn activated_weights(&self) -> [&Tensor; LAYERS] {
+        [
+            self.conv1.weight(),
+            self.conv2.weight(),
+            self.hidden.weight(),
+        ]
+    }
+
+    /// The activation of layer `layer` (0, 1 or 2) applied to its pre-activation.
+    fn activate(&self, layer: usize, pre: &Tensor) -> Result<Tensor> {
+        match &self.slopes {
+            Some(slopes) => slopes[layer].forward(pre),
+            None => match self.ops {
+                Ops::Fused => activate(pre, &self.config.activation),
+                Ops::Candle => candle_activation(pre, &self.config.activation),
+            },
         }
     }
 
-    /// The logits, `(n, 10)`, for standardised images `(n, 1, 28, 28)` (see [`crate::dataset::Scale::Standard`]).
-    pub fn forward(&self, images: &Tensor) -> Result<Tensor> {
-        let x = self.act(&self.conv1.forward(images)?)?.max_pool2d(2)?;
-        let x = self.act(&self.conv2.forward(&x)?)?.max_pool2d(2)?;
-        let x = self.act(&self.hidden.forward(&x.flatten_from(1)?)?)?;
-        self.output.forward(&x)
+    /// Sets the biases of the three activated layers to `value`, in a model built from a
+    /// `VarMap` (negative values start units near death: `leaky compare --stress`).
+    pub fn set_activated_biases(&self, value: f32) -> Result<()> {
+        let biases = [self.conv1.bias(), self.conv2.bias(), self.hidden.bias()];
+        for bias in biases.into_iter().flatten() {
+            Var::from_tensor(bias)?.set(&Tensor::full(value, bias.shape(), bias.device())?)?;
+        }
+        Ok(())
     }
 
     /// The class probabilities, `(n, 10)`.

@@ -31,6 +31,11 @@ pub enum LabError {
     },
     /// The settings are not usable (for example, they differ from those of the run being resumed).
     Settings(String),
+    /// The training loss stopped being a finite number.
+    Diverged {
+        /// The epoch (from 1) in which it happened.
+        epoch: usize,
+    },
     /// A tensor operation failed.
     Candle(candle_core::Error),
 }
@@ -39,7 +44,10 @@ impl LabError {
     /// Whether the cause is the input (data, checkpoint, picture or settings) rather than a
     /// failure to write or compute.
     pub fn is_input_error(&self) -> bool {
-        !matches!(self, LabError::Write { .. } | LabError::Candle(_))
+        !matches!(
+            self,
+            LabError::Write { .. } | LabError::Diverged { .. } | LabError::Candle(_)
+        )
     }
 }
 
@@ -53,6 +61,11 @@ impl fmt::Display for LabError {
                 write!(f, "cannot write {}: {source}", path.display())
             }
             LabError::Settings(message) => f.write_str(message),
+            LabError::Diverged { epoch } => write!(
+                f,
+                "training diverged in epoch {epoch}: the loss is no longer a finite number \
+                 (a lower --lr may help)"
+            ),
             LabError::Candle(err) => write!(f, "tensor computation failed: {err}"),
         }
     }

@@ -1,5 +1,7 @@
 //! MNIST digits and two networks built on the `leaky` activations with candle: a CNN classifier
-//! and a DCGAN-style GAN, with training loops, atomic checkpoints and resumption.
+//! and a DCGAN-style GAN, with training loops, atomic checkpoints and resumption; and the
+//! experiments on them: dead units ([`dead`], [`diagnose`]) and activations compared on the same
+//! CNN and seeds ([`compare`]).
 //!
 //! The default data are 10,000 MNIST digits embedded in the crate (`data/mnist-10k/`), split
 //! 8,000 for training and 2,000 held out ([`dataset::embedded`]); [`dataset::mnist_dir`] reads
@@ -27,8 +29,11 @@
 pub mod atomic;
 pub mod checkpoint;
 pub mod cnn;
+pub mod compare;
 pub mod conv;
 pub mod dataset;
+pub mod dead;
+pub mod diagnose;
 mod error;
 pub mod gan;
 pub mod idx;

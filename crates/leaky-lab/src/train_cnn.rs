@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::checkpoint::{Checkpoint, Kind};
 use crate::cnn::{Cnn, CnnConfig, Ops, correct};
 use crate::dataset::{Digits, Scale, Split, epoch_order};
+use crate::dead::{DeathCounter, LayerDeath};
 use crate::error::LabError;
 use crate::metrics::write_json;
 use crate::optim::{Adam, AdamParams};
@@ -46,6 +47,9 @@ pub struct CnnSettings {
     pub seed: u64,
     /// How the activations are computed (fused by default; candle's own ops to compare speed).
     pub ops: Ops,
+    /// If set, the initial biases of the activated layers (instead of candle's small random
+    /// ones); negative values start units near death.
+    pub bias_init: Option<f32>,
 }
 
 impl Default for CnnSettings {
@@ -62,6 +66,7 @@ impl Default for CnnSettings {
             max_shift: 1,
             seed: 1,
             ops: Ops::Fused,
+            bias_init: None,
         }
     }
 }
@@ -81,6 +86,10 @@ pub struct EpochRecord {
     pub test_accuracy: f64,
     /// Seconds the epoch's training took (not counting the evaluation).
     pub seconds: f64,
+    /// Per activated layer, its dead units on the test digits after the epoch (empty in
+    /// checkpoints written before it was recorded).
+    #[serde(default)]
+    pub dead: Vec<LayerDeath>,
 }
 
 /// The content of `metrics.json`: the run's settings and every epoch's record.
@@ -104,6 +113,8 @@ pub struct CnnMetrics {
     pub seed: u64,
     /// How the activations were computed.
     pub ops: Ops,
+    /// The initial biases of the activated layers, if not candle's random ones.
+    pub bias_init: Option<f32>,
     /// One record per epoch.
     pub epochs: Vec<EpochRecord>,
 }
@@ -140,6 +151,7 @@ impl CnnResume {
             max_shift: checkpoint.get("max_shift")?,
             seed: checkpoint.get("seed")?,
             ops: Ops::Fused,
+            bias_init: checkpoint.get_optional("bias_init")?,
         };
         let data = checkpoint.get("data")?;
         Ok(CnnResume {
@@ -163,6 +175,9 @@ pub fn train_cnn(
     let config = CnnConfig::new(settings.activation);
     let varmap = VarMap::new();
     let model = Cnn::seeded(config, &varmap, settings.seed)?.with_ops(settings.ops)?;
+    if let Some(bias) = settings.bias_init {
+        model.set_activated_biases(bias)?;
+    }
     let mut adam = Adam::new(&varmap, AdamParams::with_lr(settings.lr));
     let mut metrics = CnnMetrics {
         model: "cnn",
@@ -174,6 +189,7 @@ pub fn train_cnn(
         max_shift: settings.max_shift,
         seed: settings.seed,
         ops: settings.ops,
+        bias_init: settings.bias_init,
         epochs: Vec::new(),
     };
     if let Some(resume) = resume {
@@ -256,6 +272,14 @@ fn check_resumable(settings: &CnnSettings, data: &str, resume: &CnnResume) -> Re
             saved.seed.to_string(),
         );
     }
+    if settings.bias_init != saved.bias_init {
+        let show = |b: Option<f32>| b.map_or("random".into(), |b| b.to_string());
+        return differs(
+            "the initial bias",
+            show(settings.bias_init),
+            show(saved.bias_init),
+        );
+    }
     if data != resume.data {
         return differs("the data", data.to_string(), resume.data.clone());
     }
@@ -295,38 +319,61 @@ fn train_epoch(
         let labels = data.train.labels_tensor(indices)?;
         let logits = model.forward(&images)?;
         let loss = candle_nn::loss::cross_entropy(&logits, &labels)?;
+        let loss_value = loss.to_scalar::<f32>()?;
+        if !loss_value.is_finite() {
+            return Err(LabError::Diverged { epoch });
+        }
         adam.step(&loss.backward()?)?;
-        let loss = loss.to_scalar::<f32>()?;
+        let loss = loss_value;
         loss_sum += f64::from(loss) * indices.len() as f64;
         hits += correct(&logits, &labels)?;
         progress.batch_done(loss, indices.len());
     }
     let seconds = start.elapsed().as_secs_f64();
-    let (test_loss, test_accuracy) = evaluate(model, &data.test)?;
+    let test = evaluate(model, &data.test)?;
     let n = data.train.len() as f64;
     Ok(EpochRecord {
         epoch,
         train_loss: loss_sum / n,
         train_accuracy: hits as f64 / n,
-        test_loss,
-        test_accuracy,
+        test_loss: test.loss,
+        test_accuracy: test.accuracy,
         seconds,
+        dead: test.dead,
     })
 }
 
-/// The mean cross-entropy and the accuracy of `model` on `digits`.
-pub fn evaluate(model: &Cnn, digits: &Digits) -> Result<(f64, f64), LabError> {
+/// How a model does on a data set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    /// The mean cross-entropy.
+    pub loss: f64,
+    /// The fraction classified correctly.
+    pub accuracy: f64,
+    /// Per activated layer, its dead units.
+    pub dead: Vec<LayerDeath>,
+}
+
+/// The mean cross-entropy, the accuracy and the dead units of `model` on `digits`, in batches.
+pub fn evaluate(model: &Cnn, digits: &Digits) -> Result<Evaluation, LabError> {
     let all: Vec<usize> = (0..digits.len()).collect();
     let (mut loss_sum, mut hits) = (0.0, 0);
+    let mut deaths = DeathCounter::default();
     for indices in all.chunks(EVAL_BATCH) {
-        let logits = model.forward(&digits.images_tensor(indices, Scale::Standard)?)?;
+        let (logits, pre) =
+            model.forward_recorded(&digits.images_tensor(indices, Scale::Standard)?)?;
+        deaths.add(&pre)?;
         let labels = digits.labels_tensor(indices)?;
         let loss = candle_nn::loss::cross_entropy(&logits, &labels)?.to_scalar::<f32>()?;
         loss_sum += f64::from(loss) * indices.len() as f64;
         hits += correct(&logits, &labels)?;
     }
     let n = digits.len() as f64;
-    Ok((loss_sum / n, hits as f64 / n))
+    Ok(Evaluation {
+        loss: loss_sum / n,
+        accuracy: hits as f64 / n,
+        dead: deaths.finish(),
+    })
 }
 
 fn save(
@@ -345,6 +392,9 @@ fn save(
     checkpoint.set("lr_decay", settings.lr_decay);
     checkpoint.set("max_shift", settings.max_shift);
     checkpoint.set("seed", settings.seed);
+    if let Some(bias) = settings.bias_init {
+        checkpoint.set("bias_init", bias);
+    }
     checkpoint.set("data", &metrics.data);
     checkpoint.set("adam_steps", adam.steps());
     let history = serde_json::to_string(&metrics.epochs).map_err(|e| LabError::Write {

@@ -59,6 +59,13 @@ fn training_reduces_the_loss_and_writes_its_files() {
         serde_json::from_slice(&fs::read(out.path().join("metrics.json")).unwrap()).unwrap();
     assert_eq!(json["epochs"].as_array().unwrap().len(), 3);
     assert_eq!(json["activation"], "leaky_relu:alpha=0.01");
+    let dead = json["epochs"][2]["dead"].as_array().unwrap();
+    let layers: Vec<&str> = dead.iter().map(|d| d["layer"].as_str().unwrap()).collect();
+    assert_eq!(layers, ["conv1", "conv2", "hidden"]);
+    assert!(
+        dead.iter()
+            .all(|d| (0.0..=1.0).contains(&d["dead"].as_f64().unwrap()))
+    );
     let names: Vec<String> = fs::read_dir(out.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -286,4 +293,72 @@ fn candle_ops_compute_the_same_model_and_are_refused_where_candle_has_none() {
         mish.with_ops(Ops::Candle),
         Err(LabError::Settings(m)) if m.contains("candle has no op of its own for mish")
     ));
+}
+
+/// The variables of a freshly seeded model, by name.
+fn initial_weights(activation: &str, seed: u64) -> std::collections::HashMap<String, Vec<f32>> {
+    let varmap = VarMap::new();
+    Cnn::seeded(CnnConfig::new(activation.parse().unwrap()), &varmap, seed).unwrap();
+    let vars = varmap.data().lock().unwrap();
+    vars.iter()
+        .map(|(name, var)| (name.clone(), var.flatten_all().unwrap().to_vec1().unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_seed_gives_the_same_weights_whatever_the_activation_and_prelu_adds_its_slopes() {
+    let relu = initial_weights("relu", 4);
+    let prelu = initial_weights("prelu:weight=0.1", 4);
+    assert_eq!(relu.len(), 8, "{:?}", relu.keys());
+    for (name, values) in &relu {
+        assert_eq!(&prelu[name], values, "{name}");
+    }
+    assert_ne!(relu, initial_weights("relu", 5));
+    for (layer, units) in [("conv1", 32), ("conv2", 64), ("hidden", 128)] {
+        assert_eq!(prelu[&format!("{layer}.prelu.weight")], vec![0.1; units]);
+    }
+    assert_eq!(prelu.len(), relu.len() + 3);
+}
+
+#[test]
+fn prelu_slopes_are_trained_and_saved() {
+    let data = common::small_split(64, 20);
+    let out = tempfile::tempdir().unwrap();
+    let run = CnnSettings {
+        activation: "prelu".parse().unwrap(),
+        ..settings(1)
+    };
+    train_cnn(&run, &data, out.path(), None, &mut Recorder::default()).unwrap();
+    let checkpoint = Checkpoint::load(&out.path().join(MODEL_FILE), Kind::Cnn).unwrap();
+    let slopes: Vec<f32> = checkpoint.tensors()["hidden.prelu.weight"]
+        .to_vec1()
+        .unwrap();
+    assert_eq!(slopes.len(), 128);
+    assert!(slopes.iter().any(|&s| s != 0.25), "the slopes moved");
+    Cnn::load(&checkpoint).unwrap();
+}
+
+#[test]
+fn initial_biases_are_set_recorded_and_checked_on_resume() {
+    let data = common::small_split(32, 20);
+    let out = tempfile::tempdir().unwrap();
+    let run = CnnSettings {
+        bias_init: Some(-1e4),
+        ..settings(1)
+    };
+    let metrics = train_cnn(&run, &data, out.path(), None, &mut Recorder::default()).unwrap();
+    assert_eq!(metrics.bias_init, Some(-1e4));
+    // Biases of -10,000 leave every LeakyReLU unit of the hidden layer negative on every digit.
+    let dead = &metrics.epochs[0].dead;
+    assert_eq!((dead[2].layer.as_str(), dead[2].dead), ("hidden", 1.0));
+    let resume = CnnResume::load(out.path()).unwrap();
+    assert_eq!(resume.settings.bias_init, Some(-1e4));
+    let err = train_cnn(
+        &settings(2),
+        &data,
+        out.path(),
+        Some(resume),
+        &mut Recorder::default(),
+    );
+    assert!(matches!(&err, Err(LabError::Settings(m)) if m.contains("initial bias")));
 }

@@ -8,7 +8,8 @@
 //! the `with_forward!` macro and the backward matches; a kernel is an optimisation on top.
 
 use crate::kernels::{Map, Plan, Zip};
-use crate::{Activation, Error, Float, scalar};
+use crate::math::elu::EluParams;
+use crate::{Activation, Error, Float, GeluApproximation, scalar};
 
 /// Below this length the scalar loops run on one thread.
 const SCALAR_MIN_PARALLEL_LEN: usize = 16 * 1024;
@@ -210,6 +211,56 @@ fn forward_kernel<T: Float>(a: &Activation) -> Option<Map<T>> {
         Activation::Relu => Some(Map::Relu),
         Activation::Sigmoid => Some(Map::Sigmoid),
         Activation::Tanh => Some(Map::Tanh),
+        _ if T::NAME != "f32" => None,
+        Activation::Gelu {
+            approximate: GeluApproximation::None,
+        } => Some(Map::Gelu),
+        Activation::Silu => Some(Map::Silu),
+        Activation::LogSigmoid => Some(Map::LogSigmoid),
+        Activation::Mish => Some(Map::Mish),
+        Activation::Softsign => Some(Map::Softsign),
+        _ => {
+            if let Some(p) = elu_params(a) {
+                Some(Map::Elu(p))
+            } else {
+                softplus_threshold(a).map(Map::Softplus)
+            }
+        }
+    }
+}
+
+/// The parameters of the ELU-family kernel, for ELU, SELU and CELU with `α` in the range the
+/// kernel is accurate for (the `f32` tail of `α·e^x` stays exact for `2^-20 ≤ |α| ≤ 2^20`,
+/// α = 0 included; CELU needs α > 0); `None` runs the scalar definitions.
+fn elu_params(a: &Activation) -> Option<EluParams> {
+    let in_range =
+        |alpha: f64| alpha == 0.0 || (2f64.powi(-20)..=2f64.powi(20)).contains(&alpha.abs());
+    match *a {
+        Activation::Elu { alpha } if in_range(alpha) => Some(EluParams::elu(alpha)),
+        Activation::Selu => Some(EluParams::selu(scalar::SELU_SCALE, scalar::SELU_ALPHA)),
+        Activation::Celu { alpha } if alpha > 0.0 && in_range(alpha) => {
+            Some(EluParams::celu(alpha))
+        }
+        _ => None,
+    }
+}
+
+/// For Softplus with β = 1 (the kernel's case; other β run the scalar definitions, whose
+/// `x·β` the kernel would round): the `f32` threshold `t` with `x > t` exactly when
+/// `x > threshold` for every `f32` x, i.e. `threshold` rounded down.
+fn softplus_threshold(a: &Activation) -> Option<f32> {
+    match *a {
+        Activation::Softplus {
+            beta: 1.0,
+            threshold,
+        } => {
+            let t = threshold as f32;
+            Some(if f64::from(t) > threshold {
+                t.next_down()
+            } else {
+                t
+            })
+        }
         _ => None,
     }
 }
@@ -226,7 +277,20 @@ fn backward_kernel<T: Float>(a: &Activation) -> Option<Zip<T>> {
         Activation::Relu => Some(Zip::ReluBackward),
         Activation::Sigmoid => Some(Zip::SigmoidBackward),
         Activation::Tanh => Some(Zip::TanhBackward),
-        _ => None,
+        _ if T::NAME != "f32" => None,
+        Activation::Gelu {
+            approximate: GeluApproximation::None,
+        } => Some(Zip::GeluBackward),
+        Activation::Silu => Some(Zip::SiluBackward),
+        Activation::LogSigmoid => Some(Zip::LogSigmoidBackward),
+        Activation::Softsign => Some(Zip::SoftsignBackward),
+        _ => {
+            if let Some(p) = elu_params(a) {
+                Some(Zip::EluBackward(p))
+            } else {
+                softplus_threshold(a).map(Zip::SoftplusBackward)
+            }
+        }
     }
 }
 

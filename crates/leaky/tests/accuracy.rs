@@ -34,6 +34,39 @@ fn sampled_sweep_holds_the_bounds_on_every_tier() {
     }
 }
 
+/// The other smooth kernels: forward within 4 ULP, derivative within 4 (the exhaustive maxima,
+/// in `docs/kernels.md`, are 3.72 and 3.47); a smaller sample, to keep the suite quick.
+#[test]
+fn other_smooth_kernels_hold_4_ulp_on_every_tier() {
+    for tier in Tier::available() {
+        for spec in [
+            "gelu",
+            "silu",
+            "elu",
+            "selu",
+            "celu:alpha=0.7",
+            "softplus",
+            "logsigmoid",
+            "mish",
+            "softsign",
+        ] {
+            let act: Activation = spec.parse().unwrap();
+            for direction in [Direction::Forward, Direction::Derivative] {
+                let report = kernels::with_tier(tier, || {
+                    sweep_f32(&act, direction, Inputs::Sample(1 << 17))
+                })
+                .unwrap()
+                .unwrap();
+                let bound = match direction {
+                    Direction::Forward => 4.0,
+                    Direction::Derivative => 4.0,
+                };
+                assert!(report.max_ulp <= bound, "{report}");
+            }
+        }
+    }
+}
+
 #[test]
 fn piecewise_linear_kernels_are_correctly_rounded_on_a_sample() {
     // With α = 0.5 (exact in f32), every result must be the reference correctly rounded (α·x

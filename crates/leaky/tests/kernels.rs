@@ -13,6 +13,11 @@ use proptest::prelude::*;
 const FORWARD_ULP: u64 = 2;
 /// Backward of sigmoid and tanh in `f32` (`g·f'(x)`, two roundings on each side).
 const BACKWARD_ULP: u64 = 4;
+/// The other smooth kernels (GELU, SiLU, the ELU family, Softplus, LogSigmoid, Mish, Softsign):
+/// 4 ULP from the true value, forward and derivative, so 4 from the rounded one; and the
+/// backward's product with `g` one more.
+const OTHER_FORWARD_ULP: u64 = 4;
+const OTHER_BACKWARD_ULP: u64 = 6;
 
 fn activations() -> Vec<Activation> {
     let mut acts: Vec<Activation> = [0.01, 0.0, 0.2, 1.5, -0.5]
@@ -20,11 +25,33 @@ fn activations() -> Vec<Activation> {
         .map(|a| Activation::leaky_relu(a).unwrap())
         .collect();
     acts.extend([Activation::Relu, Activation::Sigmoid, Activation::Tanh]);
+    acts.extend(other_smooth());
     acts
 }
 
+/// The smooth activations with `f32` kernels besides sigmoid and tanh (with parameters the
+/// kernels take, and a Softplus threshold that is not an `f32`).
+fn other_smooth() -> Vec<Activation> {
+    [
+        "gelu",
+        "silu",
+        "elu",
+        "elu:alpha=-0.3",
+        "selu",
+        "celu:alpha=0.7",
+        "softplus:threshold=2.1",
+        "softplus",
+        "logsigmoid",
+        "mish",
+        "softsign",
+    ]
+    .iter()
+    .map(|s| s.parse().unwrap())
+    .collect()
+}
+
 fn is_smooth(a: &Activation) -> bool {
-    matches!(a, Activation::Sigmoid | Activation::Tanh)
+    !a.kind().is_piecewise_linear()
 }
 
 /// Distance in representable values; 0 for two NaNs; zeros of different sign are 1 apart.
@@ -124,10 +151,12 @@ fn conform<T: Float>(tier: Tier, act: &Activation, x: &[T], g: &[T], offset: usi
     let n = x.len();
     let guard = T::from_f64(-7.25);
     let smooth = is_smooth(act) && T::NAME == "f32";
-    let (fwd_ulp, bwd_ulp) = if smooth {
+    let (fwd_ulp, bwd_ulp) = if !smooth {
+        (0, 0)
+    } else if matches!(act, Activation::Sigmoid | Activation::Tanh) {
         (FORWARD_ULP, BACKWARD_ULP)
     } else {
-        (0, 0)
+        (OTHER_FORWARD_ULP, OTHER_BACKWARD_ULP)
     };
     let [want_y, want_gi, want_gy] = scalar_results(act, x, g);
     let fresh = || vec![guard; n + offset + 5];
@@ -266,6 +295,28 @@ fn edge_inputs() -> Vec<f64> {
         -3.7,
         1e10,
         -1e10,
+        // The roots of GELU' and SiLU', the ends of the GELU intervals and clamp, the tails
+        // where results turn subnormal, the expm1 switch, Softplus's threshold, Softsign's 2^25.
+        -0.751_791_5,
+        -0.75,
+        -1.278_464_5,
+        -1.25,
+        -2.0,
+        4.0,
+        -13.2,
+        -14.0,
+        -14.5,
+        15.95,
+        -16.5,
+        -80.0,
+        -80.5,
+        -85.0,
+        -std::f64::consts::LN_2,
+        -0.7,
+        20.0,
+        20.5,
+        33_554_432.0,
+        -4e7,
     ];
     let mut state = 0x2545_f491_4f6c_dd1d_u64;
     for _ in 0..40 {
@@ -374,6 +425,57 @@ fn smooth_kernels_saturate_and_keep_subnormal_tails() {
     }
 }
 
+/// The tails the issue names: GELU keeps its negative tail (PyTorch returns -0.0 below about -6),
+/// Softplus and LogSigmoid do not overflow, and results that are subnormal stay so.
+#[test]
+fn other_smooth_kernels_keep_their_tails() {
+    let x = [
+        -10.0f32,
+        -13.5,
+        -100.0,
+        1e30,
+        -1e30,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ];
+    let eval = |spec: &str| {
+        let act: Activation = spec.parse().unwrap();
+        let mut y = [0.0f32; 7];
+        act.forward_slice(&x, &mut y).unwrap();
+        y
+    };
+    for tier in Tier::available() {
+        kernels::with_tier(tier, || {
+            let gelu = eval("gelu");
+            // gelu(-10) = -7.62e-23, gelu(-13.5) ≈ -1.1e-40 (subnormal).
+            assert!(
+                (gelu[0] / -7.619_853e-23 - 1.0).abs() < 1e-6,
+                "{tier}: {gelu:?}"
+            );
+            assert!(
+                gelu[1] < 0.0 && gelu[1] > -f32::MIN_POSITIVE,
+                "{tier}: {gelu:?}"
+            );
+            assert_eq!((gelu[5], gelu[6]), (f32::INFINITY, 0.0), "{tier}");
+            let softplus = eval("softplus:threshold=1e300");
+            assert_eq!(softplus[3], 1e30, "{tier}");
+            assert_eq!(softplus[4], 0.0, "{tier}");
+            assert_eq!(softplus[5], f32::INFINITY, "{tier}");
+            let log_sigmoid = eval("logsigmoid");
+            assert_eq!((log_sigmoid[3], log_sigmoid[4]), (0.0, -1e30), "{tier}");
+            // silu(-100) = -3.72e-42 and mish(-100) alike: subnormal, kept.
+            for spec in ["silu", "mish"] {
+                let y = eval(spec);
+                assert!(
+                    (y[2] / -3.72e-42 - 1.0).abs() < 1e-3,
+                    "{tier} {spec}: {y:?}"
+                );
+            }
+        })
+        .unwrap();
+    }
+}
+
 #[test]
 fn every_tier_this_cpu_has_is_listed_and_forceable() {
     let available = Tier::available();
@@ -405,6 +507,7 @@ fn special_f32() -> impl Strategy<Value = f32> {
         any::<u32>().prop_map(f32::from_bits),
         -20.0..20.0f32,
         -110.0..-80.0f32,
+        -16.0..-4.0f32,
         prop::sample::select(vec![
             0.0,
             -0.0,

@@ -171,6 +171,12 @@ impl SimdF32 for Avx2 {
             _mm256_castsi256_ps(_mm256_slli_epi32::<23>(biased))
         }
     }
+    #[inline(always)]
+    fn lookup8(self, table: &[f32; 8], i: __m256) -> __m256 {
+        // SAFETY: token ⇒ avx2; the load reads the 8 elements of `table`; `vpermps` uses the
+        // low 3 bits of each index (NaN converts to i32::MIN, index 0).
+        unsafe { _mm256_permutevar8x32_ps(_mm256_loadu_ps(table.as_ptr()), _mm256_cvttps_epi32(i)) }
+    }
 }
 
 /// The `vmaskmovps` mask of the first `n < 8` lanes.

@@ -191,6 +191,19 @@ impl SimdF32 for Avx512 {
         }
     }
     #[inline(always)]
+    fn lookup8(self, table: &[f32; 8], i: __m512) -> __m512 {
+        // SAFETY: token ⇒ avx512f; the load reads the 8 elements of `table`. `vpermps` uses the
+        // low 4 bits of each index, and indices 0..8 pick the loaded half (NaN converts to
+        // i32::MIN, index 0).
+        unsafe {
+            let t = _mm512_castps256_ps512(_mm256_loadu_ps(table.as_ptr()));
+            _mm512_permutexvar_ps(
+                _mm512_and_si512(_mm512_cvttps_epi32(i), _mm512_set1_epi32(7)),
+                t,
+            )
+        }
+    }
+    #[inline(always)]
     fn ldexp(self, p: __m512, n: __m512) -> __m512 {
         // SAFETY: token ⇒ avx512f. `vscalefps` computes p·2^floor(n) with one rounding,
         // subnormal results included.

@@ -3,6 +3,7 @@
 //! step, then one, then a masked (or copied) tail, never touching memory outside the slices.
 
 use super::simd::{Simd, SimdF32};
+use crate::math::elu::EluParams;
 use crate::{Float, math, scalar};
 
 /// A token usable for every element type: implemented by every tier.
@@ -20,6 +21,21 @@ pub enum Map<T> {
     Sigmoid,
     /// Tanh (vector math in `f32`, the scalar definition in `f64`).
     Tanh,
+    /// GELU, exact (`f32` only, as every variant below: `f64` runs the scalar definitions).
+    Gelu,
+    /// SiLU.
+    Silu,
+    /// ELU, SELU and CELU (α > 0).
+    Elu(EluParams),
+    /// Softplus with β = 1 and the `f32` threshold `t` such that `x > t` in `f32` exactly
+    /// when `x > threshold` in `f64`.
+    Softplus(f32),
+    /// LogSigmoid.
+    LogSigmoid,
+    /// Mish.
+    Mish,
+    /// Softsign.
+    Softsign,
 }
 
 /// An elementwise `out = f(a, g)` with a kernel: backward passes, `a` being the input `x` or the
@@ -38,6 +54,104 @@ pub enum Zip<T> {
     SigmoidFromOutput,
     /// `g·(1 - y·y)`, exactly the scalar loop's operations.
     TanhFromOutput,
+    /// `g·gelu'(x)` (`f32` only, as every variant below).
+    GeluBackward,
+    /// `g·silu'(x)`.
+    SiluBackward,
+    /// `g·f'(x)` for ELU, SELU and CELU.
+    EluBackward(EluParams),
+    /// `x > t ? g : g·σ(x)`, Softplus with β = 1 (`t` as in [`Map::Softplus`]).
+    SoftplusBackward(f32),
+    /// `g·σ(-x)`.
+    LogSigmoidBackward,
+    /// `g/(1 + |x|)²`.
+    SoftsignBackward,
+}
+
+/// The closure itself: a place where a closure may carry `#[inline(always)]`.
+#[inline(always)]
+fn kernel<V, F: Fn(V) -> V>(f: F) -> F {
+    f
+}
+
+/// Binds `$f` to the `f32` kernel of `$op` (a `Map<f32>`) and runs `$body` with it, so that each
+/// loop is compiled for one function.
+macro_rules! with_f32_map {
+    ($s:ident, $op:expr, |$f:ident| $body:expr) => {
+        match $op {
+            Map::LeakyRelu(alpha) => {
+                let $f = leaky_relu($s, alpha);
+                $body
+            }
+            Map::Relu => {
+                let $f = relu::<f32, S>($s);
+                $body
+            }
+            Map::Sigmoid => {
+                let $f = kernel(
+                    #[inline(always)]
+                    |v| math::sigmoid::sigmoid($s, v),
+                );
+                $body
+            }
+            Map::Tanh => {
+                let $f = kernel(
+                    #[inline(always)]
+                    |v| math::tanh::tanh($s, v),
+                );
+                $body
+            }
+            Map::Gelu => {
+                let $f = kernel(
+                    #[inline(always)]
+                    |v| math::gelu::gelu($s, v),
+                );
+                $body
+            }
+            Map::Silu => {
+                let $f = kernel(
+                    #[inline(always)]
+                    |v| math::silu::silu($s, v),
+                );
+                $body
+            }
+            Map::Elu(p) => {
+                let $f = kernel(
+                    #[inline(always)]
+                    move |v| math::elu::elu($s, &p, v),
+                );
+                $body
+            }
+            Map::Softplus(t) => {
+                let $f = kernel(
+                    #[inline(always)]
+                    move |v| math::softplus::softplus($s, t, v),
+                );
+                $body
+            }
+            Map::LogSigmoid => {
+                let $f = kernel(
+                    #[inline(always)]
+                    |v| math::softplus::log_sigmoid($s, v),
+                );
+                $body
+            }
+            Map::Mish => {
+                let $f = kernel(
+                    #[inline(always)]
+                    |v| math::softplus::mish($s, v),
+                );
+                $body
+            }
+            Map::Softsign => {
+                let $f = kernel(
+                    #[inline(always)]
+                    |v| math::softsign::softsign($s, v),
+                );
+                $body
+            }
+        }
+    };
 }
 
 /// The element types the kernels run on, with the kernel bodies for each [`Map`] and [`Zip`].
@@ -53,67 +167,52 @@ pub trait Element: Copy + Send + Sync + 'static {
 impl Element for f32 {
     #[inline(always)]
     fn map<S: Token>(s: S, op: Map<f32>, x: &[f32], y: &mut [f32], stream: bool) {
-        match op {
-            Map::LeakyRelu(alpha) => map(s, x, y, stream, leaky_relu(s, alpha)),
-            Map::Relu => map(s, x, y, stream, relu::<f32, S>(s)),
-            Map::Sigmoid => map(
-                s,
-                x,
-                y,
-                stream,
-                #[inline(always)]
-                |v| math::sigmoid::sigmoid(s, v),
-            ),
-            Map::Tanh => map(
-                s,
-                x,
-                y,
-                stream,
-                #[inline(always)]
-                |v| math::tanh::tanh(s, v),
-            ),
-        }
+        with_f32_map!(s, op, |f| map(s, x, y, stream, f))
     }
     #[inline(always)]
     fn map_in_place<S: Token>(s: S, op: Map<f32>, x: &mut [f32]) {
-        match op {
-            Map::LeakyRelu(alpha) => map_in_place(s, x, leaky_relu(s, alpha)),
-            Map::Relu => map_in_place(s, x, relu::<f32, S>(s)),
-            Map::Sigmoid => map_in_place(
-                s,
-                x,
-                #[inline(always)]
-                |v| math::sigmoid::sigmoid(s, v),
-            ),
-            Map::Tanh => map_in_place(
-                s,
-                x,
-                #[inline(always)]
-                |v| math::tanh::tanh(s, v),
-            ),
-        }
+        with_f32_map!(s, op, |f| map_in_place(s, x, f))
     }
     #[inline(always)]
     fn zip<S: Token>(s: S, op: Zip<f32>, a: &[f32], g: &[f32], out: &mut [f32], stream: bool) {
+        // `g·f'(x)` for a smooth `f'`.
+        macro_rules! times {
+            (|$x:ident| $derivative:expr) => {
+                zip(
+                    s,
+                    a,
+                    g,
+                    out,
+                    stream,
+                    #[inline(always)]
+                    |$x, g| Simd::<f32>::mul(s, g, $derivative),
+                )
+            };
+        }
         match op {
-            Zip::SigmoidBackward => zip(
+            Zip::SigmoidBackward => times!(|x| math::sigmoid::sigmoid_derivative(s, x)),
+            Zip::TanhBackward => times!(|x| math::tanh::tanh_derivative(s, x)),
+            Zip::GeluBackward => times!(|x| math::gelu::gelu_derivative(s, x)),
+            Zip::SiluBackward => times!(|x| math::silu::silu_derivative(s, x)),
+            Zip::EluBackward(p) => times!(|x| math::elu::elu_derivative(s, &p, x)),
+            Zip::SoftplusBackward(t) => zip(
                 s,
                 a,
                 g,
                 out,
                 stream,
                 #[inline(always)]
-                |x, g| Simd::<f32>::mul(s, g, math::sigmoid::sigmoid_derivative(s, x)),
+                |x, g| {
+                    let d = math::sigmoid::sigmoid(s, x);
+                    let above = Simd::<f32>::gt(s, x, Simd::<f32>::splat(s, t));
+                    Simd::<f32>::select(s, above, g, Simd::<f32>::mul(s, g, d))
+                },
             ),
-            Zip::TanhBackward => zip(
+            Zip::LogSigmoidBackward => times!(|x| math::sigmoid::sigmoid(
                 s,
-                a,
-                g,
-                out,
-                stream,
-                #[inline(always)]
-                |x, g| Simd::<f32>::mul(s, g, math::tanh::tanh_derivative(s, x)),
-            ),
+                Simd::<f32>::sub(s, Simd::<f32>::splat(s, 0.0), x)
+            )),
+            Zip::SoftsignBackward => times!(|x| math::softsign::softsign_derivative(s, x)),
             _ => zip_linear(s, op, a, g, out, stream),
         }
     }
@@ -127,6 +226,7 @@ impl Element for f64 {
             Map::Relu => map(s, x, y, stream, relu::<f64, S>(s)),
             Map::Sigmoid => scalar_map(x, y, scalar::sigmoid),
             Map::Tanh => scalar_map(x, y, scalar::tanh),
+            _ => unreachable!("{op:?} has an f32 kernel only"),
         }
     }
     #[inline(always)]
@@ -136,6 +236,7 @@ impl Element for f64 {
             Map::Relu => map_in_place(s, x, relu::<f64, S>(s)),
             Map::Sigmoid => x.iter_mut().for_each(|v| *v = scalar::sigmoid(*v)),
             Map::Tanh => x.iter_mut().for_each(|v| *v = scalar::tanh(*v)),
+            _ => unreachable!("{op:?} has an f32 kernel only"),
         }
     }
     #[inline(always)]
@@ -143,7 +244,11 @@ impl Element for f64 {
         match op {
             Zip::SigmoidBackward => scalar_zip(a, g, out, |x, g| g * scalar::sigmoid_derivative(x)),
             Zip::TanhBackward => scalar_zip(a, g, out, |x, g| g * scalar::tanh_derivative(x)),
-            _ => zip_linear(s, op, a, g, out, stream),
+            Zip::LeakyReluBackward(_)
+            | Zip::ReluBackward
+            | Zip::SigmoidFromOutput
+            | Zip::TanhFromOutput => zip_linear(s, op, a, g, out, stream),
+            _ => unreachable!("{op:?} has an f32 kernel only"),
         }
     }
 }
@@ -202,9 +307,7 @@ fn zip_linear<T: Float, S: Simd<T>>(
             #[inline(always)]
             |y, g| s.mul(g, s.sub(one, s.mul(y, y))),
         ),
-        Zip::SigmoidBackward | Zip::TanhBackward => {
-            unreachable!("the element types handle the smooth backward kernels")
-        }
+        _ => unreachable!("the element types handle the smooth backward kernels"),
     }
 }
 

@@ -165,4 +165,9 @@ impl SimdF32 for Portable {
     fn pow2i(self, n: Self::V) -> Self::V {
         map(n, |n| f32::from_bits(((n as i32 + 127) as u32) << 23))
     }
+    #[inline(always)]
+    fn lookup8(self, table: &[f32; 8], i: Self::V) -> Self::V {
+        // `as usize` truncates (NaN gives 0); the mask keeps the index in bounds.
+        map(i, |i| table[(i as usize) & 7])
+    }
 }

@@ -83,6 +83,10 @@ pub trait SimdF32: Simd<f32> {
     /// `2^n` for integer-valued `n` in `[-126, 127]`, built from the bits.
     fn pow2i(self, n: Self::V) -> Self::V;
 
+    /// `table[i]` lane by lane, for `i` in `[0, 8)` (truncated to an integer; NaN reads
+    /// `table[0]`): a per-lane choice among eight constants, such as piecewise coefficients.
+    fn lookup8(self, table: &[f32; 8], i: Self::V) -> Self::V;
+
     /// `p · 2^n` rounded once (also into the subnormals), for `p` in `[0.5, 2)` and
     /// integer-valued `n` in `[-160, 127]`. By default one exact multiplication while the result
     /// is normal, and a second, rounding one below.

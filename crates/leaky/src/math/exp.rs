@@ -29,7 +29,8 @@ const C: [f32; 7] = [
     0.000_197_647_07,
 ];
 
-/// `e^a · 2^k` lane by lane, for `a ≤ 0` (positive `a` up to ~0.7 also works) and `k ∈ [0, 2]`.
+/// `e^a · 2^k` lane by lane, for `a ≤ 0` (positive `a` up to ~0.7 also works) and an integer
+/// `k ∈ [0, 64]` (so that the power of two stays a normal float).
 ///
 /// NaN gives NaN; `a = -inf` gives +0.
 #[inline(always)]

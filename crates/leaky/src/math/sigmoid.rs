@@ -13,7 +13,12 @@ use crate::kernels::SimdF32;
 /// 14-bit reciprocal estimate it needs no division.
 #[inline(always)]
 pub(crate) fn sigmoid<S: SimdF32>(s: S, x: S::V) -> S::V {
-    let e = exp_neg(s, s.neg_abs(x), 0.0);
+    sigmoid_from_exp(s, x, exp_neg(s, s.neg_abs(x), 0.0))
+}
+
+/// [`sigmoid`] given `e = e^-|x|`, for the kernels that need `e` too.
+#[inline(always)]
+pub(crate) fn sigmoid_from_exp<S: SimdF32>(s: S, x: S::V, e: S::V) -> S::V {
     let one = s.splat(1.0);
     let num = s.select(s.gt(x, s.splat(0.0)), one, e);
     let d = s.add(one, e);

@@ -1,0 +1,237 @@
+//! `leaky compare` and `leaky diagnose` on the built binary: the files they write, and bad input
+//! reported on one line with a non-zero exit.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use leaky_lab::checkpoint::{Checkpoint, Kind};
+use leaky_lab::cnn::{Cnn, CnnConfig};
+use leaky_lab::dataset;
+use leaky_lab::idx::{self, Images};
+
+fn leaky(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_leaky"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the leaky binary runs")
+}
+
+fn assert_success(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Asserts exit code `code` and a `leaky: error:` or clap `error:` message containing `needle`.
+fn assert_error(output: &Output, code: i32, needle: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(code), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains(needle), "expected {needle:?} in: {stderr}");
+}
+
+/// An MNIST directory of the first `train` and `test` embedded digits, so that runs are quick.
+fn small_mnist(dir: &Path, train: usize, test: usize) {
+    let full = dataset::embedded().unwrap();
+    fs::create_dir_all(dir).unwrap();
+    for (digits, n, prefix) in [(&full.train, train, "train"), (&full.test, test, "t10k")] {
+        let pixels: Vec<u8> = (0..n).flat_map(|i| digits.image(i).to_vec()).collect();
+        let images = Images { count: n, pixels };
+        fs::write(
+            dir.join(format!("{prefix}-images-idx3-ubyte")),
+            idx::encode_images(&images),
+        )
+        .unwrap();
+        fs::write(
+            dir.join(format!("{prefix}-labels-idx1-ubyte")),
+            idx::encode_labels(&digits.labels()[..n]),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn compare_writes_its_reports_and_plots() {
+    let dir = tempfile::tempdir().unwrap();
+    small_mnist(&dir.path().join("mnist"), 48, 24);
+    let stdout = assert_success(&leaky(
+        dir.path(),
+        &[
+            "compare",
+            "--activations",
+            "relu,hardtanh:min=-2,max=2",
+            "--seeds",
+            "2",
+            "--epochs",
+            "2",
+            "--data",
+            "mnist",
+            "--out",
+            "cmp",
+        ],
+    ));
+    assert!(stdout.contains("| relu | 2 |"), "{stdout}");
+    assert!(
+        stdout.contains("| hardtanh:min=-2.0,max=2.0 | 2 |"),
+        "{stdout}"
+    );
+    for name in [
+        "compare.md",
+        "compare.json",
+        "compare.csv",
+        "compare-accuracy.png",
+        "compare-dead.png",
+    ] {
+        assert!(dir.path().join("cmp").join(name).is_file(), "{name}");
+    }
+    assert!(
+        dir.path()
+            .join("cmp/runs/relu-seed2/model.safetensors")
+            .is_file()
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("cmp/compare.json")).unwrap()).unwrap();
+    assert_eq!(json["runs"].as_array().unwrap().len(), 4);
+    assert_eq!(json["stress"], false);
+    assert_eq!(json["lr"], 0.001);
+
+    // A model from the sweep can be diagnosed.
+    let stdout = assert_success(&leaky(
+        dir.path(),
+        &[
+            "diagnose",
+            "--checkpoint",
+            "cmp/runs/relu-seed1/model.safetensors",
+            "--data",
+            "mnist",
+        ],
+    ));
+    assert!(stdout.contains("on 24 held-out digits"), "{stdout}");
+}
+
+#[test]
+fn compare_stress_sets_and_records_its_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    small_mnist(&dir.path().join("mnist"), 32, 16);
+    assert_success(&leaky(
+        dir.path(),
+        &[
+            "compare",
+            "--stress",
+            "--activations",
+            "leaky_relu",
+            "--seeds",
+            "1",
+            "--epochs",
+            "1",
+            "--data",
+            "mnist",
+        ],
+    ));
+    let out = dir.path().join("runs/compare-stress");
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("compare.json")).unwrap()).unwrap();
+    assert_eq!(
+        (&json["stress"], &json["lr"], &json["bias_init"]),
+        (
+            &serde_json::json!(true),
+            &serde_json::json!(0.001),
+            &serde_json::json!(-1.0)
+        )
+    );
+    let markdown = fs::read_to_string(out.join("compare.md")).unwrap();
+    assert!(
+        markdown.contains("--lr 0.001 --lr-decay 0.7 --max-shift 1 --bias-init -1"),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn compare_rejects_bad_lists_before_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (&["compare", "--activations", "relu,swishy"], "swishy"),
+        (
+            &["compare", "--activations", "relu,relu"],
+            "relu is listed twice",
+        ),
+        (&["compare", "--activations", "relu,,tanh"], "empty entry"),
+        (&["compare", "--seeds", "0"], "must be at least 1"),
+        (
+            &["compare", "--bias-init", "nan"],
+            "must be a finite number",
+        ),
+    ];
+    for (args, needle) in cases {
+        assert_error(&leaky(dir.path(), args), 2, needle);
+    }
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[test]
+fn diagnose_prints_a_table_or_json_and_draws_histograms() {
+    let dir = tempfile::tempdir().unwrap();
+    let varmap = candle_nn::VarMap::new();
+    let cnn = Cnn::seeded(CnnConfig::new("relu".parse().unwrap()), &varmap, 1).unwrap();
+    let mut checkpoint = Checkpoint::new(Kind::Cnn, &dir.path().join("model.safetensors"));
+    cnn.config().store(&mut checkpoint);
+    checkpoint.add_vars("", &varmap);
+    checkpoint.save().unwrap();
+
+    let stdout = assert_success(&leaky(
+        dir.path(),
+        &[
+            "diagnose",
+            "--checkpoint",
+            "model.safetensors",
+            "-o",
+            "h.svg",
+        ],
+    ));
+    for layer in ["conv1 ", "conv2 ", "hidden "] {
+        assert!(stdout.contains(layer), "{stdout}");
+    }
+    assert!(stdout.contains("on 2000 held-out digits"), "{stdout}");
+    let svg = fs::read_to_string(dir.path().join("h.svg")).unwrap();
+    assert!(svg.contains("hidden (relu)"), "the panel titles");
+
+    let stdout = assert_success(&leaky(
+        dir.path(),
+        &[
+            "diagnose",
+            "--checkpoint",
+            "model.safetensors",
+            "--json",
+            "--batch",
+            "10",
+        ],
+    ));
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let layers = json["diagnosis"]["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 3);
+    assert_eq!(json["diagnosis"]["gradient_batch"], 10);
+    for layer in layers {
+        let gradient = layer["mean_abs_gradient"].as_f64().unwrap();
+        assert!(gradient > 0.0 && gradient.is_finite(), "{layer}");
+        let dead = layer["activity"]["dead"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&dead), "{layer}");
+    }
+
+    assert_error(
+        &leaky(
+            dir.path(),
+            &["diagnose", "--checkpoint", "missing.safetensors"],
+        ),
+        2,
+        "missing.safetensors",
+    );
+}

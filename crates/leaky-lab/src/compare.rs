@@ -1,0 +1,454 @@
+//! Comparing activations on one network: the same CNN trained with each activation and seed
+//! (for a seed, the same initial weights and the same order of digits whatever the activation),
+//! summarised per activation. Runs that fail (a diverging loss, say) are recorded as failed and
+//! the sweep goes on.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use leaky::Activation;
+use serde::Serialize;
+
+use crate::atomic;
+use crate::cnn::{LAYER_NAMES, LAYERS};
+use crate::dataset::Split;
+use crate::error::LabError;
+use crate::metrics::write_json;
+use crate::train_cnn::{CnnProgress, CnnSettings, EpochRecord, train_cnn};
+
+/// The activations compared by default: those the article names, LeakyReLU's variants, and the
+/// smooth ones in use today.
+pub const DEFAULT_ACTIVATIONS: &str =
+    "relu,leaky_relu,leaky_relu:alpha=0.2,prelu,elu,gelu,silu,sigmoid,tanh";
+/// The initial bias of the activated layers under `--stress`: most ReLU units of the hidden
+/// layer start negative on every digit, get no gradient, and never recover.
+pub const STRESS_BIAS: f32 = -1.0;
+/// The summary files' names in the output directory.
+pub const MARKDOWN_FILE: &str = "compare.md";
+/// The JSON file: settings, every run's epochs, and the summary.
+pub const JSON_FILE: &str = "compare.json";
+/// The CSV file: one row per run and epoch.
+pub const CSV_FILE: &str = "compare.csv";
+
+/// What to compare.
+#[derive(Clone, Debug)]
+pub struct CompareSettings {
+    /// The activations, in the order of the tables.
+    pub activations: Vec<Activation>,
+    /// The seeds; each activation is trained once per seed.
+    pub seeds: Vec<u64>,
+    /// The settings of every run, except its activation and seed.
+    pub base: CnnSettings,
+}
+
+impl CompareSettings {
+    /// The settings of one run.
+    pub fn run(&self, activation: Activation, seed: u64) -> CnnSettings {
+        CnnSettings {
+            activation,
+            seed,
+            ..self.base.clone()
+        }
+    }
+
+    /// The number of runs.
+    pub fn runs(&self) -> usize {
+        self.activations.len() * self.seeds.len()
+    }
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "status", content = "error", rename_all = "snake_case")]
+pub enum RunStatus {
+    /// It trained every epoch.
+    Done,
+    /// It stopped with this error.
+    Failed(String),
+}
+
+/// One activation and seed.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunResult {
+    /// The activation spec.
+    pub activation: String,
+    /// The seed.
+    pub seed: u64,
+    /// How it ended.
+    #[serde(flatten)]
+    pub status: RunStatus,
+    /// The command that re-runs it alone.
+    pub command: String,
+    /// Its output directory (checkpoint and metrics).
+    pub out: PathBuf,
+    /// The epochs it finished.
+    pub epochs: Vec<EpochRecord>,
+}
+
+/// Mean and sample standard deviation (0 for a single value).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Spread {
+    /// The mean.
+    pub mean: f64,
+    /// The sample standard deviation.
+    pub std: f64,
+}
+
+impl Spread {
+    /// The spread of `values`, or `None` if there are none.
+    pub fn of(values: &[f64]) -> Option<Spread> {
+        if values.is_empty() {
+            return None;
+        }
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = if values.len() > 1 {
+            values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
+        } else {
+            0.0
+        };
+        Some(Spread {
+            mean,
+            std: var.sqrt(),
+        })
+    }
+}
+
+/// One activation's results over its seeds (those of the runs that finished).
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// The activation spec.
+    pub activation: String,
+    /// Runs that finished.
+    pub done: usize,
+    /// Runs that failed.
+    pub failed: usize,
+    /// Final held-out accuracy.
+    pub test_accuracy: Option<Spread>,
+    /// Final training loss (mean over the last epoch).
+    pub train_loss: Option<Spread>,
+    /// Final held-out loss.
+    pub test_loss: Option<Spread>,
+    /// Final dead fraction per layer (conv1, conv2, hidden).
+    pub dead: Vec<Option<Spread>>,
+    /// Seconds per epoch.
+    pub seconds_per_epoch: Option<Spread>,
+}
+
+/// The whole comparison, as written to `compare.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    /// Where the digits came from.
+    pub data: String,
+    /// Whether this is the `--stress` setting.
+    pub stress: bool,
+    /// Epochs per run.
+    pub epochs: usize,
+    /// Images per batch.
+    pub batch: usize,
+    /// Adam's first learning rate.
+    pub lr: f64,
+    /// Its factor per epoch.
+    pub lr_decay: f64,
+    /// Training shifts, in pixels.
+    pub max_shift: u32,
+    /// The initial biases of the activated layers, if set.
+    pub bias_init: Option<f32>,
+    /// The seeds.
+    pub seeds: Vec<u64>,
+    /// Per activation, over the seeds.
+    pub summary: Vec<Summary>,
+    /// Every run, in the order they ran.
+    pub runs: Vec<RunResult>,
+}
+
+/// Follows the sweep: each run's batches through [`CnnProgress`], and its start and end.
+pub trait CompareProgress: CnnProgress {
+    /// Run `index` (from 0) of `total` starts.
+    fn run_started(&mut self, index: usize, total: usize, activation: &Activation, seed: u64);
+    /// It ended.
+    fn run_done(&mut self, result: &RunResult);
+}
+
+/// Trains every activation with every seed on `data`, each run into `out/runs/NAME-seedS/`,
+/// rewriting `compare.json`, `compare.csv` and `compare.md` in `out` after each run (atomically).
+/// `stress` only labels the results: the settings are in `settings.base`.
+pub fn compare(
+    settings: &CompareSettings,
+    stress: bool,
+    data: &Split,
+    out: &Path,
+    progress: &mut dyn CompareProgress,
+) -> Result<Comparison, LabError> {
+    let base = &settings.base;
+    let mut comparison = Comparison {
+        data: data.source.clone(),
+        stress,
+        epochs: base.epochs,
+        batch: base.batch,
+        lr: base.lr,
+        lr_decay: base.lr_decay,
+        max_shift: base.max_shift,
+        bias_init: base.bias_init,
+        seeds: settings.seeds.clone(),
+        summary: Vec::new(),
+        runs: Vec::new(),
+    };
+    let total = settings.runs();
+    for &seed in &settings.seeds {
+        for &activation in &settings.activations {
+            progress.run_started(comparison.runs.len(), total, &activation, seed);
+            let run = settings.run(activation, seed);
+            let run_out = out.join("runs").join(run_name(&activation, seed));
+            let trained = std::fs::create_dir_all(&run_out)
+                .map_err(|source| LabError::Write {
+                    path: run_out.clone(),
+                    source,
+                })
+                .and_then(|()| train_cnn(&run, data, &run_out, None, progress));
+            let (status, epochs) = match trained {
+                Ok(metrics) => (RunStatus::Done, metrics.epochs),
+                Err(err) => (RunStatus::Failed(err.to_string()), Vec::new()),
+            };
+            let result = RunResult {
+                activation: activation.to_string(),
+                seed,
+                status,
+                command: rerun_command(&run, &run_out),
+                out: run_out,
+                epochs,
+            };
+            progress.run_done(&result);
+            comparison.runs.push(result);
+            comparison.summary = summarise(&settings.activations, &comparison.runs);
+            write(&comparison, out)?;
+        }
+    }
+    Ok(comparison)
+}
+
+/// A run's folder name: the spec with characters other than letters, digits, `.`, `_` and `-`
+/// replaced (`leaky_relu:alpha=0.2` → `leaky_relu-alpha-0.2`), then `-seedS`.
+pub fn run_name(activation: &Activation, seed: u64) -> String {
+    let spec: String = activation
+        .to_string()
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '_' | '-' => c,
+            _ => '-',
+        })
+        .collect();
+    format!("{spec}-seed{seed}")
+}
+
+/// `leaky train cnn` with every setting of `run` spelled out.
+fn rerun_command(run: &CnnSettings, out: &Path) -> String {
+    let mut command = format!(
+        "leaky train cnn --activation {} --seed {} --epochs {} --batch {} --lr {} --lr-decay {} --max-shift {}",
+        run.activation, run.seed, run.epochs, run.batch, run.lr, run.lr_decay, run.max_shift
+    );
+    if let Some(bias) = run.bias_init {
+        write!(command, " --bias-init {bias}").expect("writing to a String");
+    }
+    write!(command, " --out {}", out.display()).expect("writing to a String");
+    command
+}
+
+/// One [`Summary`] per activation, from the runs so far.
+pub fn summarise(activations: &[Activation], runs: &[RunResult]) -> Vec<Summary> {
+    activations
+        .iter()
+        .map(|activation| {
+            let name = activation.to_string();
+            let mine: Vec<&RunResult> = runs.iter().filter(|r| r.activation == name).collect();
+            let last: Vec<&EpochRecord> = mine
+                .iter()
+                .filter(|r| r.status == RunStatus::Done)
+                .filter_map(|r| r.epochs.last())
+                .collect();
+            let spread = |value: &dyn Fn(&EpochRecord) -> f64| {
+                Spread::of(&last.iter().map(|r| value(r)).collect::<Vec<_>>())
+            };
+            let seconds: Vec<f64> = mine
+                .iter()
+                .filter(|r| r.status == RunStatus::Done)
+                .flat_map(|r| r.epochs.iter().map(|e| e.seconds))
+                .collect();
+            Summary {
+                activation: name,
+                done: last.len(),
+                failed: mine.len() - last.len(),
+                test_accuracy: spread(&|r| r.test_accuracy),
+                train_loss: spread(&|r| r.train_loss),
+                test_loss: spread(&|r| r.test_loss),
+                dead: (0..LAYERS)
+                    .map(|l| spread(&|r| r.dead.get(l).map_or(f64::NAN, |d| d.dead)))
+                    .collect(),
+                seconds_per_epoch: Spread::of(&seconds),
+            }
+        })
+        .collect()
+}
+
+fn write(comparison: &Comparison, out: &Path) -> Result<(), LabError> {
+    write_json(&out.join(JSON_FILE), comparison)?;
+    write_text(&out.join(CSV_FILE), &csv(comparison))?;
+    write_text(&out.join(MARKDOWN_FILE), &markdown(comparison))
+}
+
+fn write_text(path: &Path, text: &str) -> Result<(), LabError> {
+    atomic::write(path, text.as_bytes()).map_err(|source| LabError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// One row per run and finished epoch (a failed run's row has its error and no figures), with
+/// the run's settings, so that any row can be re-run alone.
+pub fn csv(comparison: &Comparison) -> String {
+    let mut text = String::from(
+        "activation,seed,status,epoch,train_loss,train_accuracy,test_loss,test_accuracy,",
+    );
+    for layer in LAYER_NAMES {
+        write!(text, "dead_{layer},").expect("writing to a String");
+    }
+    text.push_str("seconds,epochs,batch,lr,lr_decay,max_shift,bias_init,error\n");
+    let c = comparison;
+    let settings = format!(
+        "{},{},{},{},{},{}",
+        c.epochs,
+        c.batch,
+        c.lr,
+        c.lr_decay,
+        c.max_shift,
+        c.bias_init.map_or(String::new(), |b| b.to_string())
+    );
+    for run in &c.runs {
+        let activation = quote(&run.activation);
+        match &run.status {
+            RunStatus::Done => {
+                for e in &run.epochs {
+                    write!(
+                        text,
+                        "{activation},{},done,{},{},{},{},{},",
+                        run.seed,
+                        e.epoch,
+                        e.train_loss,
+                        e.train_accuracy,
+                        e.test_loss,
+                        e.test_accuracy
+                    )
+                    .expect("writing to a String");
+                    for l in 0..LAYERS {
+                        let dead = e.dead.get(l).map_or(String::new(), |d| d.dead.to_string());
+                        write!(text, "{dead},").expect("writing to a String");
+                    }
+                    writeln!(text, "{},{settings},", e.seconds).expect("writing to a String");
+                }
+            }
+            RunStatus::Failed(error) => {
+                writeln!(
+                    text,
+                    "{activation},{},failed,,,,,,{}{settings},{}",
+                    run.seed,
+                    ",".repeat(LAYERS + 1),
+                    quote(error)
+                )
+                .expect("writing to a String");
+            }
+        }
+    }
+    text
+}
+
+/// A CSV field, quoted if it holds a comma, a quote or a line break.
+fn quote(field: &str) -> String {
+    if field.contains([',', '"', '\n']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+/// The Markdown report: the settings, a table per activation, failed runs, and how to re-run.
+pub fn markdown(comparison: &Comparison) -> String {
+    let c = comparison;
+    let mut text = String::new();
+    let kind = if c.stress { " (--stress)" } else { "" };
+    writeln!(text, "# Activations compared on the CNN{kind}\n").expect("writing to a String");
+    writeln!(
+        text,
+        "{} epochs per run, batch {}, Adam lr {} (x{} per epoch), shifts up to {} px, initial biases {}, seeds {:?}; data: {}.\n",
+        c.epochs,
+        c.batch,
+        c.lr,
+        c.lr_decay,
+        c.max_shift,
+        c.bias_init
+            .map_or("random (candle's default)".to_string(), |b| b.to_string()),
+        c.seeds,
+        c.data
+    )
+    .expect("writing to a String");
+    text.push_str(
+        "Mean ± standard deviation over the seeds, after the last epoch. A unit is dead when its \
+         pre-activation is ≤ 0 on every held-out digit.\n\n",
+    );
+    text.push_str("| activation | runs | held-out accuracy (%) | train loss | held-out loss |");
+    for layer in LAYER_NAMES {
+        write!(text, " dead {layer} (%) |").expect("writing to a String");
+    }
+    text.push_str(" s/epoch |\n|---|---|---|---|---|");
+    text.push_str(&"---|".repeat(LAYERS + 1));
+    text.push('\n');
+    for s in &c.summary {
+        let runs = match s.failed {
+            0 => s.done.to_string(),
+            f => format!("{} (+{f} failed)", s.done),
+        };
+        write!(
+            text,
+            "| {} | {runs} | {} | {} | {} |",
+            s.activation,
+            show(s.test_accuracy, 100.0, 2),
+            show(s.train_loss, 1.0, 4),
+            show(s.test_loss, 1.0, 4)
+        )
+        .expect("writing to a String");
+        for d in &s.dead {
+            write!(text, " {} |", show(*d, 100.0, 1)).expect("writing to a String");
+        }
+        writeln!(text, " {} |", show(s.seconds_per_epoch, 1.0, 1)).expect("writing to a String");
+    }
+    let failed: Vec<&RunResult> = c
+        .runs
+        .iter()
+        .filter(|r| r.status != RunStatus::Done)
+        .collect();
+    if !failed.is_empty() {
+        text.push_str("\n## Failed runs\n\n");
+        for run in failed {
+            if let RunStatus::Failed(error) = &run.status {
+                writeln!(text, "- {} seed {}: {error}", run.activation, run.seed)
+                    .expect("writing to a String");
+            }
+        }
+    }
+    text.push_str("\n## Re-running one row\n\nEach run's checkpoint and metrics are in its folder; this re-runs it alone:\n\n");
+    for run in &c.runs {
+        writeln!(text, "    {}", run.command).expect("writing to a String");
+    }
+    text
+}
+
+/// `mean ± std` scaled, or `-` when there is nothing to show.
+fn show(spread: Option<Spread>, scale: f64, decimals: usize) -> String {
+    match spread {
+        Some(s) if s.mean.is_finite() => format!(
+            "{:.decimals$} ± {:.decimals$}",
+            s.mean * scale,
+            s.std * scale
+        ),
+        _ => "-".into(),
+    }
+}

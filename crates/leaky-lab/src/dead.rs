@@ -1,0 +1,113 @@
+//! Dead units: a unit (a channel of a convolution, a neuron of a linear layer) is dead on a data
+//! set if its pre-activation is ≤ 0 for every example, and nearly dead if it is active (> 0
+//! somewhere) on fewer than 1% of the examples. A channel is active on an example if its
+//! pre-activation is > 0 at some position.
+
+use candle_core::{D, DType, Result, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::cnn::{LAYER_NAMES, LAYERS};
+
+/// A unit active on fewer than this fraction of the examples is nearly dead.
+pub const NEARLY_DEAD: f64 = 0.01;
+
+/// What one layer's units did on a data set: how many died, and the spread of their
+/// pre-activations.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerDeath {
+    /// The layer's name (`conv1`, `conv2`, `hidden`).
+    pub layer: String,
+    /// Its number of units.
+    pub units: usize,
+    /// The fraction of units dead (never > 0).
+    pub dead: f64,
+    /// The fraction of units nearly dead (active on < 1% of the examples; includes the dead).
+    pub nearly_dead: f64,
+    /// The fraction of all pre-activation values (every unit, position and example) that are < 0.
+    pub negative: f64,
+    /// The mean of all pre-activation values.
+    #[serde(default)]
+    pub mean: f64,
+    /// Their standard deviation.
+    #[serde(default)]
+    pub std: f64,
+}
+
+/// Counts, batch by batch, how often each unit of each layer is active.
+pub struct DeathCounter {
+    examples: usize,
+    /// Per layer: per unit, the examples on which it was active.
+    active: [Vec<u64>; LAYERS],
+    /// Per layer: the negative values and all values seen.
+    negative: [(u64, u64); LAYERS],
+    /// Per layer: the sum of the values and of their squares.
+    sums: [(f64, f64); LAYERS],
+}
+
+impl Default for DeathCounter {
+    fn default() -> Self {
+        DeathCounter {
+            examples: 0,
+            active: Default::default(),
+            negative: [(0, 0); LAYERS],
+            sums: [(0.0, 0.0); LAYERS],
+        }
+    }
+}
+
+impl DeathCounter {
+    /// Adds a batch's pre-activations, as from [`crate::cnn::Cnn::forward_recorded`]:
+    /// `(n, C, H, W)` for a convolution, `(n, H)` for a linear layer.
+    pub fn add(&mut self, pre: &[Tensor; LAYERS]) -> Result<()> {
+        self.examples += pre[0].dim(0)?;
+        for (l, t) in pre.iter().enumerate() {
+            let t = t.detach();
+            let per_example = if t.rank() > 2 {
+                t.flatten_from(2)?.max(D::Minus1)?
+            } else {
+                t.clone()
+            };
+            let counts = per_example
+                .gt(0f32)?
+                .to_dtype(DType::F32)?
+                .sum(0)?
+                .to_vec1::<f32>()?;
+            let active = &mut self.active[l];
+            active.resize(counts.len(), 0);
+            for (a, c) in active.iter_mut().zip(counts) {
+                *a += c as u64;
+            }
+            let negative = t.lt(0f32)?.to_dtype(DType::F32)?.sum_all()?;
+            self.negative[l].0 += negative.to_scalar::<f32>()? as u64;
+            self.negative[l].1 += t.elem_count() as u64;
+            self.sums[l].0 += f64::from(t.sum_all()?.to_scalar::<f32>()?);
+            self.sums[l].1 += f64::from(t.sqr()?.sum_all()?.to_scalar::<f32>()?);
+        }
+        Ok(())
+    }
+
+    /// The fractions per layer.
+    pub fn finish(&self) -> Vec<LayerDeath> {
+        let limit = NEARLY_DEAD * self.examples as f64;
+        (0..LAYERS)
+            .map(|l| {
+                let active = &self.active[l];
+                let units = active.len();
+                let share = |n: usize| n as f64 / units.max(1) as f64;
+                let (negative, all) = self.negative[l];
+                let n = all.max(1) as f64;
+                let (sum, sum_sq) = self.sums[l];
+                let mean = sum / n;
+                LayerDeath {
+                    layer: LAYER_NAMES[l].to_string(),
+                    units,
+                    dead: share(active.iter().filter(|&&a| a == 0).count()),
+                    nearly_dead: share(active.iter().filter(|&&a| (a as f64) < limit).count()),
+                    negative: negative as f64 / n,
+                    mean,
+                    std: (sum_sq / n - mean * mean).max(0.0).sqrt(),
+                }
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,88 @@
+//! A trained classifier's health, layer by layer: its dead and nearly dead units and the spread
+//! of its pre-activations on a data set (see [`crate::dead`]), the mean |gradient| of each
+//! activated layer's weights on one batch, and a sample of pre-activation values to draw.
+
+use candle_core::Tensor;
+use serde::Serialize;
+
+use crate::cnn::{Cnn, LAYERS};
+use crate::dataset::{Digits, Scale};
+use crate::dead::LayerDeath;
+use crate::error::LabError;
+use crate::train_cnn::evaluate;
+
+/// At most this many pre-activation values per layer are kept for the histograms (evenly spaced
+/// among those of the first batch).
+pub const SAMPLE_VALUES: usize = 100_000;
+
+/// One activated layer's diagnosis.
+#[derive(Clone, Debug, Serialize)]
+pub struct LayerDiagnosis {
+    /// Dead units and the pre-activations' statistics over the whole data set.
+    pub activity: LayerDeath,
+    /// The mean |∂loss/∂w| over the layer's weights (not its bias), on the gradient batch.
+    pub mean_abs_gradient: f64,
+    /// Pre-activation values of the gradient batch, for a histogram (not in the JSON).
+    #[serde(skip)]
+    pub sample: Vec<f32>,
+}
+
+/// The diagnosis of a model on a data set.
+#[derive(Clone, Debug, Serialize)]
+pub struct Diagnosis {
+    /// The examples looked at.
+    pub examples: usize,
+    /// Those in the gradient batch.
+    pub gradient_batch: usize,
+    /// The mean cross-entropy.
+    pub loss: f64,
+    /// The fraction classified correctly.
+    pub accuracy: f64,
+    /// conv1, conv2, hidden.
+    pub layers: Vec<LayerDiagnosis>,
+}
+
+/// Diagnoses `model` on `digits`; the gradients and the value sample come from the first `batch`
+/// digits (at least 1; fewer if `digits` has fewer).
+pub fn diagnose(model: &Cnn, digits: &Digits, batch: usize) -> Result<Diagnosis, LabError> {
+    if digits.is_empty() {
+        return Err(LabError::Settings(
+            "there are no digits to diagnose on".into(),
+        ));
+    }
+    let evaluation = evaluate(model, digits)?;
+    let first: Vec<usize> = (0..batch.clamp(1, digits.len())).collect();
+    let images = digits.images_tensor(&first, Scale::Standard)?;
+    let (logits, pre) = model.forward_recorded(&images)?;
+    let loss = candle_nn::loss::cross_entropy(&logits, &digits.labels_tensor(&first)?)?;
+    let grads = loss.backward()?;
+    let weights = model.activated_weights();
+    let mut layers = Vec::with_capacity(LAYERS);
+    for ((activity, weight), pre) in evaluation.dead.into_iter().zip(weights).zip(&pre) {
+        let gradient = grads.get(weight).ok_or_else(|| {
+            LabError::Settings(format!(
+                "no gradient reached the weights of {}: is the model trainable?",
+                activity.layer
+            ))
+        })?;
+        layers.push(LayerDiagnosis {
+            activity,
+            mean_abs_gradient: f64::from(gradient.abs()?.mean_all()?.to_scalar::<f32>()?),
+            sample: sample(pre)?,
+        });
+    }
+    Ok(Diagnosis {
+        examples: digits.len(),
+        gradient_batch: first.len(),
+        loss: evaluation.loss,
+        accuracy: evaluation.accuracy,
+        layers,
+    })
+}
+
+/// At most [`SAMPLE_VALUES`] values of `t`, evenly spaced.
+fn sample(t: &Tensor) -> Result<Vec<f32>, LabError> {
+    let all = t.flatten_all()?.to_vec1::<f32>()?;
+    let step = all.len().div_ceil(SAMPLE_VALUES).max(1);
+    Ok(all.into_iter().step_by(step).collect())
+}

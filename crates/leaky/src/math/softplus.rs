@@ -1,0 +1,81 @@
+//! Softplus (β = 1), LogSigmoid and Mish in `f32`, from [`exp_neg`] and a `log1p`.
+//!
+//! `L(x) = log(1 + e^-|x|)` is `2·atanh(s)` with `u = e^-|x|` and `s = u/(2 + u) ≤ 1/3`:
+//! `2s + 2s³·P(s²)`, where `s` is carried in two parts (the rounding error of `2 + u` and the
+//! remainder of the quotient are folded back in), so `L` is rounded about once. Then
+//! softplus(x) = max(x, 0) + L and log σ(x) = min(x, 0) - L, sums of like signs.
+
+use super::exp::exp_neg;
+use super::silu::exp_or_half;
+use super::softsign::quotient;
+use crate::kernels::SimdF32;
+
+/// `atanh(s)/s = 1 + s²·P(s²)` on `s ≤ 1/3` (relative error 2^-25 on the `P` term, which is
+/// at most 1/27 of the result; `tools/fit_math.py log1p 5`).
+const P: [f32; 6] = [
+    0.333_333_34,
+    0.200_000_05,
+    0.142_851_49,
+    0.111_324_76,
+    0.087_311_11,
+    0.103_982_89,
+];
+
+/// `log(1 + e^-|x|)`: ln 2 at 0, `e^-|x|` itself once that is below 2^-26 (also in the
+/// subnormals), NaN for NaN.
+#[inline(always)]
+pub(crate) fn log1p_exp<S: SimdF32>(s: S, x: S::V) -> S::V {
+    let u = exp_neg(s, s.neg_abs(x), 0.0);
+    let two = s.splat(2.0);
+    let d = s.add(two, u);
+    let d_lo = s.add(s.sub(two, d), u);
+    let r = s.recip(d);
+    let q0 = s.mul(u, r);
+    // u/(d + d_lo) = q0 + rem·r to the precision needed, rem = u - q0·d - q0·d_lo.
+    let rem = s.neg_mul_add(q0, d_lo, s.neg_mul_add(q0, d, u));
+    let hi = s.mul_add(rem, r, q0);
+    let lo = s.mul(s.neg_mul_add(hi, d, s.neg_mul_add(hi, d_lo, u)), r);
+    let w = s.mul(hi, hi);
+    let mut p = s.splat(P[5]);
+    for &c in P[..5].iter().rev() {
+        p = s.mul_add(p, w, s.splat(c));
+    }
+    let l = s.mul(s.add(hi, s.mul_add(s.mul(hi, w), p, lo)), two);
+    s.select(s.lt(u, s.splat(1.0 / 67_108_864.0)), u, l)
+}
+
+/// `softplus(x) = x > threshold ? x : max(x, 0) + log(1 + e^-|x|)` (β = 1); `threshold` is the
+/// `f32` that gives the comparison of the definition (see `Map::Softplus`).
+#[inline(always)]
+pub(crate) fn softplus<S: SimdF32>(s: S, threshold: f32, x: S::V) -> S::V {
+    let y = s.add(s.max(x, s.splat(0.0)), log1p_exp(s, x));
+    s.select(s.gt(x, s.splat(threshold)), x, y)
+}
+
+/// `log σ(x) = min(x, 0) - log(1 + e^-|x|)`; +0 at +inf, -inf at -inf, NaN for NaN.
+#[inline(always)]
+pub(crate) fn log_sigmoid<S: SimdF32>(s: S, x: S::V) -> S::V {
+    s.sub(s.min(x, s.splat(0.0)), log1p_exp(s, x))
+}
+
+/// `mish(x) = x·tanh(softplus(x))`, where tanh(log(1 + e^x)) = `n/(n + 2)` with
+/// `n = e^x·(e^x + 2)`: for x < 0 that is used with `e = e^x`; for x ≥ 0, with `e = e^-x`, it is
+/// `1 - 2e²/(1 + 2e + 2e²)`; in the tail (x < -80) `mish(x) = x·e^x = (x·h)·h`. No cancellation
+/// anywhere. mish(-inf) = -0, mish(+inf) = +inf, NaN gives NaN.
+#[inline(always)]
+pub(crate) fn mish<S: SimdF32>(s: S, x: S::V) -> S::V {
+    let one = s.splat(1.0);
+    let two = s.splat(2.0);
+    let x = s.max(s.splat(-250.0), x);
+    let (e, tail) = exp_or_half(s, x);
+    let n = s.mul_add(e, e, s.add(e, e));
+    // n/(n + 2) with the sum's rounding error (two-sum) folded into the quotient.
+    let d = s.add(n, two);
+    let b = s.sub(d, n);
+    let d_lo = s.add(s.sub(n, s.sub(d, b)), s.sub(two, b));
+    let neg = quotient(s, n, d, d_lo);
+    let e2 = s.mul(s.mul(e, e), two);
+    let pos = s.sub(one, s.div(e2, s.add(s.mul_add(e, two, one), e2)));
+    let t = s.select(s.lt(x, s.splat(0.0)), neg, pos);
+    s.select(tail, s.mul(s.mul(x, e), e), s.mul(x, t))
+}
