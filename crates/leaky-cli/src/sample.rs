@@ -7,7 +7,7 @@ use leaky_lab::checkpoint::{Checkpoint, Kind};
 use leaky_lab::cnn::Cnn;
 use leaky_lab::gan::Generator;
 use leaky_lab::images::write_grid;
-use leaky_lab::score::{CONFIDENCE, classify_pixels};
+use leaky_lab::score::{CONFIDENCE, score_pixels};
 
 use crate::error::CliError;
 
@@ -35,7 +35,7 @@ pub struct SampleArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// A classifier checkpoint (model.safetensors from `leaky train cnn`): also print how many
-    /// of the digits it recognises with confidence >= 0.9.
+    /// of the digits it recognises with confidence >= 0.9, and the Inception Score it gives them.
     #[arg(long, value_name = "MODEL")]
     classifier: Option<PathBuf>,
 }
@@ -55,11 +55,12 @@ pub fn run(args: &SampleArgs) -> Result<(), CliError> {
     write_grid(&args.output, &pixels, columns)?;
     println!("wrote {} digits to {}", count, args.output.display());
     if let Some(cnn) = classifier {
-        let (confidences, _) = classify_pixels(&cnn, &pixels)?;
-        let confident = confidences.iter().filter(|&&p| p >= CONFIDENCE).count();
+        let score = score_pixels(&cnn, &pixels)?;
         println!(
-            "classifier score: {:.1}% of {count} digits recognised with confidence >= {CONFIDENCE}",
-            100.0 * confident as f64 / count as f64
+            "classifier score: {:.1}% of {count} digits recognised with confidence >= {CONFIDENCE} (per class 0-9: {:?}), Inception Score {:.2} of 10",
+            100.0 * score.confident_fraction,
+            score.confident_per_class,
+            score.inception_score
         );
     }
     Ok(())

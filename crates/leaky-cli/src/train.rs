@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use leaky::Activation;
 use leaky_lab::checkpoint::{Checkpoint, Kind};
-use leaky_lab::cnn::Cnn;
+use leaky_lab::cnn::{Cnn, Ops};
 use leaky_lab::dataset::{self, Split};
 use leaky_lab::gan::Generator;
-use leaky_lab::score::{CONFIDENCE, classifier_score};
+use leaky_lab::score::{CONFIDENCE, ClassifierScore, classifier_score, score_pixels};
 use leaky_lab::train_cnn::{self, CnnResume, CnnSettings, train_cnn};
 use leaky_lab::train_gan::{self, GanResume, GanSettings, train_gan};
 
@@ -71,6 +71,10 @@ struct CnnArgs {
     /// Continue the run whose checkpoint is in the output directory, up to --epochs.
     #[arg(long)]
     resume: bool,
+    /// Compute the activations with candle's own ops (candle_nn::ops::leaky_relu, ...) instead
+    /// of the fused ones: for comparing speed.
+    #[arg(long, hide = true)]
+    candle_ops: bool,
 }
 
 /// Arguments of `leaky train gan`. Options left out take their defaults, or, with --resume,
@@ -92,6 +96,12 @@ struct GanArgs {
     /// Adam's learning rate, for both networks [default: 0.0002].
     #[arg(long, value_parser = learning_rate)]
     lr: Option<f64>,
+    /// The base channel count of both networks (C and 2C channels) [default: 32].
+    #[arg(long, value_parser = count)]
+    channels: Option<usize>,
+    /// The size of the generator's noise input [default: 64].
+    #[arg(long, value_parser = count)]
+    latent: Option<usize>,
     /// Write samples-STEP.png and the checkpoints every this many steps [default: 500].
     #[arg(long, value_parser = count, value_name = "K")]
     sample_every: Option<usize>,
@@ -148,13 +158,23 @@ fn run_cnn(args: &CnnArgs) -> Result<(), CliError> {
         lr_decay: args.lr_decay.unwrap_or(base.lr_decay),
         max_shift: args.max_shift.unwrap_or(base.max_shift),
         seed: args.seed.unwrap_or(base.seed),
+        ops: if args.candle_ops {
+            Ops::Candle
+        } else {
+            Ops::Fused
+        },
         bias_init: args.bias_init.or(base.bias_init),
     };
     let data = load_data(args.data.as_deref())?;
     create_out(&args.out)?;
     println!(
-        "training a CNN with {} on {}, {} epochs, batch {}, lr {} (x{} per epoch), shifts up to {} px, seed {}{}",
+        "training a CNN with {}{} on {}, {} epochs, batch {}, lr {} (x{} per epoch), shifts up to {} px, seed {}{}",
         settings.activation,
+        if settings.ops == Ops::Candle {
+            " (candle's own op)"
+        } else {
+            ""
+        },
         data.source,
         settings.epochs,
         settings.batch,
@@ -196,9 +216,10 @@ fn run_gan(args: &GanArgs) -> Result<(), CliError> {
             .unwrap_or(if resume.is_some() { 0 } else { base.steps }),
         batch: args.batch.unwrap_or(base.batch),
         lr: args.lr.unwrap_or(base.lr),
+        channels: args.channels.unwrap_or(base.channels),
+        latent: args.latent.unwrap_or(base.latent),
         sample_every: args.sample_every.unwrap_or(base.sample_every),
         seed: args.seed.unwrap_or(base.seed),
-        ..base
     };
     // Load the classifier first: a bad checkpoint should stop the run before it starts.
     let classifier = match &args.classifier {
@@ -237,14 +258,16 @@ fn run_gan(args: &GanArgs) -> Result<(), CliError> {
     match classifier {
         Some((path, cnn)) => {
             let score = classifier_score(&generator, &cnn, SCORE_SAMPLES, SCORE_SEED)?;
-            println!(
-                "classifier score: {:.1}% of {} generated digits recognised with confidence >= {CONFIDENCE} by {} (per class 0-9: {:?})",
-                100.0 * score.confident_fraction,
-                score.samples,
-                path.display(),
-                score.confident_per_class
-            );
+            let real = data.test.len().min(SCORE_SAMPLES);
+            let pixels: Vec<u8> = (0..real)
+                .flat_map(|i| data.test.image(i).iter().copied())
+                .collect();
+            let reference = score_pixels(&cnn, &pixels)?;
+            println!("classifier score by {}:", path.display());
+            print_score("generated digits", &score);
+            print_score("real held-out digits", &reference);
             metrics.classifier_score = Some(score);
+            metrics.real_digits_score = Some(reference);
             leaky_lab::metrics::write_json(&args.out.join(train_gan::METRICS_FILE), &metrics)?;
         }
         None => println!(
@@ -259,6 +282,17 @@ fn run_gan(args: &GanArgs) -> Result<(), CliError> {
         args.out.join(train_gan::METRICS_FILE).display()
     );
     Ok(())
+}
+
+/// One line of the classifier score: the confident fraction, the classes, the Inception Score.
+fn print_score(what: &str, score: &ClassifierScore) {
+    println!(
+        "  {what}: {:.1}% of {} recognised with confidence >= {CONFIDENCE} (per class 0-9: {:?}), Inception Score {:.2} of 10",
+        100.0 * score.confident_fraction,
+        score.samples,
+        score.confident_per_class,
+        score.inception_score
+    );
 }
 
 fn load_classifier(path: &Path) -> Result<(PathBuf, Cnn), CliError> {

@@ -272,3 +272,58 @@ fn classify_reports_a_digit_and_rejects_non_pictures() {
     );
     assert_error(&output, 2, "text.png");
 }
+
+#[test]
+fn a_gan_run_with_a_classifier_scores_generated_and_real_digits() {
+    let dir = tempfile::tempdir().unwrap();
+    // An untrained classifier is enough to check the output and the metrics.
+    let varmap = candle_nn::VarMap::new();
+    let cnn = leaky_lab::cnn::Cnn::seeded(
+        leaky_lab::cnn::CnnConfig::new("relu".parse().unwrap()),
+        &varmap,
+        1,
+    )
+    .unwrap();
+    let mut checkpoint = Checkpoint::new(Kind::Cnn, &dir.path().join("model.safetensors"));
+    cnn.config().store(&mut checkpoint);
+    checkpoint.add_vars("", &varmap);
+    checkpoint.save().unwrap();
+    let output = leaky(
+        dir.path(),
+        &[
+            "train",
+            "gan",
+            "--steps",
+            "1",
+            "--batch",
+            "8",
+            "--classifier",
+            "model.safetensors",
+            "--out",
+            "gan",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for needle in [
+        "classifier score by model.safetensors:",
+        "generated digits: ",
+        "real held-out digits: ",
+        "of 1000 recognised with confidence >= 0.9",
+        "Inception Score ",
+    ] {
+        assert!(stdout.contains(needle), "{needle:?} in {stdout}");
+    }
+    let metrics: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("gan/metrics.json")).unwrap()).unwrap();
+    for key in ["classifier_score", "real_digits_score"] {
+        let score = &metrics[key];
+        assert_eq!(score["samples"], 1000, "{key}");
+        let is = score["inception_score"].as_f64().unwrap();
+        assert!((1.0..=10.0).contains(&is), "{key}: {is}");
+    }
+}

@@ -10,9 +10,11 @@
 
 use candle_core::{D, DType, Result, Tensor, Var};
 use candle_nn::{Conv2d, Conv2dConfig, Linear, Module, VarBuilder, VarMap};
-use leaky::Activation;
+use leaky::{Activation, GeluApproximation};
+use serde::Serialize;
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
+use crate::error::LabError;
 use crate::init::seeded_var_builder;
 use leaky_candle::{Prelu, activate};
 
@@ -64,9 +66,55 @@ impl CnnConfig {
     }
 }
 
+/// How a model computes its activations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ops {
+    /// The fused ops of `leaky_candle::activate`: one pass forward, one backward.
+    #[default]
+    Fused,
+    /// candle's own ops (`candle_nn::ops::leaky_relu`, `Tensor::relu`, ...), to compare speed
+    /// against; only for the activations candle has. Its LeakyReLU has f'(0) = (1 + α)/2.
+    Candle,
+}
+
+/// Whether candle has an op of its own for `act`.
+fn candle_has(act: &Activation) -> bool {
+    matches!(
+        act,
+        Activation::LeakyRelu { .. }
+            | Activation::Relu
+            | Activation::Sigmoid
+            | Activation::Tanh
+            | Activation::Elu { .. }
+            | Activation::Silu
+            | Activation::Gelu { .. }
+    )
+}
+
+/// `act` applied with candle's own op.
+fn candle_activation(x: &Tensor, act: &Activation) -> Result<Tensor> {
+    match *act {
+        Activation::LeakyRelu { alpha } => candle_nn::ops::leaky_relu(x, alpha),
+        Activation::Relu => x.relu(),
+        Activation::Sigmoid => candle_nn::ops::sigmoid(x),
+        Activation::Tanh => x.tanh(),
+        Activation::Elu { alpha } => x.elu(alpha),
+        Activation::Silu => x.silu(),
+        Activation::Gelu {
+            approximate: GeluApproximation::Tanh,
+        } => x.gelu(),
+        Activation::Gelu {
+            approximate: GeluApproximation::None,
+        } => x.gelu_erf(),
+        _ => candle_core::bail!("candle has no op of its own for {act}"),
+    }
+}
+
 /// The digit classifier.
 pub struct Cnn {
     config: CnnConfig,
+    ops: Ops,
     conv1: Conv2d,
     conv2: Conv2d,
     hidden: Linear,
@@ -100,6 +148,7 @@ impl Cnn {
         };
         Ok(Cnn {
             config,
+            ops: Ops::Fused,
             conv1,
             conv2,
             hidden,
@@ -126,6 +175,18 @@ impl Cnn {
     /// The configuration it was built with.
     pub fn config(&self) -> &CnnConfig {
         &self.config
+    }
+
+    /// The same model computing its activations with `ops`; refuses [`Ops::Candle`] for an
+    /// activation candle does not have.
+    pub fn with_ops(self, ops: Ops) -> std::result::Result<Self, LabError> {
+        if ops == Ops::Candle && !candle_has(&self.config.activation) {
+            return Err(LabError::Settings(format!(
+                "candle has no op of its own for {}",
+                self.config.activation
+            )));
+        }
+        Ok(Cnn { ops, ..self })
     }
 
     /// The logits, `(n, 10)`, for standardised images `(n, 1, 28, 28)` (see [`crate::dataset::Scale::Standard`]).
@@ -158,7 +219,10 @@ impl Cnn {
     fn activate(&self, layer: usize, pre: &Tensor) -> Result<Tensor> {
         match &self.slopes {
             Some(slopes) => slopes[layer].forward(pre),
-            None => activate(pre, &self.config.activation),
+            None => match self.ops {
+                Ops::Fused => activate(pre, &self.config.activation),
+                Ops::Candle => candle_activation(pre, &self.config.activation),
+            },
         }
     }
 

@@ -11,8 +11,8 @@
 
 use candle_core::{Result, Tensor};
 use candle_nn::{
-    BatchNorm, BatchNormConfig, Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig,
-    Linear, Module, ModuleT, VarBuilder, VarMap,
+    BatchNorm, BatchNormConfig, Conv2dConfig, ConvTranspose2dConfig, Linear, Module, ModuleT,
+    VarBuilder, VarMap,
 };
 use leaky::Activation;
 use rand::SeedableRng;
@@ -20,6 +20,7 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
+use crate::conv::{Conv2d, ConvTranspose2d};
 use crate::init::seeded_var_builder;
 use leaky_candle::activate;
 
@@ -85,9 +86,21 @@ impl Generator {
             config,
             project: candle_nn::linear_no_bias(config.latent, 2 * c * 49, vb.pp("project"))?,
             norm0: candle_nn::batch_norm(2 * c * 49, BatchNormConfig::default(), vb.pp("norm0"))?,
-            up1: candle_nn::conv_transpose2d_no_bias(2 * c, c, 4, UPSAMPLE, vb.pp("up1"))?,
+            up1: ConvTranspose2d::new(candle_nn::conv_transpose2d_no_bias(
+                2 * c,
+                c,
+                4,
+                UPSAMPLE,
+                vb.pp("up1"),
+            )?)?,
             norm1: candle_nn::batch_norm(c, BatchNormConfig::default(), vb.pp("norm1"))?,
-            up2: candle_nn::conv_transpose2d(c, 1, 4, UPSAMPLE, vb.pp("up2"))?,
+            up2: ConvTranspose2d::new(candle_nn::conv_transpose2d(
+                c,
+                1,
+                4,
+                UPSAMPLE,
+                vb.pp("up2"),
+            )?)?,
         })
     }
 
@@ -162,8 +175,14 @@ impl Discriminator {
         let c = config.channels;
         Ok(Discriminator {
             config,
-            down1: candle_nn::conv2d(1, c, 4, downsample(), vb.pp("down1"))?,
-            down2: candle_nn::conv2d_no_bias(c, 2 * c, 4, downsample(), vb.pp("down2"))?,
+            down1: Conv2d::new(candle_nn::conv2d(1, c, 4, downsample(), vb.pp("down1"))?)?,
+            down2: Conv2d::new(candle_nn::conv2d_no_bias(
+                c,
+                2 * c,
+                4,
+                downsample(),
+                vb.pp("down2"),
+            )?)?,
             norm2: candle_nn::batch_norm(2 * c, BatchNormConfig::default(), vb.pp("norm2"))?,
             classify: candle_nn::linear(2 * c * 49, 1, vb.pp("classify"))?,
         })

@@ -30,6 +30,7 @@ pub mod atomic;
 pub mod checkpoint;
 pub mod cnn;
 pub mod compare;
+pub mod conv;
 pub mod dataset;
 pub mod dead;
 pub mod diagnose;

@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{Checkpoint, Kind};
-use crate::cnn::{Cnn, CnnConfig, correct};
+use crate::cnn::{Cnn, CnnConfig, Ops, correct};
 use crate::dataset::{Digits, Scale, Split, epoch_order};
 use crate::dead::{DeathCounter, LayerDeath};
 use crate::error::LabError;
@@ -45,6 +45,8 @@ pub struct CnnSettings {
     pub max_shift: u32,
     /// Seeds the initial weights, the order of the training digits and their shifts.
     pub seed: u64,
+    /// How the activations are computed (fused by default; candle's own ops to compare speed).
+    pub ops: Ops,
     /// If set, the initial biases of the activated layers (instead of candle's small random
     /// ones); negative values start units near death.
     pub bias_init: Option<f32>,
@@ -63,6 +65,7 @@ impl Default for CnnSettings {
             lr_decay: 0.7,
             max_shift: 1,
             seed: 1,
+            ops: Ops::Fused,
             bias_init: None,
         }
     }
@@ -108,6 +111,8 @@ pub struct CnnMetrics {
     pub max_shift: u32,
     /// The seed.
     pub seed: u64,
+    /// How the activations were computed.
+    pub ops: Ops,
     /// The initial biases of the activated layers, if not candle's random ones.
     pub bias_init: Option<f32>,
     /// One record per epoch.
@@ -145,6 +150,7 @@ impl CnnResume {
             lr_decay: checkpoint.get("lr_decay")?,
             max_shift: checkpoint.get("max_shift")?,
             seed: checkpoint.get("seed")?,
+            ops: Ops::Fused,
             bias_init: checkpoint.get_optional("bias_init")?,
         };
         let data = checkpoint.get("data")?;
@@ -168,7 +174,7 @@ pub fn train_cnn(
 ) -> Result<CnnMetrics, LabError> {
     let config = CnnConfig::new(settings.activation);
     let varmap = VarMap::new();
-    let model = Cnn::seeded(config, &varmap, settings.seed)?;
+    let model = Cnn::seeded(config, &varmap, settings.seed)?.with_ops(settings.ops)?;
     if let Some(bias) = settings.bias_init {
         model.set_activated_biases(bias)?;
     }
@@ -182,6 +188,7 @@ pub fn train_cnn(
         lr_decay: settings.lr_decay,
         max_shift: settings.max_shift,
         seed: settings.seed,
+        ops: settings.ops,
         bias_init: settings.bias_init,
         epochs: Vec::new(),
     };

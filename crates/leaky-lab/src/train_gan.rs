@@ -107,6 +107,9 @@ pub struct GanMetrics {
     pub losses: Vec<StepRecord>,
     /// How a classifier judged the final generator's digits, when one was given.
     pub classifier_score: Option<ClassifierScore>,
+    /// How the same classifier judged as many real held-out digits (the ceiling), when one was
+    /// given.
+    pub real_digits_score: Option<ClassifierScore>,
 }
 
 /// Follows the training as it goes (the command line shows a progress bar).
@@ -177,8 +180,8 @@ struct Gan {
 /// Trains a GAN with `settings` on the training digits of `data`, writing sample grids
 /// (`samples-STEP.png`), checkpoints and `metrics.json` into `out` every `sample_every` steps and
 /// at the end, and `samples.png` at the end; continues `resume` if given, whose settings must
-/// match (except the number of steps, which must be larger). Returns the metrics, without a
-/// classifier score.
+/// match (except the number of steps, which must be larger). Returns the metrics, without
+/// classifier scores.
 pub fn train_gan(
     settings: &GanSettings,
     data: &Split,
@@ -197,6 +200,7 @@ pub fn train_gan(
         seed: settings.seed,
         losses: Vec::new(),
         classifier_score: None,
+        real_digits_score: None,
     };
     let mut step = 0;
     if let Some(resume) = resume {
