@@ -32,6 +32,7 @@ FUNCTIONS = {
     "logsigmoid": F.logsigmoid,
     "mish": F.mish,
     "softsign": F.softsign,
+    "tanhshrink": F.tanhshrink,
 }
 
 

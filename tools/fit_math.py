@@ -112,7 +112,12 @@ def tanhshrink():
     # x - tanh(x) = x^3 P(x^2) on |x| <= 1.
     deg = int(sys.argv[2]) if len(sys.argv) > 2 else 8
     P = lambda w: (mp.sqrt(w) - mp.tanh(mp.sqrt(w))) / (w * mp.sqrt(w)) if w != 0 else mp.mpf(1) / 3
-    show("tanhshrink P(x^2)", *fit(P, 0, 1, deg))
+    # c0 (close to 1/3) is kept in two f32 parts, so that the relative error near 0 is not
+    # that of 1/3 rounded.
+    c, err = fit(P, 0, 1, deg, exact0=True)
+    hi = f32(c[0])
+    print(f"// c0 = {hi!r} + {f32(c[0] - hi)!r}")
+    show("tanhshrink P(x^2)", c, err)
 
 
 if __name__ == "__main__":

@@ -219,6 +219,7 @@ fn forward_kernel<T: Float>(a: &Activation) -> Option<Map<T>> {
         Activation::LogSigmoid => Some(Map::LogSigmoid),
         Activation::Mish => Some(Map::Mish),
         Activation::Softsign => Some(Map::Softsign),
+        Activation::Tanhshrink => Some(Map::Tanhshrink),
         _ => {
             if let Some(p) = elu_params(a) {
                 Some(Map::Elu(p))
@@ -284,6 +285,7 @@ fn backward_kernel<T: Float>(a: &Activation) -> Option<Zip<T>> {
         Activation::Silu => Some(Zip::SiluBackward),
         Activation::LogSigmoid => Some(Zip::LogSigmoidBackward),
         Activation::Softsign => Some(Zip::SoftsignBackward),
+        Activation::Tanhshrink => Some(Zip::TanhshrinkBackward),
         _ => {
             if let Some(p) = elu_params(a) {
                 Some(Zip::EluBackward(p))

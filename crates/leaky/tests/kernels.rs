@@ -13,7 +13,8 @@ use proptest::prelude::*;
 const FORWARD_ULP: u64 = 2;
 /// Backward of sigmoid and tanh in `f32` (`g·f'(x)`, two roundings on each side).
 const BACKWARD_ULP: u64 = 4;
-/// The other smooth kernels (GELU, SiLU, the ELU family, Softplus, LogSigmoid, Mish, Softsign):
+/// The other smooth kernels (GELU, SiLU, the ELU family, Softplus, LogSigmoid, Mish, Softsign,
+/// Tanhshrink):
 /// 4 ULP from the true value, forward and derivative, so 4 from the rounded one; and the
 /// backward's product with `g` one more.
 const OTHER_FORWARD_ULP: u64 = 4;
@@ -44,6 +45,7 @@ fn other_smooth() -> Vec<Activation> {
         "logsigmoid",
         "mish",
         "softsign",
+        "tanhshrink",
     ]
     .iter()
     .map(|s| s.parse().unwrap())

@@ -36,6 +36,8 @@ pub enum Map<T> {
     Mish,
     /// Softsign.
     Softsign,
+    /// Tanhshrink.
+    Tanhshrink,
 }
 
 /// An elementwise `out = f(a, g)` with a kernel: backward passes, `a` being the input `x` or the
@@ -66,6 +68,8 @@ pub enum Zip<T> {
     LogSigmoidBackward,
     /// `g/(1 + |x|)²`.
     SoftsignBackward,
+    /// `g·tanh²(x)`.
+    TanhshrinkBackward,
 }
 
 /// The closure itself: a place where a closure may carry `#[inline(always)]`.
@@ -150,6 +154,13 @@ macro_rules! with_f32_map {
                 );
                 $body
             }
+            Map::Tanhshrink => {
+                let $f = kernel(
+                    #[inline(always)]
+                    |v| math::tanhshrink::tanhshrink($s, v),
+                );
+                $body
+            }
         }
     };
 }
@@ -213,6 +224,9 @@ impl Element for f32 {
                 Simd::<f32>::sub(s, Simd::<f32>::splat(s, 0.0), x)
             )),
             Zip::SoftsignBackward => times!(|x| math::softsign::softsign_derivative(s, x)),
+            Zip::TanhshrinkBackward => {
+                times!(|x| math::tanhshrink::tanhshrink_derivative(s, x))
+            }
             _ => zip_linear(s, op, a, g, out, stream),
         }
     }

@@ -10,7 +10,7 @@
 //! | `tanh` | 2 | 1.479 |
 //! | `tanh_derivative` | 3 | 2.379 |
 //!
-//! The other smooth kernels (`gelu`, `silu`, `elu`, `softplus`, `softsign`) are within 4 ULP
+//! The other smooth kernels (`gelu`, `silu`, `elu`, `softplus`, `softsign`, `tanhshrink`) are within 4 ULP
 //! forward and for the derivatives (exhaustive figures in `docs/kernels.md`).
 //!
 //! Saturation is exact (1 where the correctly rounded value is 1), results that are
@@ -26,6 +26,7 @@ pub(crate) mod silu;
 pub(crate) mod softplus;
 pub(crate) mod softsign;
 pub(crate) mod tanh;
+pub(crate) mod tanhshrink;
 
 use crate::kernels::SimdF32;
 

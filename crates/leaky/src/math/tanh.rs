@@ -5,7 +5,7 @@ use crate::kernels::SimdF32;
 
 /// Below this |x| the polynomial is used; above, `1 - 2e/(1 + e)` with `e = e^-2|x|`, which is
 /// at least 1/2 there, so the subtraction loses nothing.
-const SMALL: f32 = 0.55;
+pub(super) const SMALL: f32 = 0.55;
 /// `tanh(x)/x ≈ 1 + u·P(u)`, `u = x²`, on `|x| ≤ 0.55` (relative error ≤ 2^-27.7).
 const P: [f32; 5] = [
     -0.333_333_16,
