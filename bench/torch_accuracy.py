@@ -29,6 +29,8 @@ FUNCTIONS = {
     "selu": F.selu,
     "celu:alpha=0.7": lambda x: F.celu(x, alpha=0.7),
     "softplus": F.softplus,
+    "softplus:beta=2": lambda x: F.softplus(x, beta=2),
+    "softplus:beta=10": lambda x: F.softplus(x, beta=10),
     "logsigmoid": F.logsigmoid,
     "mish": F.mish,
     "softsign": F.softsign,

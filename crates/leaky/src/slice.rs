@@ -9,6 +9,7 @@
 
 use crate::kernels::{Map, Plan, Zip};
 use crate::math::elu::EluParams;
+use crate::math::softplus::SoftplusParams;
 use crate::{Activation, Error, Float, GeluApproximation, scalar};
 
 /// Below this length the scalar loops run on one thread.
@@ -224,7 +225,9 @@ fn forward_kernel<T: Float>(a: &Activation) -> Option<Map<T>> {
             if let Some(p) = elu_params(a) {
                 Some(Map::Elu(p))
             } else {
-                softplus_threshold(a).map(Map::Softplus)
+                softplus_threshold(a)
+                    .map(Map::Softplus)
+                    .or_else(|| softplus_beta(a).map(Map::SoftplusBeta))
             }
         }
     }
@@ -246,8 +249,7 @@ fn elu_params(a: &Activation) -> Option<EluParams> {
     }
 }
 
-/// For Softplus with β = 1 (the kernel's case; other β run the scalar definitions, whose
-/// `x·β` the kernel would round): the `f32` threshold `t` with `x > t` exactly when
+/// For Softplus with β = 1 (other β: [`softplus_beta`]): the `f32` threshold `t` with `x > t` exactly when
 /// `x > threshold` for every `f32` x, i.e. `threshold` rounded down.
 fn softplus_threshold(a: &Activation) -> Option<f32> {
     match *a {
@@ -261,6 +263,17 @@ fn softplus_threshold(a: &Activation) -> Option<f32> {
             } else {
                 t
             })
+        }
+        _ => None,
+    }
+}
+
+/// For Softplus with 1 < β ≤ 2^20 (β = 1 has its own kernel; smaller β would need the tail of
+/// `e^(β·x)/β` scaled, and run the scalar definitions).
+fn softplus_beta(a: &Activation) -> Option<SoftplusParams> {
+    match *a {
+        Activation::Softplus { beta, threshold } if beta > 1.0 && beta <= 1_048_576.0 => {
+            Some(SoftplusParams::new(beta, threshold))
         }
         _ => None,
     }
@@ -290,7 +303,9 @@ fn backward_kernel<T: Float>(a: &Activation) -> Option<Zip<T>> {
             if let Some(p) = elu_params(a) {
                 Some(Zip::EluBackward(p))
             } else {
-                softplus_threshold(a).map(Zip::SoftplusBackward)
+                softplus_threshold(a)
+                    .map(Zip::SoftplusBackward)
+                    .or_else(|| softplus_beta(a).map(Zip::SoftplusBetaBackward))
             }
         }
     }

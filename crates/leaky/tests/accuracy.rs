@@ -46,6 +46,8 @@ fn other_smooth_kernels_hold_4_ulp_on_every_tier() {
             "selu",
             "celu:alpha=0.7",
             "softplus",
+            "softplus:beta=2",
+            "softplus:beta=1000",
             "logsigmoid",
             "mish",
             "softsign",

@@ -42,6 +42,8 @@ fn other_smooth() -> Vec<Activation> {
         "celu:alpha=0.7",
         "softplus:threshold=2.1",
         "softplus",
+        "softplus:beta=2",
+        "softplus:beta=10,threshold=3.7",
         "logsigmoid",
         "mish",
         "softsign",

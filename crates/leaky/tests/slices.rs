@@ -251,3 +251,29 @@ fn gelu_backward_with_a_huge_gradient() {
         assert!(((g as f64 - exact) / exact).abs() < 6.0 * f32::EPSILON as f64);
     }
 }
+
+/// The Softplus kernel for β ≠ 1 switches to the identity exactly where the definition does,
+/// `β·x > threshold` in `f64`, for the `f32` inputs next to `threshold/β`.
+#[test]
+fn softplus_with_beta_switches_where_the_definition_does() {
+    for (beta, threshold) in [(3.0, 0.5), (7.0, 0.3), (2.5, -0.1)] {
+        let act: Activation = format!("softplus:beta={beta},threshold={threshold}")
+            .parse()
+            .unwrap();
+        let mut x = vec![(threshold / beta) as f32];
+        for _ in 0..4 {
+            x.insert(0, x[0].next_down());
+            x.push(x[x.len() - 1].next_up());
+        }
+        x.extend(vec![x[4]; 12]); // a full vector as well as the scalar tail
+        let mut y = vec![0.0f32; x.len()];
+        act.forward_slice(&x, &mut y).unwrap();
+        let mut d = vec![0.0f32; x.len()];
+        act.backward(&x, &vec![1.0; x.len()], &mut d).unwrap();
+        for i in 0..x.len() {
+            let above = f64::from(x[i]) * beta > threshold;
+            assert_eq!(y[i] == x[i], above, "{act} at {:e}: {:e}", x[i], y[i]);
+            assert_eq!(d[i] == 1.0, above, "{act} at {:e}: f' {:e}", x[i], d[i]);
+        }
+    }
+}

@@ -4,6 +4,7 @@
 
 use super::simd::{Simd, SimdF32};
 use crate::math::elu::EluParams;
+use crate::math::softplus::SoftplusParams;
 use crate::{Float, math, scalar};
 
 /// A token usable for every element type: implemented by every tier.
@@ -30,6 +31,8 @@ pub enum Map<T> {
     /// Softplus with β = 1 and the `f32` threshold `t` such that `x > t` in `f32` exactly
     /// when `x > threshold` in `f64`.
     Softplus(f32),
+    /// Softplus with 1 < β ≤ 2^20.
+    SoftplusBeta(SoftplusParams),
     /// LogSigmoid.
     LogSigmoid,
     /// Mish.
@@ -64,6 +67,8 @@ pub enum Zip<T> {
     EluBackward(EluParams),
     /// `x > t ? g : g·σ(x)`, Softplus with β = 1 (`t` as in [`Map::Softplus`]).
     SoftplusBackward(f32),
+    /// `β·x > threshold ? g : g·σ(β·x)`, Softplus with 1 < β ≤ 2^20.
+    SoftplusBetaBackward(SoftplusParams),
     /// `g·σ(-x)`.
     LogSigmoidBackward,
     /// `g/(1 + |x|)²`.
@@ -130,6 +135,13 @@ macro_rules! with_f32_map {
                 let $f = kernel(
                     #[inline(always)]
                     move |v| math::softplus::softplus($s, t, v),
+                );
+                $body
+            }
+            Map::SoftplusBeta(p) => {
+                let $f = kernel(
+                    #[inline(always)]
+                    move |v| math::softplus::softplus_beta($s, &p, v),
                 );
                 $body
             }
@@ -223,6 +235,9 @@ impl Element for f32 {
                 s,
                 Simd::<f32>::sub(s, Simd::<f32>::splat(s, 0.0), x)
             )),
+            Zip::SoftplusBetaBackward(p) => {
+                times!(|x| math::softplus::softplus_beta_derivative(s, &p, x))
+            }
             Zip::SoftsignBackward => times!(|x| math::softsign::softsign_derivative(s, x)),
             Zip::TanhshrinkBackward => {
                 times!(|x| math::tanhshrink::tanhshrink_derivative(s, x))

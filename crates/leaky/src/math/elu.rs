@@ -34,6 +34,14 @@ pub struct Split {
 }
 
 impl Split {
+    /// `c·v` as its rounded value and the rest, `(hi, lo)`: `hi + lo` is `c·v` to about 2^-48.
+    #[inline(always)]
+    pub(super) fn times_in_two<S: SimdF32>(self, s: S, v: S::V) -> (S::V, S::V) {
+        let hi = s.mul(s.splat(self.hi), v);
+        let err = s.mul_add(s.splat(self.hi), v, s.mul(hi, s.splat(-1.0)));
+        (hi, s.mul_add(s.splat(self.lo), v, err))
+    }
+
     /// `v` as `hi + lo`.
     pub(crate) fn new(v: f64) -> Split {
         let hi = v as f32;
@@ -45,7 +53,7 @@ impl Split {
 
     /// `c·v` with one rounding of the main part, and the sign of `hi·v` (also for zeros).
     #[inline(always)]
-    fn times<S: SimdF32>(self, s: S, v: S::V) -> S::V {
+    pub(super) fn times<S: SimdF32>(self, s: S, v: S::V) -> S::V {
         let plain = s.mul(s.splat(self.hi), v);
         let fused = s.mul_add(s.splat(self.hi), v, s.mul(s.splat(self.lo), v));
         s.or_sign(s.abs(fused), plain)

@@ -1,11 +1,13 @@
-//! Softplus (β = 1), LogSigmoid and Mish in `f32`, from [`exp_neg`] and a `log1p`.
+//! Softplus, LogSigmoid and Mish in `f32`, from [`exp_neg`] and a `log1p`.
 //!
 //! `L(x) = log(1 + e^-|x|)` is `2·atanh(s)` with `u = e^-|x|` and `s = u/(2 + u) ≤ 1/3`:
 //! `2s + 2s³·P(s²)`, where `s` is carried in two parts (the rounding error of `2 + u` and the
 //! remainder of the quotient are folded back in), so `L` is rounded about once. Then
 //! softplus(x) = max(x, 0) + L and log σ(x) = min(x, 0) - L, sums of like signs.
 
+use super::elu::Split;
 use super::exp::exp_neg;
+use super::sigmoid::{sigmoid, sigmoid_derivative};
 use super::silu::exp_or_half;
 use super::softsign::quotient;
 use crate::kernels::SimdF32;
@@ -50,6 +52,66 @@ pub(crate) fn log1p_exp<S: SimdF32>(s: S, x: S::V) -> S::V {
 pub(crate) fn softplus<S: SimdF32>(s: S, threshold: f32, x: S::V) -> S::V {
     let y = s.add(s.max(x, s.splat(0.0)), log1p_exp(s, x));
     s.select(s.gt(x, s.splat(threshold)), x, y)
+}
+
+/// Softplus with β ≠ 1 (the kernel takes 1 < β ≤ 2^20): β and 1/β in two parts, and the `f32`
+/// threshold on x (`x > t` in `f32` exactly when `β·x > threshold` in `f64`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SoftplusParams {
+    beta: Split,
+    inverse: Split,
+    threshold: f32,
+}
+
+impl SoftplusParams {
+    /// The parameters for `beta` (1 ≤ β ≤ 2^20) and `threshold`.
+    pub(crate) fn new(beta: f64, threshold: f64) -> SoftplusParams {
+        let above = |x: f32| f64::from(x) * beta > threshold;
+        let mut t = ((threshold / beta) as f32).clamp(f32::MIN, f32::MAX);
+        while t > f32::MIN && above(t) {
+            t = t.next_down();
+        }
+        while t < f32::MAX && !above(t.next_up()) {
+            t = t.next_up();
+        }
+        SoftplusParams {
+            beta: Split::new(beta),
+            inverse: Split::new(1.0 / beta),
+            threshold: t,
+        }
+    }
+}
+
+/// `z = β·x` as `(hi, lo)`, with `lo` set to 0 where `hi` is not finite or huge (it is not
+/// needed there, and `inf - inf` would make it NaN).
+#[inline(always)]
+fn scaled<S: SimdF32>(s: S, p: &SoftplusParams, x: S::V) -> (S::V, S::V) {
+    let (hi, lo) = p.beta.times_in_two(s, x);
+    let lo = s.select(s.lt(s.abs(hi), s.splat(1e30)), lo, s.splat(0.0));
+    (hi, lo)
+}
+
+/// `softplus_β(x) = β·x > threshold ? x : max(x, 0) + log(1 + e^-|β·x|)/β`, with the rounding
+/// error `lo` of `β·x` fed back to first order (`L' = ∓σ(-|z|)`), since `L` magnifies it by
+/// up to |z| in the tail. NaN gives NaN, ±inf as softplus.
+#[inline(always)]
+pub(crate) fn softplus_beta<S: SimdF32>(s: S, p: &SoftplusParams, x: S::V) -> S::V {
+    let (hi, lo) = scaled(s, p, x);
+    let u = exp_neg(s, s.neg_abs(hi), 0.0);
+    let slope = s.div(u, s.add(s.splat(1.0), u));
+    let dz = s.select(s.lt(hi, s.splat(0.0)), lo, s.mul(lo, s.splat(-1.0)));
+    let l = s.mul_add(slope, dz, log1p_exp(s, hi));
+    let y = s.add(s.max(x, s.splat(0.0)), p.inverse.times(s, l));
+    s.select(s.gt(x, s.splat(p.threshold)), x, y)
+}
+
+/// `softplus_β'(x) = β·x > threshold ? 1 : σ(β·x)`, with `σ(hi + lo) ≈ σ + σ·(1 - σ)·lo`.
+#[inline(always)]
+pub(crate) fn softplus_beta_derivative<S: SimdF32>(s: S, p: &SoftplusParams, x: S::V) -> S::V {
+    let (hi, lo) = scaled(s, p, x);
+    let sig = sigmoid(s, hi);
+    let d = s.mul_add(sigmoid_derivative(s, hi), lo, sig);
+    s.select(s.gt(x, s.splat(p.threshold)), s.splat(1.0), d)
 }
 
 /// `log σ(x) = min(x, 0) - log(1 + e^-|x|)`; +0 at +inf, -inf at -inf, NaN for NaN.
