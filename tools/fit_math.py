@@ -110,7 +110,7 @@ def mish_root():
     hi = f32(x0)
     lo = f32(x0 - hi)
     print(f"// x0 = {mp.nstr(x0, 20)}, hi = {hi!r}, lo = {lo!r}")
-    deg = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+    deg = int(sys.argv[2]) if len(sys.argv) > 2 else 6
     w = float(sys.argv[3]) if len(sys.argv) > 3 else 0.25
     Q = lambda t: d(x0 + t) / t if t != 0 else mp.diff(d, x0)
     show("mish' root Q", *fit(Q, -w, w, deg))
