@@ -10,7 +10,7 @@
 //! | `tanh` | 2 | 1.479 |
 //! | `tanh_derivative` | 3 | 2.379 |
 //!
-//! The other smooth kernels (`gelu`, `silu`, `elu`, `softplus`, `softsign`, `tanhshrink`) are within 4 ULP
+//! The other smooth kernels (`gelu`, `silu`, `elu`, `softplus`, `mish`, `softsign`, `tanhshrink`) are within 4 ULP
 //! forward and for the derivatives (exhaustive figures in `docs/kernels.md`).
 //!
 //! Saturation is exact (1 where the correctly rounded value is 1), results that are
