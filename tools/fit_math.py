@@ -9,6 +9,7 @@ polynomial (evaluated in f64), relative to the function. Run with numpy and mpma
     python tools/fit_math.py gelu      # the GELU tables (8 intervals of width 2)
     python tools/fit_math.py expm1     # expm1 on [-ln 2, 0]
     python tools/fit_math.py silu_root # SiLU' near its root
+    python tools/fit_math.py mish_root # Mish' near its root
     python tools/fit_math.py gelu_tanh_root  # GELU (tanh approximation)' near its root
     python tools/fit_math.py log1p     # log1p(u) = 2 atanh(s), s in [0, 1/3]
     python tools/fit_math.py tanhshrink
@@ -120,6 +121,20 @@ def gelu_tanh_root():
     show("gelu_tanh' root Q", *fit(Q, -wd, wd, deg))
 
 
+def mish_root():
+    # Mish'(x) = tanh(sp) + x sech^2(sp) sigma(x), sp = log(1 + e^x); Mish'(x0 + t) = t Q(t).
+    s = lambda x: 1 / (1 + mp.exp(-x))
+    d = lambda x: mp.tanh(mp.log1p(mp.exp(x))) + x * mp.sech(mp.log1p(mp.exp(x))) ** 2 * s(x)
+    x0 = mp.findroot(d, -1.19)
+    hi = f32(x0)
+    lo = f32(x0 - hi)
+    print(f"// x0 = {mp.nstr(x0, 20)}, hi = {hi!r}, lo = {lo!r}")
+    deg = int(sys.argv[2]) if len(sys.argv) > 2 else 6
+    w = float(sys.argv[3]) if len(sys.argv) > 3 else 0.25
+    Q = lambda t: d(x0 + t) / t if t != 0 else mp.diff(d, x0)
+    show("mish' root Q", *fit(Q, -w, w, deg))
+
+
 def log1p():
     # log1p(u) = 2 atanh(s) = 2s + 2s^3 P(s^2), s = u/(2+u) in [0, 1/3].
     deg = int(sys.argv[2]) if len(sys.argv) > 2 else 5
@@ -140,4 +155,5 @@ def tanhshrink():
 
 
 if __name__ == "__main__":
-    {"gelu": gelu, "expm1": expm1, "silu_root": silu_root, "gelu_tanh_root": gelu_tanh_root, "log1p": log1p, "tanhshrink": tanhshrink}[sys.argv[1]]()
+    {"gelu": gelu, "expm1": expm1, "silu_root": silu_root, "gelu_tanh_root": gelu_tanh_root, "mish_root": mish_root,
+     "log1p": log1p, "tanhshrink": tanhshrink}[sys.argv[1]]()

@@ -303,6 +303,7 @@ fn backward_kernel<T: Float>(a: &Activation) -> Option<Zip<T>> {
         } => Some(Zip::GeluTanhBackward),
         Activation::Silu => Some(Zip::SiluBackward),
         Activation::LogSigmoid => Some(Zip::LogSigmoidBackward),
+        Activation::Mish => Some(Zip::MishBackward),
         Activation::Softsign => Some(Zip::SoftsignBackward),
         Activation::Tanhshrink => Some(Zip::TanhshrinkBackward),
         _ => {

@@ -75,6 +75,8 @@ pub enum Zip<T> {
     SoftplusBetaBackward(SoftplusParams),
     /// `g·σ(-x)`.
     LogSigmoidBackward,
+    /// `g·mish'(x)`.
+    MishBackward,
     /// `g/(1 + |x|)²`.
     SoftsignBackward,
     /// `g·tanh²(x)`.
@@ -252,6 +254,7 @@ impl Element for f32 {
             Zip::SoftplusBetaBackward(p) => {
                 times!(|x| math::softplus::softplus_beta_derivative(s, &p, x))
             }
+            Zip::MishBackward => times!(|x| math::softplus::mish_derivative(s, x)),
             Zip::SoftsignBackward => times!(|x| math::softsign::softsign_derivative(s, x)),
             Zip::TanhshrinkBackward => {
                 times!(|x| math::tanhshrink::tanhshrink_derivative(s, x))

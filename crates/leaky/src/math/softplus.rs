@@ -1,4 +1,4 @@
-//! Softplus, LogSigmoid and Mish in `f32`, from [`exp_neg`] and a `log1p`.
+//! Softplus, LogSigmoid, Mish and Mish' in `f32`, from [`exp_neg`] and a `log1p`.
 //!
 //! `L(x) = log(1 + e^-|x|)` is `2·atanh(s)` with `u = e^-|x|` and `s = u/(2 + u) ≤ 1/3`:
 //! `2s + 2s³·P(s²)`, where `s` is carried in two parts (the rounding error of `2 + u` and the
@@ -10,6 +10,7 @@ use super::exp::exp_neg;
 use super::sigmoid::{sigmoid, sigmoid_derivative};
 use super::silu::exp_or_half;
 use super::softsign::quotient;
+use super::two_sum;
 use crate::kernels::SimdF32;
 
 /// `atanh(s)/s = 1 + s²·P(s²)` on `s ≤ 1/3` (relative error 2^-25 on the `P` term, which is
@@ -21,6 +22,23 @@ const P: [f32; 6] = [
     0.111_324_76,
     0.087_311_11,
     0.103_982_89,
+];
+
+/// The root of Mish' in two parts.
+const MISH_X0_HI: f32 = -1.192_431_2;
+const MISH_X0_LO: f32 = -3.043_937_5e-9;
+/// Within this distance of the root, Mish'(x0 + t) = t·Q(t).
+const MISH_ROOT_WINDOW: f32 = 0.25;
+/// `Q`, degree 6 (relative error 2^-24.5, that of `Q[0]` rounded to `f32`;
+/// `tools/fit_math.py mish_root 6`).
+const MISH_Q: [f32; 7] = [
+    0.266_947_93,
+    0.204_731_27,
+    0.041_904_67,
+    -0.020_273_957,
+    -0.015_687_615,
+    -0.003_268_326_6,
+    -0.000_310_581_8,
 ];
 
 /// `log(1 + e^-|x|)`: ln 2 at 0, `e^-|x|` itself once that is below 2^-26 (also in the
@@ -140,4 +158,69 @@ pub(crate) fn mish<S: SimdF32>(s: S, x: S::V) -> S::V {
     let pos = s.sub(one, s.div(e2, s.add(s.mul_add(e, two, one), e2)));
     let t = s.select(s.lt(x, s.splat(0.0)), neg, pos);
     s.select(tail, s.mul(s.mul(x, e), e), s.mul(x, t))
+}
+
+/// `mish'(x) = tanh(sp) + x·sech²(sp)·σ(x)`, `sp = softplus(x)`. With `e = e^-|x|`:
+/// for x < 0, `e·B/(n + 2)²` with `n = e·(e + 2)` and `B = 4(1 + x) + e·(6 + 4x + e·(4 + e))`;
+/// for x ≥ 0, `1 + e²·C/D²` with `D = 1 + 2e + 2e²` and `C = 4x(1 + e) - 2D`. The base of the
+/// square is summed exactly (two-sums), the numerator's product error is kept, and the quotient
+/// is rounded about once. Next to the root x0 ≈ -1.1924, where `B` cancels, `t·Q(t)` with
+/// `t = x - x0` from a two-part x0; in the tail (x < -80) `((1 + x)·h)·h`, `h = e^(x/2)`.
+/// mish'(-inf) = 0, mish'(+inf) = 1, NaN gives NaN.
+#[inline(always)]
+pub(crate) fn mish_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
+    let one = s.splat(1.0);
+    let two = s.splat(2.0);
+    let four = s.splat(4.0);
+    let x = s.min(s.splat(250.0), s.max(s.splat(-250.0), x));
+    let (e, tail) = exp_or_half(s, x);
+    let neg = s.lt(x, s.splat(0.0));
+    // The base `n + 2 = 2 + 2e + e²` (x < 0) or `D = 1 + 2e + 2e²` (x ≥ 0) as `base + base_lo`.
+    let p = s.mul(e, e);
+    let p_lo = s.sub(s.splat(0.0), s.neg_mul_add(e, e, p));
+    let k = s.select(neg, one, two);
+    let (s1, s1_lo) = two_sum(s, s.select(neg, two, one), s.add(e, e));
+    let (base, base_err) = two_sum(s, s1, s.mul(k, p));
+    let base_lo = s.mul_add(k, p_lo, s.add(base_err, s1_lo));
+    let den = s.mul(base, base);
+    let den_lo = s.sub(
+        s.mul(s.add(base, base), base_lo),
+        s.neg_mul_add(base, base, den),
+    );
+    // x < 0: e·B, with the rounding error of 1 + x.
+    let (one_x, one_x_lo) = two_sum(s, one, x);
+    let x4 = s.mul(x, four);
+    let inner = s.mul_add(e, s.add(four, e), s.add(s.splat(6.0), x4));
+    let b = s.mul_add(e, inner, s.mul(four, one_x));
+    let neg_num = s.mul(e, b);
+    let neg_lo = s.sub(
+        s.mul(s.mul(e, four), one_x_lo),
+        s.neg_mul_add(e, b, neg_num),
+    );
+    // x ≥ 0: e²·C.
+    let c = s.sub(s.mul_add(x4, e, x4), s.mul(two, s.add(base, base_lo)));
+    let pos_num = s.mul(p, c);
+    let pos_lo = s.sub(s.mul(p_lo, c), s.neg_mul_add(p, c, pos_num));
+    let num = s.select(neg, neg_num, pos_num);
+    let num_lo = s.select(neg, neg_lo, pos_lo);
+    // num/den to about one rounding (den + den_lo, num + num_lo).
+    let r = s.recip(den);
+    let q0 = s.mul(num, r);
+    let rem = s.add(
+        s.neg_mul_add(q0, den_lo, s.neg_mul_add(q0, den, num)),
+        num_lo,
+    );
+    let q = s.mul_add(rem, r, q0);
+    let main = s.select(neg, q, s.add(one, q));
+    // Next to the root: (th - lo)·Q(t), th = x - hi exact, rounded once.
+    let th = s.sub(x, s.splat(MISH_X0_HI));
+    let t = s.sub(th, s.splat(MISH_X0_LO));
+    let mut qr = s.splat(MISH_Q[6]);
+    for &c in MISH_Q[..6].iter().rev() {
+        qr = s.mul_add(qr, t, s.splat(c));
+    }
+    let root = s.mul_add(th, qr, s.mul(s.splat(-MISH_X0_LO), qr));
+    let near = s.lt(s.abs(t), s.splat(MISH_ROOT_WINDOW));
+    let main = s.select(near, root, main);
+    s.select(tail, s.mul(s.mul(one_x, e), e), main)
 }
