@@ -24,6 +24,7 @@ FUNCTIONS = {
     "sigmoid": torch.sigmoid,
     "tanh": torch.tanh,
     "gelu": F.gelu,
+    "gelu:approximate=tanh": lambda x: F.gelu(x, approximate="tanh"),
     "silu": F.silu,
     "elu": F.elu,
     "selu": F.selu,

@@ -10,6 +10,7 @@ polynomial (evaluated in f64), relative to the function. Run with numpy and mpma
     python tools/fit_math.py expm1     # expm1 on [-ln 2, 0]
     python tools/fit_math.py silu_root # SiLU' near its root
     python tools/fit_math.py mish_root # Mish' near its root
+    python tools/fit_math.py gelu_tanh_root  # GELU (tanh approximation)' near its root
     python tools/fit_math.py log1p     # log1p(u) = 2 atanh(s), s in [0, 1/3]
     python tools/fit_math.py tanhshrink
 """
@@ -102,6 +103,24 @@ def silu_root():
     show("silu' root Q", *fit(Q, -w, w, deg))
 
 
+def gelu_tanh_root():
+    # GELU_tanh'(x) = s(w) (1 + x (1 - s(w)) w'), w = k1 (x + 0.044715 x^3), k1 = 2 sqrt(2/pi);
+    # near its root x0, GELU_tanh'(x0 + t) = t Q(t).
+    k1 = 2 * mp.sqrt(2 / mp.pi)
+    s = lambda x: 1 / (1 + mp.exp(-x))
+    w = lambda x: k1 * (x + mp.mpf("0.044715") * x**3)
+    dw = lambda x: k1 * (1 + 3 * mp.mpf("0.044715") * x**2)
+    d = lambda x: s(w(x)) * (1 + x * (1 - s(w(x))) * dw(x))
+    x0 = mp.findroot(d, -0.75)
+    hi = f32(x0)
+    lo = f32(x0 - hi)
+    print(f"// x0 = {mp.nstr(x0, 20)}, hi = {hi!r}, lo = {lo!r}")
+    deg = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+    wd = float(sys.argv[3]) if len(sys.argv) > 3 else 0.25
+    Q = lambda t: d(x0 + t) / t if t != 0 else mp.diff(d, x0)
+    show("gelu_tanh' root Q", *fit(Q, -wd, wd, deg))
+
+
 def mish_root():
     # Mish'(x) = tanh(sp) + x sech^2(sp) sigma(x), sp = log(1 + e^x); Mish'(x0 + t) = t Q(t).
     s = lambda x: 1 / (1 + mp.exp(-x))
@@ -136,4 +155,5 @@ def tanhshrink():
 
 
 if __name__ == "__main__":
-    {"gelu": gelu, "expm1": expm1, "silu_root": silu_root, "mish_root": mish_root, "log1p": log1p, "tanhshrink": tanhshrink}[sys.argv[1]]()
+    {"gelu": gelu, "expm1": expm1, "silu_root": silu_root, "gelu_tanh_root": gelu_tanh_root, "mish_root": mish_root,
+     "log1p": log1p, "tanhshrink": tanhshrink}[sys.argv[1]]()

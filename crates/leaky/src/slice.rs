@@ -216,6 +216,9 @@ fn forward_kernel<T: Float>(a: &Activation) -> Option<Map<T>> {
         Activation::Gelu {
             approximate: GeluApproximation::None,
         } => Some(Map::Gelu),
+        Activation::Gelu {
+            approximate: GeluApproximation::Tanh,
+        } => Some(Map::GeluTanh),
         Activation::Silu => Some(Map::Silu),
         Activation::LogSigmoid => Some(Map::LogSigmoid),
         Activation::Mish => Some(Map::Mish),
@@ -295,6 +298,9 @@ fn backward_kernel<T: Float>(a: &Activation) -> Option<Zip<T>> {
         Activation::Gelu {
             approximate: GeluApproximation::None,
         } => Some(Zip::GeluBackward),
+        Activation::Gelu {
+            approximate: GeluApproximation::Tanh,
+        } => Some(Zip::GeluTanhBackward),
         Activation::Silu => Some(Zip::SiluBackward),
         Activation::LogSigmoid => Some(Zip::LogSigmoidBackward),
         Activation::Mish => Some(Zip::MishBackward),

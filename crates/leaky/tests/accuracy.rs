@@ -41,6 +41,7 @@ fn other_smooth_kernels_hold_4_ulp_on_every_tier() {
     for tier in Tier::available() {
         for spec in [
             "gelu",
+            "gelu:approximate=tanh",
             "silu",
             "elu",
             "selu",

@@ -35,6 +35,7 @@ fn activations() -> Vec<Activation> {
 fn other_smooth() -> Vec<Activation> {
     [
         "gelu",
+        "gelu:approximate=tanh",
         "silu",
         "elu",
         "elu:alpha=-0.3",

@@ -19,6 +19,7 @@ fn activations() -> impl Strategy<Value = Activation> {
         (-1.0..1.0f64, -2.0..2.0f64)
             .prop_map(|(t, v)| Kind::Threshold.with_params(&[t, v]).unwrap()),
         (0.1..3.0f64).prop_map(|a| Kind::Elu.with_params(&[a]).unwrap()),
+        Just("gelu:approximate=tanh".parse::<Activation>().unwrap()),
     ]
 }
 

@@ -24,6 +24,8 @@ pub enum Map<T> {
     Tanh,
     /// GELU, exact (`f32` only, as every variant below: `f64` runs the scalar definitions).
     Gelu,
+    /// GELU, tanh approximation.
+    GeluTanh,
     /// SiLU.
     Silu,
     /// ELU, SELU and CELU (α > 0).
@@ -61,6 +63,8 @@ pub enum Zip<T> {
     TanhFromOutput,
     /// `g·gelu'(x)` (`f32` only, as every variant below).
     GeluBackward,
+    /// `g·gelu_tanh'(x)`.
+    GeluTanhBackward,
     /// `g·silu'(x)`.
     SiluBackward,
     /// `g·f'(x)` for ELU, SELU and CELU.
@@ -116,6 +120,13 @@ macro_rules! with_f32_map {
                 let $f = kernel(
                     #[inline(always)]
                     |v| math::gelu::gelu($s, v),
+                );
+                $body
+            }
+            Map::GeluTanh => {
+                let $f = kernel(
+                    #[inline(always)]
+                    |v| math::gelu_tanh::gelu_tanh($s, v),
                 );
                 $body
             }
@@ -218,6 +229,9 @@ impl Element for f32 {
             Zip::SigmoidBackward => times!(|x| math::sigmoid::sigmoid_derivative(s, x)),
             Zip::TanhBackward => times!(|x| math::tanh::tanh_derivative(s, x)),
             Zip::GeluBackward => times!(|x| math::gelu::gelu_derivative(s, x)),
+            Zip::GeluTanhBackward => {
+                times!(|x| math::gelu_tanh::gelu_tanh_derivative(s, x))
+            }
             Zip::SiluBackward => times!(|x| math::silu::silu_derivative(s, x)),
             Zip::EluBackward(p) => times!(|x| math::elu::elu_derivative(s, &p, x)),
             Zip::SoftplusBackward(t) => zip(
