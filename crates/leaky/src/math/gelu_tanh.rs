@@ -42,7 +42,7 @@ const Q: [f32; 7] = [
     0.430_400_1,
     0.387_518_47,
     -0.015_785_467,
-    -0.113_943_636,
+    -0.113_943_64,
     -0.016_530_916,
     0.019_525_79,
     0.004_418_567,
@@ -67,16 +67,33 @@ fn cubic<S: SimdF32>(s: S, x: S::V, c1: (f32, f32), c3: (f32, f32)) -> (S::V, S:
     (hi, lo)
 }
 
-/// The shared first steps: `xc` (x clamped, NaN kept), `w` in two parts, and `e`: `e^-|w|`,
-/// or in the tail `e^(w + SHIFT)` (normal wherever the results are not 0), with the tail mask.
+/// The shared first steps of the forward and the derivative.
+struct Reduced<V, M> {
+    /// x clamped to ±[`CLAMP`], NaN kept.
+    xc: V,
+    /// `w` in two parts.
+    w: V,
+    w_lo: V,
+    /// `e^-|w|`, or in the tail `e^(w + SHIFT)` (normal wherever the results are not 0).
+    e: V,
+    /// `w < TAIL`.
+    tail: M,
+}
+
 #[inline(always)]
-fn reduce<S: SimdF32>(s: S, x: S::V) -> (S::V, S::V, S::V, S::V, S::M) {
+fn reduce<S: SimdF32>(s: S, x: S::V) -> Reduced<S::V, S::M> {
     let xc = s.min(s.splat(CLAMP), s.max(s.splat(-CLAMP), x));
     let (w, w_lo) = cubic(s, xc, K1, K3);
     let tail = s.lt(w, s.splat(TAIL));
     // w + SHIFT is exact there (|w + SHIFT| < |w| and SHIFT is a multiple of w's ULP).
     let a = s.select(tail, s.add(w, s.splat(SHIFT)), s.neg_abs(w));
-    (xc, w, w_lo, exp_neg(s, a, 0.0), tail)
+    Reduced {
+        xc,
+        w,
+        w_lo,
+        e: exp_neg(s, a, 0.0),
+        tail,
+    }
 }
 
 /// The tail: `(v + v_lo)·e^w = (v·e^-SHIFT)·(1 + lo)·e^(w + SHIFT)`, with `v·e^-SHIFT` in two
@@ -95,7 +112,13 @@ fn tail_times<S: SimdF32>(s: S, v: S::V, v_lo: S::V, w_lo: S::V, e: S::V) -> S::
 /// `gelu_tanh(x) = x·σ(w)`; gelu_tanh(±inf) = +inf, -0; -0 at -0; NaN gives NaN.
 #[inline(always)]
 pub(crate) fn gelu_tanh<S: SimdF32>(s: S, x: S::V) -> S::V {
-    let (xc, w, w_lo, e, tail) = reduce(s, x);
+    let Reduced {
+        xc,
+        w,
+        w_lo,
+        e,
+        tail,
+    } = reduce(s, x);
     let sig = sigmoid_from_exp(s, w, e);
     // x·σ(w + lo) = x·σ(w)·(1 + (1 - σ(w))·lo), with x·σ(w) = p + p_lo exactly.
     let p = s.mul(x, sig);
@@ -116,7 +139,13 @@ pub(crate) fn gelu_tanh<S: SimdF32>(s: S, x: S::V) -> S::V {
 pub(crate) fn gelu_tanh_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
     let one = s.splat(1.0);
     let minus = |v| s.mul(v, s.splat(-1.0));
-    let (xc, w, w_lo, e, tail) = reduce(s, x);
+    let Reduced {
+        xc,
+        w,
+        w_lo,
+        e,
+        tail,
+    } = reduce(s, x);
     // e^-|w + lo| = e + e_lo, e_lo = e·(∓lo).
     let negative = s.lt(w, s.splat(0.0));
     let e_lo = s.mul(e, s.select(negative, w_lo, minus(w_lo)));
