@@ -30,6 +30,7 @@ FUNCTIONS = {
     "selu": F.selu,
     "celu:alpha=0.7": lambda x: F.celu(x, alpha=0.7),
     "softplus": F.softplus,
+    "softplus:beta=0.5": lambda x: F.softplus(x, beta=0.5),
     "softplus:beta=2": lambda x: F.softplus(x, beta=2),
     "softplus:beta=10": lambda x: F.softplus(x, beta=10),
     "logsigmoid": F.logsigmoid,

@@ -271,11 +271,13 @@ fn softplus_threshold(a: &Activation) -> Option<f32> {
     }
 }
 
-/// For Softplus with 1 < β ≤ 2^20 (β = 1 has its own kernel; smaller β would need the tail of
-/// `e^(β·x)/β` scaled, and run the scalar definitions).
+/// For Softplus with 2^-20 ≤ β ≤ 2^20, β ≠ 1 (β = 1 has its own kernel; β outside that range
+/// runs the scalar definitions).
 fn softplus_beta(a: &Activation) -> Option<SoftplusParams> {
     match *a {
-        Activation::Softplus { beta, threshold } if beta > 1.0 && beta <= 1_048_576.0 => {
+        Activation::Softplus { beta, threshold }
+            if beta != 1.0 && (2f64.powi(-20)..=2f64.powi(20)).contains(&beta) =>
+        {
             Some(SoftplusParams::new(beta, threshold))
         }
         _ => None,

@@ -48,6 +48,8 @@ fn other_smooth_kernels_hold_4_ulp_on_every_tier() {
             "celu:alpha=0.7",
             "softplus",
             "softplus:beta=2",
+            "softplus:beta=0.3",
+            "softplus:beta=0.001",
             "softplus:beta=1000",
             "logsigmoid",
             "mish",

@@ -44,6 +44,7 @@ fn other_smooth() -> Vec<Activation> {
         "softplus:threshold=2.1",
         "softplus",
         "softplus:beta=2",
+        "softplus:beta=0.05",
         "softplus:beta=10,threshold=3.7",
         "logsigmoid",
         "mish",

@@ -20,6 +20,9 @@ fn activations() -> impl Strategy<Value = Activation> {
             .prop_map(|(t, v)| Kind::Threshold.with_params(&[t, v]).unwrap()),
         (0.1..3.0f64).prop_map(|a| Kind::Elu.with_params(&[a]).unwrap()),
         Just("gelu:approximate=tanh".parse::<Activation>().unwrap()),
+        (-4.0..4.0f64).prop_map(|log2_beta| Kind::Softplus
+            .with_params(&[log2_beta.exp2(), 20.0])
+            .unwrap()),
     ]
 }
 
@@ -257,7 +260,13 @@ fn gelu_backward_with_a_huge_gradient() {
 /// `β·x > threshold` in `f64`, for the `f32` inputs next to `threshold/β`.
 #[test]
 fn softplus_with_beta_switches_where_the_definition_does() {
-    for (beta, threshold) in [(3.0, 0.5), (7.0, 0.3), (2.5, -0.1)] {
+    for (beta, threshold) in [
+        (3.0, 0.5),
+        (7.0, 0.3),
+        (2.5, -0.1),
+        (0.25, 1.0),
+        (0.03, -0.2),
+    ] {
         let act: Activation = format!("softplus:beta={beta},threshold={threshold}")
             .parse()
             .unwrap();

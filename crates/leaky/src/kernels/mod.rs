@@ -19,7 +19,7 @@
 //! and backward), and for the backward from the output of sigmoid and tanh. Sigmoid and tanh in
 //! `f32` use vector math within 2 ULP of the correctly rounded result (their derivatives within
 //! 3 ULP); in `f64` they run the scalar definitions (libm), on threads. GELU (exact and tanh),
-//! SiLU, ELU, SELU, CELU (α > 0), Softplus (1 ≤ β ≤ 2^20), LogSigmoid, Mish, Softsign and Tanhshrink
+//! SiLU, ELU, SELU, CELU (α > 0), Softplus (2^-20 ≤ β ≤ 2^20), LogSigmoid, Mish, Softsign and Tanhshrink
 //! have `f32` kernels within 4 ULP, forward and derivative; their `f64` versions run the scalar
 //! definitions.
 //!

@@ -33,7 +33,7 @@ pub enum Map<T> {
     /// Softplus with β = 1 and the `f32` threshold `t` such that `x > t` in `f32` exactly
     /// when `x > threshold` in `f64`.
     Softplus(f32),
-    /// Softplus with 1 < β ≤ 2^20.
+    /// Softplus with 2^-20 ≤ β ≤ 2^20, β ≠ 1.
     SoftplusBeta(SoftplusParams),
     /// LogSigmoid.
     LogSigmoid,
@@ -71,7 +71,7 @@ pub enum Zip<T> {
     EluBackward(EluParams),
     /// `x > t ? g : g·σ(x)`, Softplus with β = 1 (`t` as in [`Map::Softplus`]).
     SoftplusBackward(f32),
-    /// `β·x > threshold ? g : g·σ(β·x)`, Softplus with 1 < β ≤ 2^20.
+    /// `β·x > threshold ? g : g·σ(β·x)`, Softplus with 2^-20 ≤ β ≤ 2^20, β ≠ 1.
     SoftplusBetaBackward(SoftplusParams),
     /// `g·σ(-x)`.
     LogSigmoidBackward,

@@ -51,6 +51,13 @@ impl Split {
         }
     }
 
+    /// `c·(v + v_lo)` rounded once, for a `v_lo` small beside `v`.
+    #[inline(always)]
+    pub(super) fn times_sum<S: SimdF32>(self, s: S, v: S::V, v_lo: S::V) -> S::V {
+        let rest = s.mul_add(s.splat(self.hi), v_lo, s.mul(s.splat(self.lo), v));
+        s.mul_add(s.splat(self.hi), v, rest)
+    }
+
     /// `c·v` with one rounding of the main part, and the sign of `hi·v` (also for zeros).
     #[inline(always)]
     pub(super) fn times<S: SimdF32>(self, s: S, v: S::V) -> S::V {

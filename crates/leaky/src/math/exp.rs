@@ -49,3 +49,27 @@ pub(crate) fn exp_neg<S: SimdF32>(s: S, a: S::V, k: f32) -> S::V {
     let n = if k == 0.0 { n } else { s.add(n, s.splat(k)) };
     s.ldexp(p, n)
 }
+
+/// Tails of the form `v·e^a` with `a < -80` (where `1 + e^a` is 1) take the exponential of
+/// `a + SHIFT`, exact there and a normal float wherever the result is not 0, and put `e^-SHIFT`
+/// into the other factor ([`times_shifted_exp`]).
+pub(crate) const SHIFT: f32 = 60.0;
+/// `e^-SHIFT` in two parts.
+pub(crate) const UNSHIFT: (f32, f32) = (8.756_511e-27, -1.300_242_4e-34);
+
+/// `(v + v_lo)·(c + c_lo)·(1 + a_lo)·e` with only the last product rounding (also into the
+/// subnormals): a tail `k·v·e^(a + a_lo)` from `e = e^(a + SHIFT)` and `c + c_lo = k·e^-SHIFT`.
+#[inline(always)]
+pub(crate) fn times_shifted_exp<S: SimdF32>(
+    s: S,
+    v: S::V,
+    v_lo: S::V,
+    c: (f32, f32),
+    a_lo: S::V,
+    e: S::V,
+) -> S::V {
+    let p = s.mul(v, s.splat(c.0));
+    let p_err = s.mul_add(v, s.splat(c.0), s.mul(p, s.splat(-1.0)));
+    let p_lo = s.add(p_err, s.mul_add(v_lo, s.splat(c.0), s.mul(v, s.splat(c.1))));
+    s.mul(s.add(p, s.mul_add(p, a_lo, p_lo)), e)
+}

@@ -12,7 +12,7 @@
 //! with `t = x - x0` from a two-part x0. Below `w = -80` both use `h = e^(w/2)` and `(v·h)·h`, so
 //! that subnormal results are rounded once.
 
-use super::exp::exp_neg;
+use super::exp::{SHIFT, UNSHIFT, exp_neg, times_shifted_exp};
 use super::sigmoid::sigmoid_from_exp;
 use super::silu::TAIL;
 use super::two_sum;
@@ -21,10 +21,6 @@ use crate::kernels::SimdF32;
 /// `|x|` is clamped here (NaN kept): beyond it σ(w) is 1 or the result is 0 in `f32`, and `x³`
 /// stays finite.
 const CLAMP: f32 = 20.0;
-/// Below [`TAIL`] (w < -80) the exponential is taken of `w + SHIFT`.
-const SHIFT: f32 = 60.0;
-/// `e^-SHIFT` in two parts.
-const UNSHIFT: (f32, f32) = (8.756_511e-27, -1.300_242_4e-34);
 /// `2·√(2/π)` in two parts.
 const K1: (f32, f32) = (1.595_769_2, -4.534_068e-8);
 /// `2·√(2/π)·0.044715` in two parts.
@@ -96,19 +92,6 @@ fn reduce<S: SimdF32>(s: S, x: S::V) -> Reduced<S::V, S::M> {
     }
 }
 
-/// The tail: `(v + v_lo)·e^w = (v·e^-SHIFT)·(1 + lo)·e^(w + SHIFT)`, with `v·e^-SHIFT` in two
-/// parts, so that only the last product rounds into the subnormals.
-#[inline(always)]
-fn tail_times<S: SimdF32>(s: S, v: S::V, v_lo: S::V, w_lo: S::V, e: S::V) -> S::V {
-    let p = s.mul(v, s.splat(UNSHIFT.0));
-    let p_lo = s.mul_add(
-        s.mul_add(v_lo, s.splat(UNSHIFT.0), s.mul(v, s.splat(UNSHIFT.1))),
-        s.splat(1.0),
-        s.mul_add(v, s.splat(UNSHIFT.0), s.mul(p, s.splat(-1.0))),
-    );
-    s.mul(s.add(p, s.mul_add(p, w_lo, p_lo)), e)
-}
-
 /// `gelu_tanh(x) = x·σ(w)`; gelu_tanh(±inf) = +inf, -0; -0 at -0; NaN gives NaN.
 #[inline(always)]
 pub(crate) fn gelu_tanh<S: SimdF32>(s: S, x: S::V) -> S::V {
@@ -127,7 +110,11 @@ pub(crate) fn gelu_tanh<S: SimdF32>(s: S, x: S::V) -> S::V {
     let main = s.add(p, s.mul_add(p, c, p_lo));
     // Above the clamp σ is 1 (and p_lo would be NaN at +inf).
     let main = s.select(s.gt(x, s.splat(CLAMP)), x, main);
-    s.select(tail, tail_times(s, xc, s.splat(0.0), w_lo, e), main)
+    s.select(
+        tail,
+        times_shifted_exp(s, xc, s.splat(0.0), UNSHIFT, w_lo, e),
+        main,
+    )
 }
 
 /// `gelu_tanh'(x) = σ(w)·(1 + z·(1 - σ(w)))`; 1/2 at 0, 1 at +inf, 0 at -inf; NaN gives NaN.
@@ -184,5 +171,9 @@ pub(crate) fn gelu_tanh_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
     }
     let near = s.lt(s.abs(t), s.splat(ROOT_WINDOW));
     let main = s.select(near, s.mul(t, q), main);
-    s.select(tail, tail_times(s, one_z, one_z_lo, w_lo, e), main)
+    s.select(
+        tail,
+        times_shifted_exp(s, one_z, one_z_lo, UNSHIFT, w_lo, e),
+        main,
+    )
 }

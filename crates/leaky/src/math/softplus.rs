@@ -6,9 +6,9 @@
 //! softplus(x) = max(x, 0) + L and log σ(x) = min(x, 0) - L, sums of like signs.
 
 use super::elu::Split;
-use super::exp::exp_neg;
+use super::exp::{SHIFT, exp_neg, times_shifted_exp};
 use super::sigmoid::{sigmoid, sigmoid_derivative};
-use super::silu::exp_or_half;
+use super::silu::{TAIL, exp_or_half};
 use super::softsign::quotient;
 use super::two_sum;
 use crate::kernels::SimdF32;
@@ -45,7 +45,13 @@ const MISH_Q: [f32; 7] = [
 /// subnormals), NaN for NaN.
 #[inline(always)]
 pub(crate) fn log1p_exp<S: SimdF32>(s: S, x: S::V) -> S::V {
-    let u = exp_neg(s, s.neg_abs(x), 0.0);
+    let (l, l_lo) = log1p(s, exp_neg(s, s.neg_abs(x), 0.0));
+    s.add(l, l_lo)
+}
+
+/// `log(1 + u)` for `0 ≤ u ≤ 1` as a main part and a small rest: `u` itself below 2^-26.
+#[inline(always)]
+fn log1p<S: SimdF32>(s: S, u: S::V) -> (S::V, S::V) {
     let two = s.splat(2.0);
     let d = s.add(two, u);
     let d_lo = s.add(s.sub(two, d), u);
@@ -60,8 +66,12 @@ pub(crate) fn log1p_exp<S: SimdF32>(s: S, x: S::V) -> S::V {
     for &c in P[..5].iter().rev() {
         p = s.mul_add(p, w, s.splat(c));
     }
-    let l = s.mul(s.add(hi, s.mul_add(s.mul(hi, w), p, lo)), two);
-    s.select(s.lt(u, s.splat(1.0 / 67_108_864.0)), u, l)
+    let rest = s.mul(s.mul_add(s.mul(hi, w), p, lo), two);
+    let tiny = s.lt(u, s.splat(1.0 / 67_108_864.0));
+    (
+        s.select(tiny, u, s.mul(hi, two)),
+        s.select(tiny, s.splat(0.0), rest),
+    )
 }
 
 /// `softplus(x) = x > threshold ? x : max(x, 0) + log(1 + e^-|x|)` (β = 1); `threshold` is the
@@ -72,17 +82,18 @@ pub(crate) fn softplus<S: SimdF32>(s: S, threshold: f32, x: S::V) -> S::V {
     s.select(s.gt(x, s.splat(threshold)), x, y)
 }
 
-/// Softplus with β ≠ 1 (the kernel takes 1 < β ≤ 2^20): β and 1/β in two parts, and the `f32`
-/// threshold on x (`x > t` in `f32` exactly when `β·x > threshold` in `f64`).
+/// Softplus with β ≠ 1 (the kernel takes 2^-20 ≤ β ≤ 2^20): β, 1/β and `e^-SHIFT/β` in two
+/// parts, and the `f32` threshold on x (`x > t` in `f32` exactly when `β·x > threshold` in `f64`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SoftplusParams {
     beta: Split,
     inverse: Split,
+    tail: (f32, f32),
     threshold: f32,
 }
 
 impl SoftplusParams {
-    /// The parameters for `beta` (1 ≤ β ≤ 2^20) and `threshold`.
+    /// The parameters for `beta` (2^-20 ≤ β ≤ 2^20) and `threshold`.
     pub(crate) fn new(beta: f64, threshold: f64) -> SoftplusParams {
         let above = |x: f32| f64::from(x) * beta > threshold;
         let mut t = ((threshold / beta) as f32).clamp(f32::MIN, f32::MAX);
@@ -92,9 +103,12 @@ impl SoftplusParams {
         while t < f32::MAX && !above(t.next_up()) {
             t = t.next_up();
         }
+        let tail = (-f64::from(SHIFT)).exp() / beta;
+        let tail_hi = tail as f32;
         SoftplusParams {
             beta: Split::new(beta),
             inverse: Split::new(1.0 / beta),
+            tail: (tail_hi, (tail - f64::from(tail_hi)) as f32),
             threshold: t,
         }
     }
@@ -109,17 +123,32 @@ fn scaled<S: SimdF32>(s: S, p: &SoftplusParams, x: S::V) -> (S::V, S::V) {
     (hi, lo)
 }
 
-/// `softplus_β(x) = β·x > threshold ? x : max(x, 0) + log(1 + e^-|β·x|)/β`, with the rounding
-/// error `lo` of `β·x` fed back to first order (`L' = ∓σ(-|z|)`), since `L` magnifies it by
-/// up to |z| in the tail. NaN gives NaN, ±inf as softplus.
+/// `softplus_β(x) = β·x > threshold ? x : max(x, 0) + log(1 + e^-|z|)/β`, `z = β·x`, with the
+/// rounding error `lo` of `z` fed back to first order (`L' = ∓σ(-|z|)`), since `L` magnifies it
+/// by up to |z|. Below z = -80 it is `e^z/β`, from `e^(z + SHIFT)` and `e^-SHIFT/β`, so that a
+/// result that is subnormal (or, for β < 1, normal while `e^z` is not) is rounded once. NaN gives
+/// NaN, ±inf as softplus.
 #[inline(always)]
 pub(crate) fn softplus_beta<S: SimdF32>(s: S, p: &SoftplusParams, x: S::V) -> S::V {
     let (hi, lo) = scaled(s, p, x);
-    let u = exp_neg(s, s.neg_abs(hi), 0.0);
+    let tail = s.lt(hi, s.splat(TAIL));
+    // z + SHIFT is exact there (|z + SHIFT| < |z|, SHIFT a multiple of z's ULP) or irrelevant.
+    let u = exp_neg(
+        s,
+        s.select(tail, s.add(hi, s.splat(SHIFT)), s.neg_abs(hi)),
+        0.0,
+    );
     let slope = s.div(u, s.add(s.splat(1.0), u));
     let dz = s.select(s.lt(hi, s.splat(0.0)), lo, s.mul(lo, s.splat(-1.0)));
-    let l = s.mul_add(slope, dz, log1p_exp(s, hi));
-    let y = s.add(s.max(x, s.splat(0.0)), p.inverse.times(s, l));
+    let (l, l_lo) = log1p(s, u);
+    let l_lo = s.mul_add(slope, dz, l_lo);
+    let y = s.add(s.max(x, s.splat(0.0)), p.inverse.times_sum(s, l, l_lo));
+    let one = s.splat(1.0);
+    let y = s.select(
+        tail,
+        times_shifted_exp(s, one, s.splat(0.0), p.tail, lo, u),
+        y,
+    );
     s.select(s.gt(x, s.splat(p.threshold)), x, y)
 }
 
