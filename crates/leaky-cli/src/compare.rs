@@ -17,7 +17,7 @@ use leaky_plot::{Chart, Figure, Legend, Series};
 
 use crate::error::CliError;
 use crate::progress::dead_units;
-use crate::train::{bias, count, create_out, decay, learning_rate, load_data};
+use crate::train::{CnnOptions, count, create_out, load_data};
 
 /// The accuracy plot's file name.
 const ACCURACY_PLOT: &str = "compare-accuracy.png";
@@ -37,28 +37,12 @@ pub struct CompareArgs {
     /// Epochs per run.
     #[arg(long, default_value = "2", value_parser = count)]
     epochs: usize,
-    /// Digits per mini-batch [default: 16].
-    #[arg(long, value_parser = count)]
-    batch: Option<usize>,
-    /// Adam's learning rate in the first epoch [default: 0.001].
-    #[arg(long, value_parser = learning_rate)]
-    lr: Option<f64>,
-    /// Multiply the learning rate by this after every epoch [default: 0.7].
-    #[arg(long, value_name = "FACTOR", value_parser = decay)]
-    lr_decay: Option<f64>,
-    /// Move training digits by up to this many pixels at random [default: 1].
-    #[arg(long, value_name = "PIXELS", value_parser = clap::value_parser!(u32).range(0..=8))]
-    max_shift: Option<u32>,
-    /// Start the biases of the activated layers at B [default: random; -1 with --stress].
-    #[arg(long, value_name = "B", value_parser = bias, allow_hyphen_values = true)]
-    bias_init: Option<f32>,
+    #[command(flatten)]
+    options: CnnOptions,
     /// The setting in which ReLU units die: the activated layers' biases start at -1, so that
     /// most hidden units start inactive on every digit (--bias-init still overrides it).
     #[arg(long)]
     stress: bool,
-    /// Read full MNIST from this directory instead of the embedded digits.
-    #[arg(long, value_name = "DIR")]
-    data: Option<PathBuf>,
     /// The output directory [default: runs/compare, or runs/compare-stress with --stress].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -72,21 +56,17 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
     let settings = CompareSettings {
         activations,
         seeds: (1..=args.seeds as u64).collect(),
-        base: CnnSettings {
+        base: args.options.apply(CnnSettings {
             epochs: args.epochs,
-            batch: args.batch.unwrap_or(defaults.batch),
-            lr: args.lr.unwrap_or(defaults.lr),
-            lr_decay: args.lr_decay.unwrap_or(defaults.lr_decay),
-            max_shift: args.max_shift.unwrap_or(defaults.max_shift),
-            bias_init: args.bias_init.or(stress_bias),
+            bias_init: stress_bias,
             ..defaults
-        },
+        }),
     };
     let out = args.out.clone().unwrap_or_else(|| match args.stress {
         true => "runs/compare-stress".into(),
         false => "runs/compare".into(),
     });
-    let data = load_data(args.data.as_deref())?;
+    let data = load_data(args.options.data.as_deref())?;
     create_out(&out)?;
     let base = &settings.base;
     println!(

@@ -42,6 +42,26 @@ struct CnnArgs {
     /// The total number of epochs [default: 5].
     #[arg(long, value_parser = count)]
     epochs: Option<usize>,
+    /// Seeds the initial weights, the order of the digits and their shifts [default: 1].
+    #[arg(long)]
+    seed: Option<u64>,
+    #[command(flatten)]
+    options: CnnOptions,
+    /// The output directory.
+    #[arg(long, value_name = "DIR", default_value = "runs/cnn")]
+    out: PathBuf,
+    /// Continue the run whose checkpoint is in the output directory, up to --epochs.
+    #[arg(long)]
+    resume: bool,
+    /// Compute the activations with candle's own ops (candle_nn::ops::leaky_relu, ...) instead
+    /// of the fused ones: for comparing speed.
+    #[arg(long, hide = true)]
+    candle_ops: bool,
+}
+
+/// The CNN training options of both `leaky train cnn` and `leaky compare`.
+#[derive(Args, Debug)]
+pub struct CnnOptions {
     /// Digits per mini-batch [default: 16].
     #[arg(long, value_parser = count)]
     batch: Option<usize>,
@@ -54,27 +74,28 @@ struct CnnArgs {
     /// Move training digits by up to this many pixels at random (0: no augmentation) [default: 1].
     #[arg(long, value_name = "PIXELS", value_parser = clap::value_parser!(u32).range(0..=8))]
     max_shift: Option<u32>,
-    /// Seeds the initial weights, the order of the digits and their shifts [default: 1].
-    #[arg(long)]
-    seed: Option<u64>,
     /// Start the biases of the activated layers at this value instead of small random ones
-    /// (negative values start units near death, as `leaky compare --stress` does).
+    /// (negative values start units near death) [default: random; -1 with `compare --stress`].
     #[arg(long, value_name = "B", value_parser = bias, allow_hyphen_values = true)]
     bias_init: Option<f32>,
     /// Read full MNIST from this directory (train-* and t10k-* IDX files, raw or .gz) instead of
     /// the 10,000 embedded digits.
     #[arg(long, value_name = "DIR")]
-    data: Option<PathBuf>,
-    /// The output directory.
-    #[arg(long, value_name = "DIR", default_value = "runs/cnn")]
-    out: PathBuf,
-    /// Continue the run whose checkpoint is in the output directory, up to --epochs.
-    #[arg(long)]
-    resume: bool,
-    /// Compute the activations with candle's own ops (candle_nn::ops::leaky_relu, ...) instead
-    /// of the fused ones: for comparing speed.
-    #[arg(long, hide = true)]
-    candle_ops: bool,
+    pub data: Option<PathBuf>,
+}
+
+impl CnnOptions {
+    /// `base` with the options that were given in place of its values.
+    pub fn apply(&self, base: CnnSettings) -> CnnSettings {
+        CnnSettings {
+            batch: self.batch.unwrap_or(base.batch),
+            lr: self.lr.unwrap_or(base.lr),
+            lr_decay: self.lr_decay.unwrap_or(base.lr_decay),
+            max_shift: self.max_shift.unwrap_or(base.max_shift),
+            bias_init: self.bias_init.or(base.bias_init),
+            ..base
+        }
+    }
 }
 
 /// Arguments of `leaky train gan`. Options left out take their defaults, or, with --resume,
@@ -148,24 +169,20 @@ fn run_cnn(args: &CnnArgs) -> Result<(), CliError> {
         Some(resume) => resume.settings.clone(),
         None => CnnSettings::default(),
     };
-    let settings = CnnSettings {
+    let settings = args.options.apply(CnnSettings {
         activation: args.activation.unwrap_or(base.activation),
         epochs: args
             .epochs
             .unwrap_or(if resume.is_some() { 0 } else { base.epochs }),
-        batch: args.batch.unwrap_or(base.batch),
-        lr: args.lr.unwrap_or(base.lr),
-        lr_decay: args.lr_decay.unwrap_or(base.lr_decay),
-        max_shift: args.max_shift.unwrap_or(base.max_shift),
         seed: args.seed.unwrap_or(base.seed),
         ops: if args.candle_ops {
             Ops::Candle
         } else {
             Ops::Fused
         },
-        bias_init: args.bias_init.or(base.bias_init),
-    };
-    let data = load_data(args.data.as_deref())?;
+        ..base
+    });
+    let data = load_data(args.options.data.as_deref())?;
     create_out(&args.out)?;
     println!(
         "training a CNN with {}{} on {}, {} epochs, batch {}, lr {} (x{} per epoch), shifts up to {} px, seed {}{}",
