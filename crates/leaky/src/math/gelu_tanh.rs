@@ -3,14 +3,14 @@
 //! `gelu(x) = x/2·(1 + tanh(u)) = x·σ(w)` with `w = 2u = x·(K1 + K3·x²)`, `K1 = 2·√(2/π)`,
 //! `K3 = K1·0.044715`. In the negative tail `σ(w) ≈ e^w` turns an absolute error in `w` into a
 //! relative error of the result, and `|w|` reaches 100, so `w` is carried in two parts: its
-//! rounded value and the rest (from the exact error of each product and sum), and the exponential
-//! is corrected by the rest to first order, `e^(hi + lo) ≈ e^hi·(1 + lo)`.
+//! rounded value and the rest (from the exact error of each product and sum), and the result is
+//! corrected by the rest to first order: `σ(hi + lo) ≈ σ(hi)·(1 + (1 - σ(hi))·lo)`.
 //!
 //! The derivative is `σ(w)·(1 + z·(1 - σ(w)))` with `z = x·w' = x·(K1 + 3·K3·x²)`; with
 //! `e = e^-|w|` it is `e·((1 + z) + e)/(1 + e)²` for x < 0 and `((1 + e) + z·e)/(1 + e)²` for
 //! x ≥ 0, like SiLU's. Next to its root x0 ≈ -0.7525, where `(1 + z) + e` cancels, it is `t·Q(t)`
-//! with `t = x - x0` from a two-part x0. Below `w = -80` both use `h = e^(w/2)` and `(v·h)·h`, so
-//! that subnormal results are rounded once.
+//! with `t = x - x0` from a two-part x0. Below `w = -80` both are `v·e^w` (`v = x` or `1 + z`),
+//! from `e^(w + 60)` and `v·e^-60` ([`times_shifted_exp`]), so that subnormal results round once.
 
 use super::exp::{SHIFT, UNSHIFT, exp_neg, times_shifted_exp};
 use super::sigmoid::sigmoid_from_exp;
