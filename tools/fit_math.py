@@ -89,50 +89,41 @@ def expm1():
     show("expm1 P", *fit(P, -mp.log(2), 0, deg))
 
 
-def silu_root():
-    # SiLU'(x) = sigma(x)(1 + x sigma(-x)); near its root x0, SiLU'(x0 + t) = t Q(t).
-    s = lambda x: 1 / (1 + mp.exp(-x))
-    d = lambda x: s(x) * (1 + x * s(-x))
-    x0 = mp.findroot(d, -1.28)
+def sigmoid(x):
+    return 1 / (1 + mp.exp(-x))
+
+
+def root_fit(name, d, guess, default_degree):
+    """Near the root x0 of a derivative d, d(x0 + t) = t Q(t): x0 in two f32 parts, and Q on
+    |t| <= w (argv: degree, w)."""
+    x0 = mp.findroot(d, guess)
     hi = f32(x0)
     lo = f32(x0 - hi)
     print(f"// x0 = {mp.nstr(x0, 20)}, hi = {hi!r}, lo = {lo!r}")
-    deg = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+    deg = int(sys.argv[2]) if len(sys.argv) > 2 else default_degree
     w = float(sys.argv[3]) if len(sys.argv) > 3 else 0.25
     Q = lambda t: d(x0 + t) / t if t != 0 else mp.diff(d, x0)
-    show("silu' root Q", *fit(Q, -w, w, deg))
+    show(f"{name}' root Q", *fit(Q, -w, w, deg))
+
+
+def silu_root():
+    # SiLU'(x) = sigma(x)(1 + x sigma(-x)).
+    root_fit("silu", lambda x: sigmoid(x) * (1 + x * sigmoid(-x)), -1.28, 8)
 
 
 def gelu_tanh_root():
-    # GELU_tanh'(x) = s(w) (1 + x (1 - s(w)) w'), w = k1 (x + 0.044715 x^3), k1 = 2 sqrt(2/pi);
-    # near its root x0, GELU_tanh'(x0 + t) = t Q(t).
+    # GELU_tanh'(x) = s(w) (1 + x (1 - s(w)) w'), w = k1 (x + 0.044715 x^3), k1 = 2 sqrt(2/pi).
     k1 = 2 * mp.sqrt(2 / mp.pi)
-    s = lambda x: 1 / (1 + mp.exp(-x))
     w = lambda x: k1 * (x + mp.mpf("0.044715") * x**3)
     dw = lambda x: k1 * (1 + 3 * mp.mpf("0.044715") * x**2)
-    d = lambda x: s(w(x)) * (1 + x * (1 - s(w(x))) * dw(x))
-    x0 = mp.findroot(d, -0.75)
-    hi = f32(x0)
-    lo = f32(x0 - hi)
-    print(f"// x0 = {mp.nstr(x0, 20)}, hi = {hi!r}, lo = {lo!r}")
-    deg = int(sys.argv[2]) if len(sys.argv) > 2 else 8
-    wd = float(sys.argv[3]) if len(sys.argv) > 3 else 0.25
-    Q = lambda t: d(x0 + t) / t if t != 0 else mp.diff(d, x0)
-    show("gelu_tanh' root Q", *fit(Q, -wd, wd, deg))
+    d = lambda x: sigmoid(w(x)) * (1 + x * (1 - sigmoid(w(x))) * dw(x))
+    root_fit("gelu_tanh", d, -0.75, 8)
 
 
 def mish_root():
-    # Mish'(x) = tanh(sp) + x sech^2(sp) sigma(x), sp = log(1 + e^x); Mish'(x0 + t) = t Q(t).
-    s = lambda x: 1 / (1 + mp.exp(-x))
-    d = lambda x: mp.tanh(mp.log1p(mp.exp(x))) + x * mp.sech(mp.log1p(mp.exp(x))) ** 2 * s(x)
-    x0 = mp.findroot(d, -1.19)
-    hi = f32(x0)
-    lo = f32(x0 - hi)
-    print(f"// x0 = {mp.nstr(x0, 20)}, hi = {hi!r}, lo = {lo!r}")
-    deg = int(sys.argv[2]) if len(sys.argv) > 2 else 6
-    w = float(sys.argv[3]) if len(sys.argv) > 3 else 0.25
-    Q = lambda t: d(x0 + t) / t if t != 0 else mp.diff(d, x0)
-    show("mish' root Q", *fit(Q, -w, w, deg))
+    # Mish'(x) = tanh(sp) + x sech^2(sp) sigma(x), sp = log(1 + e^x).
+    sp = lambda x: mp.log1p(mp.exp(x))
+    root_fit("mish", lambda x: mp.tanh(sp(x)) + x * mp.sech(sp(x)) ** 2 * sigmoid(x), -1.19, 6)
 
 
 def log1p():
