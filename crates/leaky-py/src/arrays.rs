@@ -11,6 +11,8 @@
 //! handles every stride, alignment and byte order), and the result copied into `out` at the end.
 //! From [`DETACH_MIN`] elements on, the GIL is released while the core works.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use leaky::{Activation, Float};
 use numpy::npyffi::{NPY_TYPES, PY_ARRAY_API};
 use numpy::{
@@ -491,7 +493,27 @@ fn apply_binary<T: Float>(
 /// Runs `work` without the GIL when it covers at least [`DETACH_MIN`] elements.
 fn detached<R: Send>(py: Python<'_>, len: usize, work: impl FnOnce() -> R + Send) -> R {
     if len >= DETACH_MIN {
-        py.detach(work)
+        py.detach(|| fork_safe(work))
+    } else {
+        fork_safe(work)
+    }
+}
+
+/// Set in a process forked from one that imported us (see [`after_fork_in_child`]).
+static FORKED: AtomicBool = AtomicBool::new(false);
+
+/// Marks this process as a fork (`os.fork`, `multiprocessing`): its calls run on one thread from
+/// now on. The module registers it with `os.register_at_fork`.
+#[pyfunction]
+pub fn after_fork_in_child() {
+    FORKED.store(true, Ordering::Relaxed);
+}
+
+/// Runs `work`, on one thread only in a forked process: a forked child has none of its parent's
+/// threads, and rayon's pool, which thinks it still has them, would wait for them forever.
+fn fork_safe<R>(work: impl FnOnce() -> R) -> R {
+    if FORKED.load(Ordering::Relaxed) {
+        leaky::kernels::with_threads(1, work)
     } else {
         work()
     }

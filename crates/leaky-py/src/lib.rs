@@ -135,5 +135,15 @@ fn _leaky(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(catalogue, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DETACH_MIN_ELEMENTS", arrays::DETACH_MIN)?;
+    // A forked child has none of its parent's threads (`arrays::after_fork_in_child`).
+    let os = m.py().import("os")?;
+    if let Ok(register) = os.getattr("register_at_fork") {
+        let kwargs = PyDict::new(m.py());
+        kwargs.set_item(
+            "after_in_child",
+            wrap_pyfunction!(arrays::after_fork_in_child, m)?,
+        )?;
+        register.call((), Some(&kwargs))?;
+    }
     Ok(())
 }

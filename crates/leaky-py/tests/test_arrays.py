@@ -3,7 +3,11 @@ alignment, byte order, large arrays without the GIL."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -298,6 +302,34 @@ def test_threads_share_the_work():
         results = list(pool.map(leaky.sigmoid, x))
     for row, y in zip(x, results):
         np.testing.assert_array_equal(y, leaky.sigmoid(row))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_computes_after_its_parent_used_the_threads():
+    # A forked child inherits rayon's pool without its threads: a call there that waited for
+    # them would hang. The child must compute (on one thread) and exit within the timeout.
+    x = np.linspace(-2, 2, 1 << 22, dtype=np.float32)
+    want = float(leaky.leaky_relu(x).sum(dtype=np.float64))
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # "fork() may lead to deadlocks"
+        pid = os.fork()
+    if pid == 0:  # the child: compute, report, and leave without running pytest's cleanup
+        try:
+            got = float(leaky.leaky_relu(x).sum(dtype=np.float64))
+            os.write(write, repr(got).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    deadline = time.monotonic() + 60
+    while os.waitpid(pid, os.WNOHANG) == (0, 0):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child did not finish its call within 60 s")
+        time.sleep(0.01)
+    with os.fdopen(read) as pipe:
+        assert float(pipe.read()) == want
 
 
 def test_the_gil_is_released_on_large_arrays():
