@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""`leaky train gan`'s networks trained in PyTorch, scored by a `leaky train cnn` classifier.
+
+A cross-check for the GAN's classifier score: is it our implementation, or this architecture at this
+budget? Same generator (linear to 2C x 7 x 7, batch norm, activation, transposed conv 4x4/2 to C, batch
+norm, activation, transposed conv 4x4/2 to 1, tanh), same discriminator (conv 4x4/2, LeakyReLU 0.2,
+conv 4x4/2, batch norm, LeakyReLU 0.2, linear), same data (the 8,000 training digits of
+data/mnist-10k, in another shuffle), same losses (labels 0.9 for real digits) and Adam (lr 2e-4,
+beta1 0.5), batches of 64. At the end, 1,000 generated digits go through the classifier whose
+weights `leaky train cnn` wrote (model.safetensors, read here without the safetensors package), and
+the script prints the fraction recognised with confidence >= 0.9, per class, and the Inception Score,
+as `leaky train gan` does. PyTorch's own initialisation, not leaky's.
+
+    /work/venv/bin/python bench/gan_torch.py --classifier runs/cnn/model.safetensors [--steps 3000]
+        [--channels 32] [--lr 2e-4] [--d-lr LR] [--g-steps 1] [--g-alpha 0] [--real-label 0.9]
+        [--dcgan-init] [--seed 1] [--threads 1]
+"""
+
+import argparse
+import gzip
+import json
+import pathlib
+import struct
+import time
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+DATA = pathlib.Path(__file__).resolve().parent.parent / "data" / "mnist-10k"
+
+
+def read_idx(path, offset):
+    with gzip.open(path, "rb") as f:
+        return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
+
+
+def read_safetensors(path):
+    """The float32 tensors of a safetensors file, by name."""
+    raw = pathlib.Path(path).read_bytes()
+    size = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + size])
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__" or entry["dtype"] != "F32":
+            continue
+        start, end = (8 + size + o for o in entry["data_offsets"])
+        values = np.frombuffer(raw[start:end], dtype=np.float32).reshape(entry["shape"])
+        tensors[name] = torch.from_numpy(values.copy())
+    return tensors
+
+
+def classifier(path):
+    """`leaky train cnn`'s network (LeakyReLU 0.01) with the weights of `path`: pixels in, probabilities out."""
+    w = read_safetensors(path)
+
+    def probabilities(pixels):
+        x = (pixels.float() / 255.0 - 0.1307) / 0.3081
+        for layer in ("conv1", "conv2"):
+            x = F.conv2d(x, w[f"{layer}.weight"], w[f"{layer}.bias"], padding=1)
+            x = F.max_pool2d(F.leaky_relu(x, 0.01), 2)
+        x = F.leaky_relu(F.linear(x.flatten(1), w["hidden.weight"], w["hidden.bias"]), 0.01)
+        return F.softmax(F.linear(x, w["output.weight"], w["output.bias"]), 1)
+
+    return probabilities
+
+
+def score(p):
+    """Recognised fraction (confidence >= 0.9), recognised per class, Inception Score."""
+    confidence, digit = p.max(1)
+    recognised = confidence >= 0.9
+    marginal = p.mean(0)
+    inception = torch.exp((p * (torch.log(p + 1e-12) - torch.log(marginal + 1e-12))).sum(1).mean())
+    per_class = torch.bincount(digit[recognised], minlength=10).tolist()
+    return recognised.float().mean().item(), per_class, inception.item()
+
+
+def networks(c, latent, g_alpha):
+    generator = nn.Sequential(
+        nn.Linear(latent, 2 * c * 49, bias=False), nn.BatchNorm1d(2 * c * 49), nn.LeakyReLU(g_alpha),
+        nn.Unflatten(1, (2 * c, 7, 7)),
+        nn.ConvTranspose2d(2 * c, c, 4, 2, 1, bias=False), nn.BatchNorm2d(c), nn.LeakyReLU(g_alpha),
+        nn.ConvTranspose2d(c, 1, 4, 2, 1), nn.Tanh(),
+    )
+    discriminator = nn.Sequential(
+        nn.Conv2d(1, c, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(c, 2 * c, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * c), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(2 * c * 49, 1), nn.Flatten(0),
+    )
+    return generator, discriminator
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--classifier", required=True, help="model.safetensors from `leaky train cnn`")
+    p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--channels", type=int, default=32)
+    p.add_argument("--latent", type=int, default=64)
+    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--d-lr", type=float, default=None, help="the discriminator's (default: --lr)")
+    p.add_argument("--g-steps", type=int, default=1, help="generator steps per discriminator step")
+    p.add_argument("--g-alpha", type=float, default=0.0, help="the generator's LeakyReLU slope (0: ReLU)")
+    p.add_argument("--real-label", type=float, default=0.9)
+    p.add_argument("--dcgan-init", action="store_true", help="weights N(0, 0.02) as in the DCGAN paper")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+
+    images = read_idx(DATA / "images-idx3-ubyte.gz", 16).reshape(-1, 1, 28, 28)
+    order = np.random.default_rng(0).permutation(len(images))
+    train = torch.from_numpy(images[order][:8000].astype(np.float32)) / 127.5 - 1
+    held_out = torch.from_numpy(images[order][9000:].copy())
+
+    generator, discriminator = networks(args.channels, args.latent, args.g_alpha)
+    if args.dcgan_init:
+        for m in [*generator.modules(), *discriminator.modules()]:
+            if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+                nn.init.normal_(m.weight, 0, 0.02)
+            if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+                nn.init.normal_(m.weight, 1, 0.02)
+                nn.init.zeros_(m.bias)
+    g_adam = torch.optim.Adam(generator.parameters(), args.lr, betas=(0.5, 0.999))
+    d_adam = torch.optim.Adam(discriminator.parameters(), args.d_lr or args.lr, betas=(0.5, 0.999))
+    bce = F.binary_cross_entropy_with_logits
+    n = args.batch
+    real_labels, fake_labels, g_labels = torch.full((n,), args.real_label), torch.zeros(n), torch.ones(n)
+    rng = np.random.default_rng(args.seed)
+    per_epoch = len(train) // n
+    start = time.perf_counter()
+    for step in range(args.steps):
+        if step % per_epoch == 0:
+            shuffle = torch.from_numpy(rng.permutation(len(train)))
+        real = train[shuffle[(step % per_epoch) * n:(step % per_epoch + 1) * n]]
+        fake = generator(torch.randn(n, args.latent))
+        d_loss = bce(discriminator(real), real_labels) + bce(discriminator(fake.detach()), fake_labels)
+        d_adam.zero_grad()
+        d_loss.backward()
+        d_adam.step()
+        for k in range(args.g_steps):
+            if k:
+                fake = generator(torch.randn(n, args.latent))
+            g_loss = bce(discriminator(fake), g_labels)
+            g_adam.zero_grad()
+            g_loss.backward()
+            g_adam.step()
+        if (step + 1) % 500 == 0:
+            print(f"step {step + 1}: d loss {d_loss.item():.3f}, g loss {g_loss.item():.3f}, "
+                  f"{time.perf_counter() - start:.0f} s", flush=True)
+
+    probabilities = classifier(args.classifier)
+    generator.eval()  # running batch-norm statistics, as `leaky train gan` samples
+    with torch.no_grad():
+        pixels = ((generator(torch.randn(1000, args.latent)) + 1) * 127.5).round().clamp(0, 255)
+        for what, digits in (("generated", pixels.to(torch.uint8)), ("real held-out", held_out)):
+            fraction, per_class, inception = score(probabilities(digits))
+            print(f"{what} digits: {100 * fraction:.1f}% of 1000 recognised with confidence >= 0.9 "
+                  f"(per class 0-9: {per_class}), Inception Score {inception:.2f} of 10")
+
+
+if __name__ == "__main__":
+    main()
