@@ -51,9 +51,23 @@ def read_safetensors(path):
     return tensors
 
 
+CLASSIFIER_SHAPES = {
+    "conv1.weight": [32, 1, 3, 3], "conv1.bias": [32], "conv2.weight": [64, 32, 3, 3], "conv2.bias": [64],
+    "hidden.weight": [128, 3136], "hidden.bias": [128], "output.weight": [10, 128], "output.bias": [10],
+}
+
+
 def classifier(path):
-    """`leaky train cnn`'s network (LeakyReLU 0.01) with the weights of `path`: pixels in, probabilities out."""
-    w = read_safetensors(path)
+    """`leaky train cnn`'s network (LeakyReLU 0.01) with the weights of `path`: pixels in,
+    probabilities out. Raises ValueError for a file that is not such a checkpoint."""
+    try:
+        w = read_safetensors(path)
+    except (OSError, ValueError, KeyError, struct.error) as e:
+        raise ValueError(f"cannot read {path}: {e}") from e
+    for name, shape in CLASSIFIER_SHAPES.items():
+        if name not in w or list(w[name].shape) != shape:
+            raise ValueError(f"{path} is not a checkpoint of `leaky train cnn`'s default model: "
+                             f"it needs {name} of shape {shape}")
 
     def probabilities(pixels):
         x = (pixels.float() / 255.0 - 0.1307) / 0.3081
@@ -91,22 +105,42 @@ def networks(c, latent, g_alpha):
     return generator, discriminator
 
 
+def positive(kind):
+    """An argparse type: a number of `kind` above 0."""
+    def parse(text):
+        value = kind(text)
+        if not value > 0 or value != value or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{text} is not a positive finite number")
+        return value
+    return parse
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--classifier", required=True, help="model.safetensors from `leaky train cnn`")
-    p.add_argument("--steps", type=int, default=3000)
-    p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--channels", type=int, default=32)
-    p.add_argument("--latent", type=int, default=64)
-    p.add_argument("--lr", type=float, default=2e-4)
-    p.add_argument("--d-lr", type=float, default=None, help="the discriminator's (default: --lr)")
-    p.add_argument("--g-steps", type=int, default=1, help="generator steps per discriminator step")
+    p.add_argument("--steps", type=positive(int), default=3000)
+    p.add_argument("--batch", type=positive(int), default=64)
+    p.add_argument("--channels", type=positive(int), default=32)
+    p.add_argument("--latent", type=positive(int), default=64)
+    p.add_argument("--lr", type=positive(float), default=2e-4)
+    p.add_argument("--d-lr", type=positive(float), default=None, help="the discriminator's (default: --lr)")
+    p.add_argument("--g-steps", type=positive(int), default=1, help="generator steps per discriminator step")
     p.add_argument("--g-alpha", type=float, default=0.0, help="the generator's LeakyReLU slope (0: ReLU)")
     p.add_argument("--real-label", type=float, default=0.9)
     p.add_argument("--dcgan-init", action="store_true", help="weights N(0, 0.02) as in the DCGAN paper")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=positive(int), default=1)
     args = p.parse_args()
+    if args.batch > 8000:
+        p.error(f"--batch {args.batch} is larger than the 8000 training digits")
+    if not -1e6 < args.g_alpha < 1e6:
+        p.error(f"--g-alpha {args.g_alpha} is not a finite slope")
+    if not 0.0 <= args.real_label <= 1.0:
+        p.error(f"--real-label {args.real_label} is not in [0, 1]")
+    try:
+        probabilities = classifier(args.classifier)  # before training: a bad file fails at once
+    except ValueError as e:
+        p.error(str(e))
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
 
@@ -151,7 +185,6 @@ def main():
             print(f"step {step + 1}: d loss {d_loss.item():.3f}, g loss {g_loss.item():.3f}, "
                   f"{time.perf_counter() - start:.0f} s", flush=True)
 
-    probabilities = classifier(args.classifier)
     generator.eval()  # running batch-norm statistics, as `leaky train gan` samples
     with torch.no_grad():
         pixels = ((generator(torch.randn(1000, args.latent)) + 1) * 127.5).round().clamp(0, 255)

@@ -240,8 +240,7 @@ fn forward_kernel<T: Float>(a: &Activation) -> Option<Map<T>> {
 /// kernel is accurate for (the `f32` tail of `α·e^x` stays exact for `2^-20 ≤ |α| ≤ 2^20`,
 /// α = 0 included; CELU needs α > 0); `None` runs the scalar definitions.
 fn elu_params(a: &Activation) -> Option<EluParams> {
-    let in_range =
-        |alpha: f64| alpha == 0.0 || (2f64.powi(-20)..=2f64.powi(20)).contains(&alpha.abs());
+    let in_range = |alpha: f64| alpha == 0.0 || in_kernel_range(alpha.abs());
     match *a {
         Activation::Elu { alpha } if in_range(alpha) => Some(EluParams::elu(alpha)),
         Activation::Selu => Some(EluParams::selu(scalar::SELU_SCALE, scalar::SELU_ALPHA)),
@@ -275,13 +274,17 @@ fn softplus_threshold(a: &Activation) -> Option<f32> {
 /// runs the scalar definitions).
 fn softplus_beta(a: &Activation) -> Option<SoftplusParams> {
     match *a {
-        Activation::Softplus { beta, threshold }
-            if beta != 1.0 && (2f64.powi(-20)..=2f64.powi(20)).contains(&beta) =>
-        {
+        Activation::Softplus { beta, threshold } if beta != 1.0 && in_kernel_range(beta) => {
             Some(SoftplusParams::new(beta, threshold))
         }
         _ => None,
     }
+}
+
+/// `2^-20 ≤ v ≤ 2^20`: the parameter magnitudes that the ELU and Softplus kernels take (their
+/// constants, split in two `f32` parts, keep their precision there).
+fn in_kernel_range(v: f64) -> bool {
+    (2f64.powi(-20)..=2f64.powi(20)).contains(&v)
 }
 
 /// The kernel for the backward from the input, if the activation has one.
