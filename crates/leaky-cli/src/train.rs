@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use leaky::Activation;
 use leaky_lab::checkpoint::{Checkpoint, Kind};
 use leaky_lab::cnn::{Cnn, Ops};
@@ -53,10 +53,19 @@ struct CnnArgs {
     /// Continue the run whose checkpoint is in the output directory, up to --epochs.
     #[arg(long)]
     resume: bool,
-    /// Compute the activations with candle's own ops (candle_nn::ops::leaky_relu, ...) instead
-    /// of the fused ones: for comparing speed.
-    #[arg(long, hide = true)]
-    candle_ops: bool,
+    /// Compute with candle's own ops instead of ours, for comparing speed: `activations`
+    /// (candle_nn::ops::leaky_relu, ...) or `all` (its convolutions and pooling too).
+    #[arg(long, hide = true, value_name = "WHICH")]
+    candle_ops: Option<CandleOps>,
+}
+
+/// Which of candle's own ops `--candle-ops` uses.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CandleOps {
+    /// Its activations; our convolutions and pooling.
+    Activations,
+    /// Its convolutions, activations and pooling.
+    All,
 }
 
 /// The CNN training options of both `leaky train cnn` and `leaky compare`.
@@ -68,7 +77,7 @@ pub struct CnnOptions {
     /// Adam's learning rate in the first epoch [default: 0.001].
     #[arg(long, value_parser = learning_rate)]
     lr: Option<f64>,
-    /// Multiply the learning rate by this after every epoch (1: constant) [default: 0.7].
+    /// Multiply the learning rate by this after every epoch (1: constant) [default: 0.5].
     #[arg(long, value_name = "FACTOR", value_parser = decay)]
     lr_decay: Option<f64>,
     /// Move training digits by up to this many pixels at random (0: no augmentation) [default: 1].
@@ -175,10 +184,10 @@ fn run_cnn(args: &CnnArgs) -> Result<(), CliError> {
             .epochs
             .unwrap_or(if resume.is_some() { 0 } else { base.epochs }),
         seed: args.seed.unwrap_or(base.seed),
-        ops: if args.candle_ops {
-            Ops::Candle
-        } else {
-            Ops::Fused
+        ops: match args.candle_ops {
+            None => Ops::Fused,
+            Some(CandleOps::Activations) => Ops::CandleActivations,
+            Some(CandleOps::All) => Ops::Candle,
         },
         ..base
     });
@@ -187,10 +196,10 @@ fn run_cnn(args: &CnnArgs) -> Result<(), CliError> {
     println!(
         "training a CNN with {}{} on {}, {} epochs, batch {}, lr {} (x{} per epoch), shifts up to {} px, seed {}{}",
         settings.activation,
-        if settings.ops == Ops::Candle {
-            " (candle's own op)"
-        } else {
-            ""
+        match settings.ops {
+            Ops::Fused => "",
+            Ops::CandleActivations => " (candle's own activation op)",
+            Ops::Candle => " (candle's own ops)",
         },
         data.source,
         settings.epochs,

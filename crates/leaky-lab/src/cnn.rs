@@ -9,13 +9,15 @@
 //! layer its own, starting at the spec's `weight`.
 
 use candle_core::{D, DType, Result, Tensor, Var};
-use candle_nn::{Conv2d, Conv2dConfig, Linear, Module, VarBuilder, VarMap};
+use candle_nn::{Conv2dConfig, Linear, Module, VarBuilder, VarMap};
 use leaky::{Activation, GeluApproximation};
 use serde::Serialize;
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
+use crate::conv::Conv2d;
 use crate::error::LabError;
 use crate::init::seeded_var_builder;
+use crate::pool::max_pool2;
 use leaky_candle::{Prelu, activate};
 
 /// The number of activated layers (two convolutions and the hidden linear layer).
@@ -66,15 +68,21 @@ impl CnnConfig {
     }
 }
 
-/// How a model computes its activations.
+/// Which ops a model computes its convolutions, activations and pooling with.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Ops {
-    /// The fused ops of `leaky_candle::activate`: one pass forward, one backward.
+    /// Ours: convolutions as matrix products ([`crate::conv`]), the fused activations of
+    /// `leaky_candle::activate` and [`crate::pool::max_pool2`], each one pass forward and one
+    /// backward.
     #[default]
     Fused,
-    /// candle's own ops (`candle_nn::ops::leaky_relu`, `Tensor::relu`, ...), to compare speed
-    /// against; only for the activations candle has. Its LeakyReLU has f'(0) = (1 + α)/2.
+    /// Ours, except the activations: candle's own (`candle_nn::ops::leaky_relu`, `Tensor::relu`,
+    /// ...), only for the activations candle has. Its LeakyReLU has f'(0) = (1 + α)/2.
+    CandleActivations,
+    /// candle's own ops throughout: its `Conv2d`, its activations as in
+    /// [`Ops::CandleActivations`], and its `max_pool2d` (which shares a gradient among tied
+    /// maxima), to compare speed against.
     Candle,
 }
 
@@ -131,8 +139,20 @@ impl Cnn {
             ..Default::default()
         };
         let flat = config.channels2 * 7 * 7;
-        let conv1 = candle_nn::conv2d(1, config.channels1, 3, same, vb.pp("conv1"))?;
-        let conv2 = candle_nn::conv2d(config.channels1, config.channels2, 3, same, vb.pp("conv2"))?;
+        let conv1 = Conv2d::new(candle_nn::conv2d(
+            1,
+            config.channels1,
+            3,
+            same,
+            vb.pp("conv1"),
+        )?)?;
+        let conv2 = Conv2d::new(candle_nn::conv2d(
+            config.channels1,
+            config.channels2,
+            3,
+            same,
+            vb.pp("conv2"),
+        )?)?;
         let hidden = candle_nn::linear(flat, config.hidden, vb.pp("hidden"))?;
         let output = candle_nn::linear(config.hidden, 10, vb.pp("output"))?;
         // Built last, from constants: the other weights are the same as with any other activation.
@@ -177,10 +197,10 @@ impl Cnn {
         &self.config
     }
 
-    /// The same model computing its activations with `ops`; refuses [`Ops::Candle`] for an
-    /// activation candle does not have.
+    /// The same model computing with `ops`; refuses candle's ops for an activation candle does
+    /// not have.
     pub fn with_ops(self, ops: Ops) -> std::result::Result<Self, LabError> {
-        if ops == Ops::Candle && !candle_has(&self.config.activation) {
+        if ops != Ops::Fused && !candle_has(&self.config.activation) {
             return Err(LabError::Settings(format!(
                 "candle has no op of its own for {}",
                 self.config.activation
@@ -197,10 +217,10 @@ impl Cnn {
     /// The logits and the pre-activations of the three activated layers: conv1 `(n, C₁, 28, 28)`,
     /// conv2 `(n, C₂, 14, 14)` and hidden `(n, H)` (see [`crate::dead`]).
     pub fn forward_recorded(&self, images: &Tensor) -> Result<(Tensor, [Tensor; LAYERS])> {
-        let pre1 = self.conv1.forward(images)?;
-        let x = self.activate(0, &pre1)?.max_pool2d(2)?;
-        let pre2 = self.conv2.forward(&x)?;
-        let x = self.activate(1, &pre2)?.max_pool2d(2)?;
+        let pre1 = self.convolve(&self.conv1, images)?;
+        let x = self.pool(&self.activate(0, &pre1)?)?;
+        let pre2 = self.convolve(&self.conv2, &x)?;
+        let x = self.pool(&self.activate(1, &pre2)?)?;
         let pre3 = self.hidden.forward(&x.flatten_from(1)?)?;
         let logits = self.output.forward(&self.activate(2, &pre3)?)?;
         Ok((logits, [pre1, pre2, pre3]))
@@ -209,10 +229,26 @@ impl Cnn {
     /// The weights of the three activated layers (conv1, conv2, hidden), without their biases.
     pub fn activated_weights(&self) -> [&Tensor; LAYERS] {
         [
-            self.conv1.weight(),
-            self.conv2.weight(),
+            self.conv1.inner().weight(),
+            self.conv2.inner().weight(),
             self.hidden.weight(),
         ]
+    }
+
+    /// `conv` applied to `x` with the model's ops.
+    fn convolve(&self, conv: &Conv2d, x: &Tensor) -> Result<Tensor> {
+        match self.ops {
+            Ops::Fused | Ops::CandleActivations => conv.forward(x),
+            Ops::Candle => conv.inner().forward(x),
+        }
+    }
+
+    /// 2×2 max pooling with the model's ops.
+    fn pool(&self, x: &Tensor) -> Result<Tensor> {
+        match self.ops {
+            Ops::Fused | Ops::CandleActivations => max_pool2(x),
+            Ops::Candle => x.max_pool2d(2),
+        }
     }
 
     /// The activation of layer `layer` (0, 1 or 2) applied to its pre-activation.
@@ -221,7 +257,9 @@ impl Cnn {
             Some(slopes) => slopes[layer].forward(pre),
             None => match self.ops {
                 Ops::Fused => activate(pre, &self.config.activation),
-                Ops::Candle => candle_activation(pre, &self.config.activation),
+                Ops::CandleActivations | Ops::Candle => {
+                    candle_activation(pre, &self.config.activation)
+                }
             },
         }
     }
@@ -229,7 +267,11 @@ impl Cnn {
     /// Sets the biases of the three activated layers to `value`, in a model built from a
     /// `VarMap` (negative values start units near death: `leaky compare --stress`).
     pub fn set_activated_biases(&self, value: f32) -> Result<()> {
-        let biases = [self.conv1.bias(), self.conv2.bias(), self.hidden.bias()];
+        let biases = [
+            self.conv1.inner().bias(),
+            self.conv2.inner().bias(),
+            self.hidden.bias(),
+        ];
         for bias in biases.into_iter().flatten() {
             Var::from_tensor(bias)?.set(&Tensor::full(value, bias.shape(), bias.device())?)?;
         }

@@ -19,7 +19,9 @@
 //! checkpoints are interchangeable with `candle_nn::Conv2d` and `candle_nn::ConvTranspose2d`.
 
 use candle_core::backend::BackendStorage;
-use candle_core::{CpuStorage, CustomOp1, Layout, Module, Result, Shape, Tensor, WithDType, bail};
+use candle_core::{
+    CpuStorage, CustomOp1, CustomOp2, Layout, Module, Result, Shape, Tensor, WithDType, bail,
+};
 
 /// The shape of a square-kernel convolution over `(n, channels, height, width)` images.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,6 +191,159 @@ fn add_bias(y: Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
     }
 }
 
+/// The rows of a convolution's product, `(n·H·W, C)` (one row per output pixel), as images
+/// `(n, C, H, W)`; as a [`CustomOp2`] it also adds a bias per channel. One pass each way, where
+/// a permutation and a broadcast addition take two forward and three backward.
+#[derive(Clone, Copy, Debug)]
+struct Images {
+    batch: usize,
+    height: usize,
+    width: usize,
+}
+
+/// The inverse of [`Images`]: images `(n, C, H, W)` as rows `(n·H·W, C)`.
+struct Rows(Images);
+
+impl Images {
+    /// `(pixels per image, channels)` of a contiguous tensor of `len` elements.
+    fn sizes(&self, op: &str, layout: &Layout) -> Result<(usize, usize)> {
+        let pixels = self.height * self.width;
+        let (len, per_channel) = (layout.shape().elem_count(), self.batch * pixels);
+        if !layout.is_contiguous() || per_channel == 0 || !len.is_multiple_of(per_channel) {
+            bail!(
+                "{op}: expected a contiguous tensor for {self:?}, got {:?}",
+                layout.shape()
+            );
+        }
+        Ok((pixels, len / per_channel))
+    }
+
+    /// `out[(b, c, p)] = rows[(b, p, c)] + bias[c]`, or the reverse transposition when `back`.
+    fn transpose<T: WithDType>(&self, x: &[T], channels: usize, bias: &[T], back: bool) -> Vec<T> {
+        let pixels = self.height * self.width;
+        let mut out = vec![T::zero(); x.len()];
+        for b in 0..self.batch {
+            for c in 0..channels {
+                let add = bias.get(c).copied().unwrap_or(T::zero());
+                for p in 0..pixels {
+                    let row = (b * pixels + p) * channels + c;
+                    let image = (b * channels + c) * pixels + p;
+                    match back {
+                        false => out[image] = x[row] + add,
+                        true => out[row] = x[image],
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn run(
+        &self,
+        op: &str,
+        x: &CpuStorage,
+        layout: &Layout,
+        bias: Option<(&CpuStorage, &Layout)>,
+        back: bool,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (pixels, channels) = self.sizes(op, layout)?;
+        if let Some((_, bias_layout)) = bias
+            && (!bias_layout.is_contiguous() || bias_layout.shape().elem_count() != channels)
+        {
+            bail!(
+                "{op}: expected a bias of {channels} elements, got {:?}",
+                bias_layout.shape()
+            );
+        }
+        let (start, len) = (layout.start_offset(), layout.shape().elem_count());
+        let out = match (x, bias) {
+            (CpuStorage::F32(x), None) => {
+                CpuStorage::F32(self.transpose(&x[start..start + len], channels, &[], back))
+            }
+            (CpuStorage::F64(x), None) => {
+                CpuStorage::F64(self.transpose(&x[start..start + len], channels, &[], back))
+            }
+            (CpuStorage::F32(x), Some((CpuStorage::F32(b), bl))) => {
+                let b = &b[bl.start_offset()..bl.start_offset() + channels];
+                CpuStorage::F32(self.transpose(&x[start..start + len], channels, b, back))
+            }
+            (CpuStorage::F64(x), Some((CpuStorage::F64(b), bl))) => {
+                let b = &b[bl.start_offset()..bl.start_offset() + channels];
+                CpuStorage::F64(self.transpose(&x[start..start + len], channels, b, back))
+            }
+            (x, _) => bail!("{op}: unsupported dtype {:?} or mixed dtypes", x.dtype()),
+        };
+        let shape = match back {
+            false => (self.batch, channels, self.height, self.width).into(),
+            true => (self.batch * pixels, channels).into(),
+        };
+        Ok((out, shape))
+    }
+}
+
+impl CustomOp1 for Images {
+    fn name(&self) -> &'static str {
+        "rows-to-images"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        self.run(CustomOp1::name(self), storage, layout, None, false)
+    }
+
+    fn bwd(&self, _rows: &Tensor, _y: &Tensor, grad_y: &Tensor) -> Result<Option<Tensor>> {
+        grad_y.contiguous()?.apply_op1(Rows(*self)).map(Some)
+    }
+}
+
+impl CustomOp2 for Images {
+    fn name(&self) -> &'static str {
+        "rows-to-images-plus-bias"
+    }
+
+    fn cpu_fwd(
+        &self,
+        rows: &CpuStorage,
+        rows_layout: &Layout,
+        bias: &CpuStorage,
+        bias_layout: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        self.run(
+            CustomOp2::name(self),
+            rows,
+            rows_layout,
+            Some((bias, bias_layout)),
+            false,
+        )
+    }
+
+    fn bwd(
+        &self,
+        _rows: &Tensor,
+        _bias: &Tensor,
+        _y: &Tensor,
+        grad_y: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let grad_y = grad_y.contiguous()?;
+        let (batch, channels, _, _) = grad_y.dims4()?;
+        let grad_bias = grad_y.reshape((batch, channels, ()))?.sum(2)?.sum(0)?;
+        Ok((Some(grad_y.apply_op1(Rows(*self))?), Some(grad_bias)))
+    }
+}
+
+impl CustomOp1 for Rows {
+    fn name(&self) -> &'static str {
+        "images-to-rows"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        self.0.run(self.name(), storage, layout, None, true)
+    }
+
+    fn bwd(&self, _x: &Tensor, _y: &Tensor, grad_y: &Tensor) -> Result<Option<Tensor>> {
+        grad_y.contiguous()?.apply_op1(self.0).map(Some)
+    }
+}
+
 /// A convolution with a square kernel, computed as `im2col(x) · wᵀ`: the layers, weights and
 /// initialisation of a `candle_nn::Conv2d` (groups and dilation 1), a faster CPU path.
 pub struct Conv2d(candle_nn::Conv2d);
@@ -204,6 +359,11 @@ impl Conv2d {
             );
         }
         Ok(Conv2d(inner))
+    }
+
+    /// The candle layer it wraps, with its weights.
+    pub fn inner(&self) -> &candle_nn::Conv2d {
+        &self.0
     }
 }
 
@@ -224,11 +384,16 @@ impl Module for Conv2d {
             padding: cfg.padding,
         };
         let w = weight.reshape((c_out, channels * kernel * kernel))?;
-        let y = im2col(x, g)?.matmul(&w.t()?)?;
-        let y = y
-            .reshape((batch, g.out_height(), g.out_width(), c_out))?
-            .permute((0, 3, 1, 2))?;
-        add_bias(y, self.0.bias())
+        let rows = im2col(x, g)?.matmul(&w.t()?)?;
+        let images = Images {
+            batch,
+            height: g.out_height(),
+            width: g.out_width(),
+        };
+        match self.0.bias() {
+            Some(bias) => rows.apply_op2(&bias.contiguous()?, images),
+            None => rows.apply_op1(images),
+        }
     }
 }
 
@@ -352,6 +517,27 @@ mod tests {
                     max_diff(g, e) < 1e-12,
                     "gradient, stride {stride} padding {padding}"
                 );
+            }
+            // Without a bias: the output is the same less the bias, and x and w get gradients.
+            let unbiased = Conv2d::new(candle_nn::Conv2d::new(w.as_tensor().clone(), None, cfg))
+                .unwrap()
+                .forward(x.as_tensor())
+                .unwrap();
+            let bias = b.as_tensor().reshape((1, 4, 1, 1)).unwrap();
+            let rebiased = unbiased.broadcast_add(&bias).unwrap();
+            assert!(
+                max_diff(&rebiased, &want) < 1e-12,
+                "no bias, stride {stride}"
+            );
+            let grads = (&unbiased * weights.as_tensor())
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
+            for var in [&x, &w] {
+                let (g, e) = (grads.get(var).unwrap(), grads_want.get(var).unwrap());
+                assert!(max_diff(g, e) < 1e-12, "no bias, gradient, stride {stride}");
             }
         }
     }

@@ -41,6 +41,7 @@ pub mod images;
 mod init;
 pub mod metrics;
 pub mod optim;
+pub mod pool;
 pub mod score;
 pub mod train_cnn;
 pub mod train_gan;

