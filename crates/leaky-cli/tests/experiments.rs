@@ -146,7 +146,7 @@ fn compare_stress_sets_and_records_its_settings() {
     );
     let markdown = fs::read_to_string(out.join("compare.md")).unwrap();
     assert!(
-        markdown.contains("--lr 0.001 --lr-decay 0.7 --max-shift 1 --bias-init -1"),
+        markdown.contains("--lr 0.001 --lr-decay 0.5 --max-shift 1 --bias-init -1"),
         "{markdown}"
     );
 }
