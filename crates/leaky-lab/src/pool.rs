@@ -1,6 +1,6 @@
 //! 2×2 max pooling with stride 2 as a candle op: one pass forward and one pass backward, where
-//! candle's own `max_pool2d` gradient takes five (upsample, compare, average-pool, upsample,
-//! multiply).
+//! candle's own `max_pool2d` gradient takes six (upsample, compare, average-pool, multiply,
+//! upsample, multiply).
 //!
 //! For images `(n, C, H, W)` the output is `(n, C, H/2, W/2)` (a trailing odd row or column is
 //! dropped, as in candle) with
