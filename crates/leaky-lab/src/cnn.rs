@@ -81,8 +81,8 @@ pub enum Ops {
     /// ...), only for the activations candle has. Its LeakyReLU has f'(0) = (1 + α)/2.
     CandleActivations,
     /// candle's own ops throughout: its `Conv2d`, its activations as in
-    /// [`Ops::CandleActivations`], and its `max_pool2d` (which shares a gradient among tied
-    /// maxima), to compare speed against.
+    /// [`Ops::CandleActivations`], and its `max_pool2d` (whose gradient candle 0.11 scales by the
+    /// fraction of a window at its maximum: see [`crate::pool`]), to compare speed against.
     Candle,
 }
 

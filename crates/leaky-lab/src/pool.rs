@@ -1,6 +1,6 @@
 //! 2×2 max pooling with stride 2 as a candle op: one pass forward and one pass backward, where
-//! candle's own `max_pool2d` gradient takes six (upsample, compare, average-pool, multiply,
-//! upsample, multiply).
+//! candle's own `max_pool2d` gradient takes seven (upsample, compare, convert, average-pool,
+//! multiply, upsample, multiply).
 //!
 //! For images `(n, C, H, W)` the output is `(n, C, H/2, W/2)` (a trailing odd row or column is
 //! dropped, as in candle) with
@@ -9,9 +9,10 @@
 //! y[b, c, i, j] = max(x[b, c, 2i + u, 2j + v] for u, v in {0, 1})
 //! ```
 //!
-//! The gradient of each window goes to its first maximum in row-major order (PyTorch's choice;
-//! candle shares it among tied maxima). A window holding NaN gives NaN, and its gradient goes to
-//! its first NaN.
+//! The gradient of each window goes to its first maximum in row-major order (PyTorch's choice).
+//! candle 0.11 instead scales it by the fraction of the window at its maximum: a window's single
+//! maximum gets a quarter of the gradient, each of two tied maxima a half. A window holding NaN
+//! gives NaN, and its gradient goes to its first NaN.
 
 use candle_core::backend::BackendStorage;
 use candle_core::{
@@ -183,6 +184,26 @@ mod tests {
         Tensor::from_slice(values, shape, &Device::Cpu).unwrap()
     }
 
+    /// The gradient of `loss` with respect to `x`, flattened.
+    fn gradient<T: WithDType>(loss: &Tensor, x: &Var) -> Vec<T> {
+        let grads = loss.backward().unwrap();
+        grads
+            .get(x)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap()
+    }
+
+    /// `Σ max_pool2(x) · weights`, a loss that weights every output differently.
+    fn weighted(x: &Tensor, weights: &Tensor) -> Tensor {
+        (max_pool2(x).unwrap() * weights)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+    }
+
     #[test]
     fn forward_matches_candle_and_drops_an_odd_row_and_column() {
         let values: Vec<f32> = (0..2 * 3 * 5 * 7)
@@ -214,19 +235,7 @@ mod tests {
             [3., -1.]
         );
         let weights = images(&[10., 20.], (1, 1, 1, 2));
-        let grads = (y * weights)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        let g = grads
-            .get(&x)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
+        let g: Vec<f32> = gradient(&weighted(x.as_tensor(), &weights), &x);
         assert_eq!(g, [0., 10., 20., 0., 0., 0., 0., 0.]);
     }
 
@@ -235,14 +244,7 @@ mod tests {
         let x = Var::from_tensor(&images(&[1., f32::NAN, 5., 2.], (1, 1, 2, 2))).unwrap();
         let y = max_pool2(x.as_tensor()).unwrap();
         assert!(y.flatten_all().unwrap().to_vec1::<f32>().unwrap()[0].is_nan());
-        let grads = y.sum_all().unwrap().backward().unwrap();
-        let g = grads
-            .get(&x)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
+        let g: Vec<f32> = gradient(&y.sum_all().unwrap(), &x);
         assert_eq!(g, [0., 1., 0., 0.]);
     }
 
@@ -256,28 +258,9 @@ mod tests {
             .map(|i| (i as f64 * 0.37).sin())
             .collect();
         let weights = Tensor::from_slice(&weights, (2, 2, 2, 3), &Device::Cpu).unwrap();
-        let loss = |x: &Tensor| -> f64 {
-            (max_pool2(x).unwrap() * &weights)
-                .unwrap()
-                .sum_all()
-                .unwrap()
-                .to_scalar()
-                .unwrap()
-        };
+        let loss = |x: &Tensor| -> f64 { weighted(x, &weights).to_scalar().unwrap() };
         let var = Var::from_tensor(&x).unwrap();
-        let grads = (max_pool2(var.as_tensor()).unwrap() * &weights)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        let analytic = grads
-            .get(&var)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f64>()
-            .unwrap();
+        let analytic: Vec<f64> = gradient(&weighted(var.as_tensor(), &weights), &var);
         let h = 1e-6;
         for i in 0..values.len() {
             let mut shifted = values.clone();
