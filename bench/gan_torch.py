@@ -5,15 +5,20 @@ A cross-check for the GAN's classifier score: is it our implementation, or this 
 budget? Same generator (linear to 2C x 7 x 7, batch norm, activation, transposed conv 4x4/2 to C, batch
 norm, activation, transposed conv 4x4/2 to 1, tanh), same discriminator (conv 4x4/2, LeakyReLU 0.2,
 conv 4x4/2, batch norm, LeakyReLU 0.2, linear), same data (the 8,000 training digits of
-data/mnist-10k, in another shuffle), same losses (labels 0.9 for real digits) and Adam (lr 2e-4,
-beta1 0.5), batches of 64. At the end, 1,000 generated digits go through the classifier whose
-weights `leaky train cnn` wrote (model.safetensors, read here without the safetensors package), and
-the script prints the fraction recognised with confidence >= 0.9, per class, and the Inception Score,
-as `leaky train gan` does. PyTorch's own initialisation, not leaky's.
+data/mnist-10k, in another shuffle), same losses (labels 0.9 for real digits) and Adam (lr 1e-3,
+beta1 0.5), batches of 64. Conditional by default, as `leaky train gan`: the generator reads the
+one-hot code of the digit to draw beside the noise, the discriminator adds the projection of a
+learned per-digit vector onto its features to its logit (Miyato and Koyama, 2018), real digits come
+with their labels and generated ones are asked for digits drawn at random; --unconditional trains
+the plain DCGAN. At the end, 1,000 generated digits (asked for 0 to 9 in turn) go through the
+classifier whose weights `leaky train cnn` wrote (model.safetensors, read here without the
+safetensors package), and the script prints the fraction recognised with confidence >= 0.9, per
+class, as the digit asked for (when conditional), and the Inception Score, as `leaky train gan`
+does. PyTorch's own initialisation, not leaky's.
 
     /work/venv/bin/python bench/gan_torch.py --classifier runs/cnn/model.safetensors [--steps 3000]
-        [--channels 32] [--lr 2e-4] [--d-lr LR] [--g-steps 1] [--g-alpha 0] [--real-label 0.9]
-        [--dcgan-init] [--seed 1] [--threads 1]
+        [--channels 32] [--lr 1e-3] [--d-lr LR] [--g-steps 1] [--g-alpha 0] [--real-label 0.9]
+        [--unconditional] [--dcgan-init] [--seed 1] [--threads 1]
 """
 
 import argparse
@@ -80,29 +85,46 @@ def classifier(path):
     return probabilities
 
 
-def score(p):
-    """Recognised fraction (confidence >= 0.9), recognised per class, Inception Score."""
+def score(p, intended=None):
+    """Recognised fraction (confidence >= 0.9), recognised per class, recognised as the `intended`
+    digit (None without it), Inception Score."""
     confidence, digit = p.max(1)
     recognised = confidence >= 0.9
     marginal = p.mean(0)
     inception = torch.exp((p * (torch.log(p + 1e-12) - torch.log(marginal + 1e-12))).sum(1).mean())
     per_class = torch.bincount(digit[recognised], minlength=10).tolist()
-    return recognised.float().mean().item(), per_class, inception.item()
+    as_intended = None if intended is None else (recognised & (digit == intended)).float().mean().item()
+    return recognised.float().mean().item(), per_class, as_intended, inception.item()
 
 
-def networks(c, latent, g_alpha):
+class Discriminator(nn.Module):
+    """The logits that images are real; a conditional one adds the projection of a learned vector
+    of the digit `y` onto the features h (Miyato and Koyama, 2018)."""
+
+    def __init__(self, c, conditional):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, c, 4, 2, 1), nn.LeakyReLU(0.2),
+            nn.Conv2d(c, 2 * c, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * c), nn.LeakyReLU(0.2),
+            nn.Flatten(),
+        )
+        self.linear = nn.Linear(2 * c * 49, 1)
+        self.project = nn.Embedding(10, 2 * c * 49) if conditional else None
+
+    def forward(self, x, y=None):
+        h = self.features(x)
+        logit = self.linear(h).flatten()
+        return logit if self.project is None else logit + (self.project(y) * h).sum(1)
+
+
+def networks(c, latent, g_alpha, conditional):
     generator = nn.Sequential(
-        nn.Linear(latent, 2 * c * 49, bias=False), nn.BatchNorm1d(2 * c * 49), nn.LeakyReLU(g_alpha),
-        nn.Unflatten(1, (2 * c, 7, 7)),
+        nn.Linear(latent + (10 if conditional else 0), 2 * c * 49, bias=False),  # noise, one-hot digit
+        nn.BatchNorm1d(2 * c * 49), nn.LeakyReLU(g_alpha), nn.Unflatten(1, (2 * c, 7, 7)),
         nn.ConvTranspose2d(2 * c, c, 4, 2, 1, bias=False), nn.BatchNorm2d(c), nn.LeakyReLU(g_alpha),
         nn.ConvTranspose2d(c, 1, 4, 2, 1), nn.Tanh(),
     )
-    discriminator = nn.Sequential(
-        nn.Conv2d(1, c, 4, 2, 1), nn.LeakyReLU(0.2),
-        nn.Conv2d(c, 2 * c, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * c), nn.LeakyReLU(0.2),
-        nn.Flatten(), nn.Linear(2 * c * 49, 1), nn.Flatten(0),
-    )
-    return generator, discriminator
+    return generator, Discriminator(c, conditional)
 
 
 def positive(kind):
@@ -122,11 +144,13 @@ def main():
     p.add_argument("--batch", type=positive(int), default=64)
     p.add_argument("--channels", type=positive(int), default=32)
     p.add_argument("--latent", type=positive(int), default=64)
-    p.add_argument("--lr", type=positive(float), default=2e-4)
+    p.add_argument("--lr", type=positive(float), default=1e-3)
     p.add_argument("--d-lr", type=positive(float), default=None, help="the discriminator's (default: --lr)")
     p.add_argument("--g-steps", type=positive(int), default=1, help="generator steps per discriminator step")
     p.add_argument("--g-alpha", type=float, default=0.0, help="the generator's LeakyReLU slope (0: ReLU)")
     p.add_argument("--real-label", type=float, default=0.9)
+    p.add_argument("--unconditional", action="store_true",
+                   help="train the plain DCGAN, not told which digit to draw or to judge")
     p.add_argument("--dcgan-init", action="store_true", help="weights N(0, 0.02) as in the DCGAN paper")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=positive(int), default=1)
@@ -148,8 +172,11 @@ def main():
     order = np.random.default_rng(0).permutation(len(images))
     train = torch.from_numpy(images[order][:8000].astype(np.float32)) / 127.5 - 1
     held_out = torch.from_numpy(images[order][9000:].copy())
+    labels = torch.from_numpy(read_idx(DATA / "labels-idx1-ubyte.gz", 8)[order].astype(np.int64))
+    train_digits, held_out_digits = labels[:8000], labels[9000:]
+    conditional = not args.unconditional
 
-    generator, discriminator = networks(args.channels, args.latent, args.g_alpha)
+    generator, discriminator = networks(args.channels, args.latent, args.g_alpha, conditional)
     if args.dcgan_init:
         for m in [*generator.modules(), *discriminator.modules()]:
             if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
@@ -164,20 +191,34 @@ def main():
     real_labels, fake_labels, g_labels = torch.full((n,), args.real_label), torch.zeros(n), torch.ones(n)
     rng = np.random.default_rng(args.seed)
     per_epoch = len(train) // n
+
+    def generate(count, asked):
+        """`count` digits from fresh noise, drawing the digits `asked` (None when unconditional)."""
+        noise = torch.randn(count, args.latent)
+        return generator(noise if asked is None else torch.cat([noise, F.one_hot(asked, 10).float()], 1))
+
+    def ask():
+        """The digits a batch of generated ones is asked for: drawn at random."""
+        return torch.randint(0, 10, (n,)) if conditional else None
+
     start = time.perf_counter()
     for step in range(args.steps):
         if step % per_epoch == 0:
             shuffle = torch.from_numpy(rng.permutation(len(train)))
-        real = train[shuffle[(step % per_epoch) * n:(step % per_epoch + 1) * n]]
-        fake = generator(torch.randn(n, args.latent))
-        d_loss = bce(discriminator(real), real_labels) + bce(discriminator(fake.detach()), fake_labels)
+        batch = shuffle[(step % per_epoch) * n:(step % per_epoch + 1) * n]
+        real, real_digits = train[batch], train_digits[batch] if conditional else None
+        asked = ask()
+        fake = generate(n, asked)
+        d_loss = (bce(discriminator(real, real_digits), real_labels)
+                  + bce(discriminator(fake.detach(), asked), fake_labels))
         d_adam.zero_grad()
         d_loss.backward()
         d_adam.step()
         for k in range(args.g_steps):
             if k:
-                fake = generator(torch.randn(n, args.latent))
-            g_loss = bce(discriminator(fake), g_labels)
+                asked = ask()
+                fake = generate(n, asked)
+            g_loss = bce(discriminator(fake, asked), g_labels)
             g_adam.zero_grad()
             g_loss.backward()
             g_adam.step()
@@ -187,11 +228,15 @@ def main():
 
     generator.eval()  # running batch-norm statistics, as `leaky train gan` samples
     with torch.no_grad():
-        pixels = ((generator(torch.randn(1000, args.latent)) + 1) * 127.5).round().clamp(0, 255)
-        for what, digits in (("generated", pixels.to(torch.uint8)), ("real held-out", held_out)):
-            fraction, per_class, inception = score(probabilities(digits))
+        asked = torch.arange(1000) % 10 if conditional else None
+        pixels = ((generate(1000, asked) + 1) * 127.5).round().clamp(0, 255)
+        labelled = held_out_digits if conditional else None
+        for what, digits, intended in (("generated", pixels.to(torch.uint8), asked),
+                                       ("real held-out", held_out, labelled)):
+            fraction, per_class, as_intended, inception = score(probabilities(digits), intended)
+            as_asked = "" if as_intended is None else f", {100 * as_intended:.1f}% as the digit asked for"
             print(f"{what} digits: {100 * fraction:.1f}% of 1000 recognised with confidence >= 0.9 "
-                  f"(per class 0-9: {per_class}), Inception Score {inception:.2f} of 10")
+                  f"(per class 0-9: {per_class}){as_asked}, Inception Score {inception:.2f} of 10")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use leaky_lab::checkpoint::{Checkpoint, Kind};
 use leaky_lab::cnn::Cnn;
-use leaky_lab::gan::Generator;
+use leaky_lab::gan::{DIGITS, Generator};
 use leaky_lab::images::write_grid;
 use leaky_lab::score::{CONFIDENCE, score_pixels};
 
@@ -34,6 +34,10 @@ pub struct SampleArgs {
     /// Seeds the noise: the same seed draws the same digits.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Draw only this digit (a conditional generator only; by default it draws 0 to 9 in turn,
+    /// ten to a row).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=9))]
+    digit: Option<u8>,
     /// A classifier checkpoint (model.safetensors from `leaky train cnn`): also print how many
     /// of the digits it recognises with confidence >= 0.9, and the Inception Score it gives them.
     #[arg(long, value_name = "MODEL")]
@@ -48,18 +52,34 @@ pub fn run(args: &SampleArgs) -> Result<(), CliError> {
         None => None,
     };
     let count = args.count as usize;
+    let conditional = generator.config().conditional;
+    if args.digit.is_some() && !conditional {
+        return Err(CliError::Usage(format!(
+            "{} was trained without digits (`leaky train gan --unconditional`): it cannot draw a chosen digit; leave out --digit",
+            args.checkpoint.display()
+        )));
+    }
     let pixels = generator
-        .sample(count, args.seed)
+        .sample(count, args.seed, args.digit)
         .map_err(leaky_lab::LabError::from)?;
-    let columns = (count as f64).sqrt().ceil() as usize;
+    let columns = match (conditional, args.digit) {
+        (true, None) => DIGITS.min(count),
+        _ => (count as f64).sqrt().ceil() as usize,
+    };
     write_grid(&args.output, &pixels, columns)?;
     println!("wrote {} digits to {}", count, args.output.display());
     if let Some(cnn) = classifier {
-        let score = score_pixels(&cnn, &pixels)?;
+        let asked: Option<Vec<u8>> = conditional.then(|| {
+            (0..count)
+                .map(|i| args.digit.unwrap_or((i % DIGITS) as u8))
+                .collect()
+        });
+        let score = score_pixels(&cnn, &pixels, asked.as_deref())?;
         println!(
-            "classifier score: {:.1}% of {count} digits recognised with confidence >= {CONFIDENCE} (per class 0-9: {:?}), Inception Score {:.2} of 10",
+            "classifier score: {:.1}% of {count} digits recognised with confidence >= {CONFIDENCE} (per class 0-9: {:?}){}, Inception Score {:.2} of 10",
             100.0 * score.confident_fraction,
             score.confident_per_class,
+            crate::train::intended(&score),
             score.inception_score
         );
     }

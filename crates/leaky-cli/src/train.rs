@@ -123,7 +123,7 @@ struct GanArgs {
     /// Real digits per step [default: 64].
     #[arg(long, value_parser = count)]
     batch: Option<usize>,
-    /// Adam's learning rate, for both networks [default: 0.0002].
+    /// Adam's learning rate, for both networks [default: 0.001; DCGAN used 0.0002].
     #[arg(long, value_parser = learning_rate)]
     lr: Option<f64>,
     /// The base channel count of both networks (C and 2C channels) [default: 32].
@@ -138,6 +138,10 @@ struct GanArgs {
     /// Seeds the initial weights, the order of the digits and the noise [default: 1].
     #[arg(long)]
     seed: Option<u64>,
+    /// Train the plain DCGAN, which draws digits at random, instead of a conditional GAN, which
+    /// is told the digit to draw (`leaky sample --digit 7`) and judges real digits with labels.
+    #[arg(long)]
+    unconditional: bool,
     /// A classifier checkpoint (from `leaky train cnn`) to score the generated digits with
     /// [default: runs/cnn/model.safetensors, if it exists].
     #[arg(long, value_name = "MODEL")]
@@ -244,6 +248,7 @@ fn run_gan(args: &GanArgs) -> Result<(), CliError> {
         lr: args.lr.unwrap_or(base.lr),
         channels: args.channels.unwrap_or(base.channels),
         latent: args.latent.unwrap_or(base.latent),
+        conditional: base.conditional && !args.unconditional,
         sample_every: args.sample_every.unwrap_or(base.sample_every),
         seed: args.seed.unwrap_or(base.seed),
     };
@@ -258,7 +263,12 @@ fn run_gan(args: &GanArgs) -> Result<(), CliError> {
     let data = load_data(args.data.as_deref())?;
     create_out(&args.out)?;
     println!(
-        "training a GAN (generator {}, discriminator {}) on the training part of {}, {} steps, batch {}, lr {}, seed {}",
+        "training a{} GAN (generator {}, discriminator {}) on the training part of {}, {} steps, batch {}, lr {}, seed {}",
+        if settings.conditional {
+            " conditional"
+        } else {
+            "n unconditional"
+        },
         settings.g_activation,
         settings.d_activation,
         data.source,
@@ -288,7 +298,12 @@ fn run_gan(args: &GanArgs) -> Result<(), CliError> {
             let pixels: Vec<u8> = (0..real)
                 .flat_map(|i| data.test.image(i).iter().copied())
                 .collect();
-            let reference = score_pixels(&cnn, &pixels)?;
+            let labels = &data.test.labels()[..real];
+            let reference = score_pixels(
+                &cnn,
+                &pixels,
+                generator.config().conditional.then_some(labels),
+            )?;
             println!("classifier score by {}:", path.display());
             print_score("generated digits", &score);
             print_score("real held-out digits", &reference);
@@ -313,12 +328,20 @@ fn run_gan(args: &GanArgs) -> Result<(), CliError> {
 /// One line of the classifier score: the confident fraction, the classes, the Inception Score.
 fn print_score(what: &str, score: &ClassifierScore) {
     println!(
-        "  {what}: {:.1}% of {} recognised with confidence >= {CONFIDENCE} (per class 0-9: {:?}), Inception Score {:.2} of 10",
+        "  {what}: {:.1}% of {} recognised with confidence >= {CONFIDENCE} (per class 0-9: {:?}){}, Inception Score {:.2} of 10",
         100.0 * score.confident_fraction,
         score.samples,
         score.confident_per_class,
+        intended(score),
         score.inception_score
     );
+}
+
+/// ", 91.0% as the digit asked for", when the digits had one.
+pub(crate) fn intended(score: &ClassifierScore) -> String {
+    score.intended_fraction.map_or(String::new(), |f| {
+        format!(", {:.1}% as the digit asked for", 100.0 * f)
+    })
 }
 
 fn load_classifier(path: &Path) -> Result<(PathBuf, Cnn), CliError> {

@@ -181,6 +181,36 @@ fn a_short_gan_run_then_sample_and_classify() {
         &fs::read(dir.path().join("five.png")).unwrap()[1..4],
         b"PNG"
     );
+    // A conditional generator (the default) draws a chosen digit; there is no digit 10.
+    let output = leaky(
+        dir.path(),
+        &[
+            "sample",
+            "--checkpoint",
+            "gan/generator.safetensors",
+            "--digit",
+            "7",
+            "-o",
+            "sevens.png",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(dir.path().join("sevens.png").is_file());
+    let output = leaky(
+        dir.path(),
+        &[
+            "sample",
+            "--checkpoint",
+            "gan/generator.safetensors",
+            "--digit",
+            "10",
+        ],
+    );
+    assert_error(&output, 2, "--digit");
     let output = leaky(
         dir.path(),
         &["sample", "--checkpoint", "gan/discriminator.safetensors"],
@@ -224,6 +254,57 @@ fn a_short_gan_run_then_sample_and_classify() {
         2,
         "--batch is 9, but the checkpoints were trained with 8",
     );
+    let output = leaky(
+        dir.path(),
+        &[
+            "train",
+            "gan",
+            "--resume",
+            "--steps",
+            "9",
+            "--unconditional",
+            "--out",
+            "gan",
+        ],
+    );
+    assert_error(
+        &output,
+        2,
+        "--unconditional is true, but the checkpoints were trained with false",
+    );
+}
+
+#[test]
+fn an_unconditional_generator_cannot_draw_a_chosen_digit() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = leaky(
+        dir.path(),
+        &[
+            "train",
+            "gan",
+            "--unconditional",
+            "--steps",
+            "1",
+            "--batch",
+            "8",
+            "--out",
+            "plain",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("training an unconditional GAN"), "{stdout}");
+    let checkpoint = "plain/generator.safetensors";
+    let output = leaky(
+        dir.path(),
+        &["sample", "--checkpoint", checkpoint, "-n", "4"],
+    );
+    assert!(output.status.success());
+    let output = leaky(
+        dir.path(),
+        &["sample", "--checkpoint", checkpoint, "--digit", "3"],
+    );
+    assert_error(&output, 2, "was trained without digits");
 }
 
 #[test]
@@ -314,6 +395,7 @@ fn a_gan_run_with_a_classifier_scores_generated_and_real_digits() {
         "generated digits: ",
         "real held-out digits: ",
         "of 1000 recognised with confidence >= 0.9",
+        "as the digit asked for",
         "Inception Score ",
     ] {
         assert!(stdout.contains(needle), "{needle:?} in {stdout}");
@@ -325,5 +407,11 @@ fn a_gan_run_with_a_classifier_scores_generated_and_real_digits() {
         assert_eq!(score["samples"], 1000, "{key}");
         let is = score["inception_score"].as_f64().unwrap();
         assert!((1.0..=10.0).contains(&is), "{key}: {is}");
+        let intended = score["intended_fraction"].as_f64().unwrap();
+        assert!(
+            intended <= score["confident_fraction"].as_f64().unwrap(),
+            "{key}"
+        );
     }
+    assert_eq!(metrics["conditional"], true);
 }

@@ -3,16 +3,23 @@
 //! discriminator, no pooling.
 //!
 //! ```text
-//! generator:     z (n,L) → linear 2C·7·7 → BN → act → (n,2C,7,7)
+//! generator:     z (n,L) [+ one-hot digit y (n,10)] → linear 2C·7·7 → BN → act → (n,2C,7,7)
 //!                → convT 4x4/2, C → BN → act → (n,C,14,14) → convT 4x4/2, 1 → tanh → (n,1,28,28)
 //! discriminator: (n,1,28,28) → conv 4x4/2, C → act → (n,C,14,14)
-//!                → conv 4x4/2, 2C → BN → act → (n,2C,7,7) → linear 1 (logit of "real")
+//!                → conv 4x4/2, 2C → BN → act → (n,2C,7,7) = h → linear 1 [+ ⟨embed(y), h⟩]
+//!                (logit of "real")
 //! ```
+//!
+//! A *conditional* pair (the bracketed parts) is told which digit to draw and to judge: the
+//! generator reads the digit's one-hot code beside the noise (Mirza and Osindero, 2014), and the
+//! discriminator adds the inner product of a learned per-digit vector with its features to its
+//! logit (the projection discriminator of Miyato and Koyama, 2018), so that a "7" that looks like
+//! a "1" is judged fake.
 
 use candle_core::{Result, Tensor};
 use candle_nn::{
-    BatchNorm, BatchNormConfig, Conv2dConfig, ConvTranspose2dConfig, Linear, Module, ModuleT,
-    VarBuilder, VarMap,
+    BatchNorm, BatchNormConfig, Conv2dConfig, ConvTranspose2dConfig, Embedding, Linear, Module,
+    ModuleT, VarBuilder, VarMap,
 };
 use leaky::Activation;
 use rand::SeedableRng;
@@ -33,7 +40,13 @@ pub struct GanConfig {
     pub channels: usize,
     /// The size of the generator's input noise (unused by the discriminator).
     pub latent: usize,
+    /// Whether the networks are told the digit: the generator draws the digit it is asked for,
+    /// and the discriminator judges an image as that digit.
+    pub conditional: bool,
 }
+
+/// The number of classes of a conditional GAN: the digits 0 to 9.
+pub const DIGITS: usize = 10;
 
 impl GanConfig {
     /// Writes the configuration into a checkpoint's metadata.
@@ -41,6 +54,7 @@ impl GanConfig {
         checkpoint.set("activation", self.activation);
         checkpoint.set("channels", self.channels);
         checkpoint.set("latent", self.latent);
+        checkpoint.set("conditional", self.conditional);
     }
 
     /// Reads the configuration from a checkpoint's metadata.
@@ -49,7 +63,35 @@ impl GanConfig {
             activation: checkpoint.get("activation")?,
             channels: checkpoint.get("channels")?,
             latent: checkpoint.get("latent")?,
+            // Checkpoints written before conditional GANs have no such key.
+            conditional: checkpoint.get_optional("conditional")?.unwrap_or(false),
         })
+    }
+
+    /// The digits tensor `(n,)` (u32) to pass along with `n` images: `digit` for every image, or
+    /// 0, 1, ..., 9, 0, 1, ... when `digit` is `None`; `None` for an unconditional GAN.
+    pub fn digits(&self, n: usize, digit: Option<u8>) -> Result<Option<Tensor>> {
+        match (self.conditional, digit) {
+            (false, None) => Ok(None),
+            (false, Some(_)) => {
+                candle_core::bail!(
+                    "this generator was trained without digits: it cannot draw a chosen one"
+                )
+            }
+            (true, Some(d)) if usize::from(d) >= DIGITS => {
+                candle_core::bail!("there is no digit {d}: digits are 0 to 9")
+            }
+            (true, _) => {
+                let digits: Vec<u32> = (0..n)
+                    .map(|i| digit.map_or((i % DIGITS) as u32, u32::from))
+                    .collect();
+                Ok(Some(Tensor::from_vec(
+                    digits,
+                    n,
+                    &candle_core::Device::Cpu,
+                )?))
+            }
+        }
     }
 }
 
@@ -84,7 +126,11 @@ impl Generator {
         let c = config.channels;
         Ok(Generator {
             config,
-            project: candle_nn::linear_no_bias(config.latent, 2 * c * 49, vb.pp("project"))?,
+            project: candle_nn::linear_no_bias(
+                config.latent + if config.conditional { DIGITS } else { 0 },
+                2 * c * 49,
+                vb.pp("project"),
+            )?,
             norm0: candle_nn::batch_norm(2 * c * 49, BatchNormConfig::default(), vb.pp("norm0"))?,
             up1: ConvTranspose2d::new(candle_nn::conv_transpose2d_no_bias(
                 2 * c,
@@ -124,12 +170,26 @@ impl Generator {
         &self.config
     }
 
-    /// Images `(n, 1, 28, 28)` in [-1, 1] from noise `(n, latent)`. `train` selects batch
-    /// statistics (and updates the running ones) rather than the running statistics.
-    pub fn forward_t(&self, z: &Tensor, train: bool) -> Result<Tensor> {
+    /// Images `(n, 1, 28, 28)` in [-1, 1] from noise `(n, latent)` and, for a conditional
+    /// generator, the digits to draw `(n,)` (u32, from [`GanConfig::digits`]). `train` selects
+    /// batch statistics (and updates the running ones) rather than the running statistics.
+    pub fn forward_t(&self, z: &Tensor, digits: Option<&Tensor>, train: bool) -> Result<Tensor> {
         let act = &self.config.activation;
         let c = self.config.channels;
-        let x = self.norm0.forward_t(&self.project.forward(z)?, train)?;
+        check_digits(&self.config, digits)?;
+        let input = match digits {
+            Some(digits) => Tensor::cat(
+                &[
+                    z,
+                    &candle_nn::encoding::one_hot(digits.clone(), DIGITS, 1f32, 0f32)?,
+                ],
+                1,
+            )?,
+            None => z.clone(),
+        };
+        let x = self
+            .norm0
+            .forward_t(&self.project.forward(&input)?, train)?;
         let x = activate(&x, act)?.reshape((z.dim(0)?, 2 * c, 7, 7))?;
         let x = activate(&self.norm1.forward_t(&self.up1.forward(&x)?, train)?, act)?;
         self.up2.forward(&x)?.tanh()
@@ -144,10 +204,22 @@ impl Generator {
         Tensor::from_vec(values, (n, self.config.latent), &candle_core::Device::Cpu)
     }
 
-    /// `n` digits drawn with noise from `seed`, as pixels 0..=255, 784 per digit.
-    pub fn sample(&self, n: usize, seed: u64) -> Result<Vec<u8>> {
-        let images = self.forward_t(&self.noise(n, seed)?, false)?;
+    /// `n` digits drawn with noise from `seed`, as pixels 0..=255, 784 per digit. A conditional
+    /// generator draws `digit`, or 0 to 9 in turn when `digit` is `None`; an unconditional one
+    /// takes no `digit`.
+    pub fn sample(&self, n: usize, seed: u64, digit: Option<u8>) -> Result<Vec<u8>> {
+        let digits = self.config.digits(n, digit)?;
+        let images = self.forward_t(&self.noise(n, seed)?, digits.as_ref(), false)?;
         to_pixels(&images)
+    }
+}
+
+/// Fails unless `digits` are given exactly when the networks are conditional.
+fn check_digits(config: &GanConfig, digits: Option<&Tensor>) -> Result<()> {
+    match (config.conditional, digits.is_some()) {
+        (true, false) => candle_core::bail!("a conditional GAN needs the digits"),
+        (false, true) => candle_core::bail!("an unconditional GAN takes no digits"),
+        _ => Ok(()),
     }
 }
 
@@ -167,6 +239,8 @@ pub struct Discriminator {
     down2: Conv2d,
     norm2: BatchNorm,
     classify: Linear,
+    /// One vector per digit, for a conditional discriminator's projection term.
+    project: Option<Embedding>,
 }
 
 impl Discriminator {
@@ -185,6 +259,10 @@ impl Discriminator {
             )?)?,
             norm2: candle_nn::batch_norm(2 * c, BatchNormConfig::default(), vb.pp("norm2"))?,
             classify: candle_nn::linear(2 * c * 49, 1, vb.pp("classify"))?,
+            project: match config.conditional {
+                true => Some(candle_nn::embedding(DIGITS, 2 * c * 49, vb.pp("project"))?),
+                false => None,
+            },
         })
     }
 
@@ -198,12 +276,26 @@ impl Discriminator {
         &self.config
     }
 
-    /// The logits `(n,)` that images `(n, 1, 28, 28)` are real.
-    pub fn forward_t(&self, images: &Tensor, train: bool) -> Result<Tensor> {
+    /// The logits `(n,)` that images `(n, 1, 28, 28)` are real (and, for a conditional
+    /// discriminator, images of `digits` `(n,)`, u32).
+    pub fn forward_t(
+        &self,
+        images: &Tensor,
+        digits: Option<&Tensor>,
+        train: bool,
+    ) -> Result<Tensor> {
+        check_digits(&self.config, digits)?;
         let act = &self.config.activation;
         let x = activate(&self.down1.forward(images)?, act)?;
         let x = activate(&self.norm2.forward_t(&self.down2.forward(&x)?, train)?, act)?;
-        self.classify.forward(&x.flatten_from(1)?)?.squeeze(1)
+        let features = x.flatten_from(1)?;
+        let logits = self.classify.forward(&features)?.squeeze(1)?;
+        match (&self.project, digits) {
+            (Some(project), Some(digits)) => {
+                logits + (project.forward(digits)? * features)?.sum(1)?
+            }
+            _ => Ok(logits),
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::cnn::Cnn;
 use crate::dataset::Scale;
 use crate::error::LabError;
-use crate::gan::Generator;
+use crate::gan::{DIGITS, Generator};
 use crate::idx::{PIXELS, SIDE};
 
 /// The confidence a digit needs to count as recognised.
@@ -30,30 +30,61 @@ pub struct ClassifierScore {
     pub mean_confidence: f64,
     /// How many digits were recognised as each class 0 to 9 (all equal means no mode collapse).
     pub confident_per_class: [usize; 10],
+    /// When each digit was meant to be a given one (a conditional generator's, or real digits
+    /// with their labels): the fraction recognised, with at least `threshold` probability, as
+    /// that digit.
+    pub intended_fraction: Option<f64>,
     /// The Inception Score with the classifier (see the module documentation), from 1 to 10.
     pub inception_score: f64,
 }
 
-/// Scores `samples` digits drawn from `generator` with noise from `seed` with `classifier`.
+/// Scores `samples` digits drawn from `generator` with noise from `seed` with `classifier`; a
+/// conditional generator draws 0 to 9 in turn, and is also scored on drawing the digit asked.
 pub fn classifier_score(
     generator: &Generator,
     classifier: &Cnn,
     samples: usize,
     seed: u64,
 ) -> Result<ClassifierScore, LabError> {
-    score_pixels(classifier, &generator.sample(samples, seed)?)
+    let pixels = generator.sample(samples, seed, None)?;
+    let intended: Option<Vec<u8>> = generator
+        .config()
+        .conditional
+        .then(|| (0..samples).map(|i| (i % DIGITS) as u8).collect());
+    score_pixels(classifier, &pixels, intended.as_deref())
 }
 
-/// Scores digits (784 pixels 0..=255 each, at least one) with `classifier`.
-pub fn score_pixels(classifier: &Cnn, pixels: &[u8]) -> Result<ClassifierScore, LabError> {
-    let probabilities = probabilities_of_pixels(classifier, pixels)?;
+/// Scores digits (784 pixels 0..=255 each, at least one) with `classifier`; `intended`, if
+/// given, holds the digit each was meant to be.
+pub fn score_pixels(
+    classifier: &Cnn,
+    pixels: &[u8],
+    intended: Option<&[u8]>,
+) -> Result<ClassifierScore, LabError> {
+    score_probabilities(&probabilities_of_pixels(classifier, pixels)?, intended)
+}
+
+/// Scores a classifier's verdicts on digits (a row of class probabilities per digit); `intended`,
+/// if given, holds the digit each was meant to be.
+pub fn score_probabilities(
+    probabilities: &[[f32; 10]],
+    intended: Option<&[u8]>,
+) -> Result<ClassifierScore, LabError> {
     let samples = probabilities.len();
     if samples == 0 {
         return Err(LabError::Settings("there are no digits to score".into()));
     }
+    if let Some(intended) = intended
+        && intended.len() != samples
+    {
+        return Err(LabError::Settings(format!(
+            "{} intended digits for {samples} images",
+            intended.len()
+        )));
+    }
     let mut per_class = [0; 10];
-    let (mut confident, mut sum) = (0, 0.0);
-    for p in &probabilities {
+    let (mut confident, mut sum, mut as_intended) = (0, 0.0, 0);
+    for (i, p) in probabilities.iter().enumerate() {
         let (class, &best) = p
             .iter()
             .enumerate()
@@ -63,6 +94,9 @@ pub fn score_pixels(classifier: &Cnn, pixels: &[u8]) -> Result<ClassifierScore, 
         if best >= CONFIDENCE {
             confident += 1;
             per_class[class] += 1;
+            if intended.is_some_and(|digits| usize::from(digits[i]) == class) {
+                as_intended += 1;
+            }
         }
     }
     Ok(ClassifierScore {
@@ -71,7 +105,8 @@ pub fn score_pixels(classifier: &Cnn, pixels: &[u8]) -> Result<ClassifierScore, 
         confident_fraction: confident as f64 / samples as f64,
         mean_confidence: sum / samples as f64,
         confident_per_class: per_class,
-        inception_score: inception_score(&probabilities),
+        intended_fraction: intended.map(|_| as_intended as f64 / samples as f64),
+        inception_score: inception_score(probabilities),
     })
 }
 
@@ -135,7 +170,37 @@ pub fn classify_pixels(classifier: &Cnn, pixels: &[u8]) -> Result<(Vec<f32>, Vec
 
 #[cfg(test)]
 mod tests {
-    use super::inception_score;
+    use super::{inception_score, score_probabilities};
+
+    #[test]
+    fn the_intended_fraction_counts_confident_verdicts_for_the_intended_digit() {
+        let verdict = |digit: usize, p: f32| {
+            let mut row = [(1.0 - p) / 9.0; 10];
+            row[digit] = p;
+            row
+        };
+        // Sure 3, sure 3, unsure 5, sure 7.
+        let rows = [
+            verdict(3, 0.95),
+            verdict(3, 0.99),
+            verdict(5, 0.6),
+            verdict(7, 0.9),
+        ];
+        let score = score_probabilities(&rows, Some(&[3, 4, 5, 7])).unwrap();
+        assert_eq!(score.confident_fraction, 0.75);
+        assert_eq!(score.confident_per_class[3], 2);
+        assert_eq!(
+            score.intended_fraction,
+            Some(0.5),
+            "the 4 is a sure 3; the 5 is unsure"
+        );
+        assert_eq!(
+            score_probabilities(&rows, None).unwrap().intended_fraction,
+            None
+        );
+        assert!(score_probabilities(&rows, Some(&[3, 4, 5])).is_err());
+        assert!(score_probabilities(&[], None).is_err());
+    }
 
     #[test]
     fn the_inception_score_is_one_for_one_verdict_and_ten_for_sure_balanced_verdicts() {
