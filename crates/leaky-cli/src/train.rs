@@ -28,7 +28,8 @@ pub struct TrainArgs {
 enum Model {
     /// Train the digit classifier (a CNN); writes model.safetensors, metrics.json, curves.png.
     Cnn(CnnArgs),
-    /// Train a DCGAN-style GAN; writes sample grids, generator and discriminator checkpoints, metrics.json.
+    /// Train a DCGAN-style GAN, told the digit to draw unless --unconditional; writes sample grids,
+    /// generator and discriminator checkpoints, metrics.json.
     Gan(GanArgs),
 }
 
