@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use leaky_lab::checkpoint::{Checkpoint, Kind};
 use leaky_lab::cnn::Cnn;
-use leaky_lab::gan::{DIGITS, Generator};
+use leaky_lab::gan::{DIGITS, Generator, asked_digits};
 use leaky_lab::images::write_grid;
 use leaky_lab::score::{CONFIDENCE, score_pixels};
 
@@ -69,11 +69,7 @@ pub fn run(args: &SampleArgs) -> Result<(), CliError> {
     write_grid(&args.output, &pixels, columns)?;
     println!("wrote {} digits to {}", count, args.output.display());
     if let Some(cnn) = classifier {
-        let asked: Option<Vec<u8>> = conditional.then(|| {
-            (0..count)
-                .map(|i| args.digit.unwrap_or((i % DIGITS) as u8))
-                .collect()
-        });
+        let asked = conditional.then(|| asked_digits(count, args.digit));
         let score = score_pixels(&cnn, &pixels, asked.as_deref())?;
         println!(
             "classifier score: {:.1}% of {count} digits recognised with confidence >= {CONFIDENCE} (per class 0-9: {:?}){}, Inception Score {:.2} of 10",

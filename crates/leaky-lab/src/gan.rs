@@ -48,6 +48,14 @@ pub struct GanConfig {
 /// The number of classes of a conditional GAN: the digits 0 to 9.
 pub const DIGITS: usize = 10;
 
+/// The digits a conditional generator is asked for when it draws `n`: `digit` every time, or
+/// 0, 1, ..., 9, 0, 1, ... when `digit` is `None`.
+pub fn asked_digits(n: usize, digit: Option<u8>) -> Vec<u8> {
+    (0..n)
+        .map(|i| digit.unwrap_or((i % DIGITS) as u8))
+        .collect()
+}
+
 impl GanConfig {
     /// Writes the configuration into a checkpoint's metadata.
     pub fn store(&self, checkpoint: &mut Checkpoint) {
@@ -82,9 +90,7 @@ impl GanConfig {
                 candle_core::bail!("there is no digit {d}: digits are 0 to 9")
             }
             (true, _) => {
-                let digits: Vec<u32> = (0..n)
-                    .map(|i| digit.map_or((i % DIGITS) as u32, u32::from))
-                    .collect();
+                let digits: Vec<u32> = asked_digits(n, digit).into_iter().map(u32::from).collect();
                 Ok(Some(Tensor::from_vec(
                     digits,
                     n,

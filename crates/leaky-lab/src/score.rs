@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::cnn::Cnn;
 use crate::dataset::Scale;
 use crate::error::LabError;
-use crate::gan::{DIGITS, Generator};
+use crate::gan::{Generator, asked_digits};
 use crate::idx::{PIXELS, SIDE};
 
 /// The confidence a digit needs to count as recognised.
@@ -47,10 +47,10 @@ pub fn classifier_score(
     seed: u64,
 ) -> Result<ClassifierScore, LabError> {
     let pixels = generator.sample(samples, seed, None)?;
-    let intended: Option<Vec<u8>> = generator
+    let intended = generator
         .config()
         .conditional
-        .then(|| (0..samples).map(|i| (i % DIGITS) as u8).collect());
+        .then(|| asked_digits(samples, None));
     score_pixels(classifier, &pixels, intended.as_deref())
 }
 
