@@ -595,3 +595,43 @@ fn streamed_outputs_match_the_scalar_definitions() {
         kernels::with_threads(2, || conform(tier, &Activation::DEFAULT, &x, &g, 3));
     }
 }
+
+/// Every kernel of every tier, forward, in place and backward, in both element types, on a thread
+/// with 1 MiB of stack (half of what a spawned thread gets). An unoptimised build keeps all of a
+/// function's locals in its frame: when every kernel was inlined into one function per tier, the
+/// largest frame took 2.3 MB and this overflowed (which aborts the test binary); one kernel per
+/// function takes at most about 0.5 MB.
+#[test]
+fn every_kernel_runs_on_a_small_stack() {
+    fn run_all<T: Float>(act: &Activation) {
+        let (x, g) = inputs::<T>(100, 0);
+        let mut y = vec![T::ZERO; x.len()];
+        act.forward_slice(&x, &mut y).unwrap();
+        let mut in_place = x.clone();
+        act.forward_in_place(&mut in_place).unwrap();
+        assert!(
+            y.iter().zip(&in_place).all(|(&a, &b)| same_bits(a, b)),
+            "{act}"
+        );
+        let mut grad = vec![T::ZERO; x.len()];
+        act.backward(&x, &g, &mut grad).unwrap();
+        // Only some activations have a backward from the output; the others say so.
+        let _ = act.backward_from_output(&y, &g, &mut grad);
+    }
+    std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(|| {
+            for tier in Tier::available() {
+                kernels::with_tier(tier, || {
+                    for act in activations() {
+                        run_all::<f32>(&act);
+                        run_all::<f64>(&act);
+                    }
+                })
+                .unwrap();
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}

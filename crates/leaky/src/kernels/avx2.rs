@@ -7,7 +7,7 @@
 
 use std::arch::x86_64::*;
 
-use super::simd::{Simd, SimdF32};
+use super::simd::{Simd, SimdF32, Vectorize};
 
 /// The AVX2 tier's token: proof that this processor has AVX2 and FMA.
 #[derive(Clone, Copy, Debug)]
@@ -21,10 +21,12 @@ impl Avx2 {
         (is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
             .then_some(Avx2 { _private: () })
     }
+}
 
+impl Vectorize for Avx2 {
     /// Runs `f` compiled with AVX2 and FMA enabled (`f` and what it calls inline into it).
     #[inline(always)]
-    pub(crate) fn vectorize<R>(self, f: impl FnOnce(Self) -> R) -> R {
+    fn vectorize<R>(self, f: impl FnOnce(Self) -> R) -> R {
         #[target_feature(enable = "avx2,fma")]
         fn with_avx2<R>(token: Avx2, f: impl FnOnce(Avx2) -> R) -> R {
             f(token)

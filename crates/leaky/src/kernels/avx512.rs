@@ -6,7 +6,7 @@
 
 use std::arch::x86_64::*;
 
-use super::simd::{Simd, SimdF32};
+use super::simd::{Simd, SimdF32, Vectorize};
 
 /// The AVX-512 tier's token: proof that this processor has AVX-512F.
 #[derive(Clone, Copy, Debug)]
@@ -19,10 +19,12 @@ impl Avx512 {
     pub(crate) fn new() -> Option<Self> {
         is_x86_feature_detected!("avx512f").then_some(Avx512 { _private: () })
     }
+}
 
+impl Vectorize for Avx512 {
     /// Runs `f` compiled with AVX-512F enabled (`f` and what it calls inline into it).
     #[inline(always)]
-    pub(crate) fn vectorize<R>(self, f: impl FnOnce(Self) -> R) -> R {
+    fn vectorize<R>(self, f: impl FnOnce(Self) -> R) -> R {
         #[target_feature(enable = "avx512f")]
         fn with_avx512<R>(token: Avx512, f: impl FnOnce(Avx512) -> R) -> R {
             f(token)

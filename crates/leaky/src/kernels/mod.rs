@@ -318,24 +318,16 @@ enum Isa {
     Avx512(Avx512),
 }
 
-/// Runs a kernel, generic over the token, compiled for the token's tier.
-macro_rules! vectorize {
+/// Runs `$body` with the tier's token bound to `$s` (the kernels that `$body` calls compile
+/// themselves for the tier: [`simd::Vectorize::vectorize`]).
+macro_rules! with_token {
     ($isa:expr, |$s:ident| $body:expr) => {
         match $isa {
-            Isa::Portable(t) => t.vectorize(
-                #[inline(always)]
-                move |$s| $body,
-            ),
+            Isa::Portable($s) => $body,
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2(t) => t.vectorize(
-                #[inline(always)]
-                move |$s| $body,
-            ),
+            Isa::Avx2($s) => $body,
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx512(t) => t.vectorize(
-                #[inline(always)]
-                move |$s| $body,
-            ),
+            Isa::Avx512($s) => $body,
         }
     };
 }
@@ -385,7 +377,7 @@ impl Plan {
         let isa = self.isa.expect("a vectorized plan");
         let stream = streams_all(&[size_of_val(x), size_of_val(y)]);
         self.split((x, y), op.min_parallel_len(), |(x, y)| {
-            vectorize!(isa, |s| T::map(s, op, x, y, stream))
+            with_token!(isa, |s| T::map(s, op, x, y, stream))
         });
     }
 
@@ -393,7 +385,7 @@ impl Plan {
     pub(crate) fn map_in_place<T: crate::Float>(&self, op: Map<T>, x: &mut [T]) {
         let isa = self.isa.expect("a vectorized plan");
         self.split(x, op.min_parallel_len(), |x| {
-            vectorize!(isa, |s| T::map_in_place(s, op, x))
+            with_token!(isa, |s| T::map_in_place(s, op, x))
         });
     }
 
@@ -402,7 +394,7 @@ impl Plan {
         let isa = self.isa.expect("a vectorized plan");
         let stream = streams_all(&[size_of_val(a), size_of_val(g), size_of_val(out)]);
         self.split((a, g, out), op.min_parallel_len(), |(a, g, out)| {
-            vectorize!(isa, |s| T::zip(s, op, a, g, out, stream))
+            with_token!(isa, |s| T::zip(s, op, a, g, out, stream))
         });
     }
 }

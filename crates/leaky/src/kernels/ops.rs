@@ -2,14 +2,14 @@
 //! slices: a head up to the first cache-line-aligned output element, then four vectors per
 //! step, then one, then a masked (or copied) tail, never touching memory outside the slices.
 
-use super::simd::{Simd, SimdF32};
+use super::simd::{Simd, SimdF32, Vectorize};
 use crate::math::elu::EluParams;
 use crate::math::softplus::SoftplusParams;
 use crate::{Float, math, scalar};
 
 /// A token usable for every element type: implemented by every tier.
-pub trait Token: Simd<f32> + Simd<f64> + SimdF32 {}
-impl<S: Simd<f32> + Simd<f64> + SimdF32> Token for S {}
+pub trait Token: Simd<f32> + Simd<f64> + SimdF32 + Vectorize {}
+impl<S: Simd<f32> + Simd<f64> + SimdF32 + Vectorize> Token for S {}
 
 /// An elementwise `y = f(x)` with a kernel: the activations' forwards that have one.
 #[derive(Clone, Copy, Debug)]
@@ -89,105 +89,74 @@ fn kernel<V, F: Fn(V) -> V>(f: F) -> F {
     f
 }
 
-/// Binds `$f` to the `f32` kernel of `$op` (a `Map<f32>`) and runs `$body` with it, so that each
-/// loop is compiled for one function.
+/// Binds `$f` to the `f32` kernel of `$op` (a `Map<f32>`) and runs `$body` with it, compiled for
+/// the tier of the token `$s`: one function per kernel (see [`Vectorize::vectorize`]).
 macro_rules! with_f32_map {
-    ($s:ident, $op:expr, |$f:ident| $body:expr) => {
-        match $op {
-            Map::LeakyRelu(alpha) => {
-                let $f = leaky_relu($s, alpha);
-                $body
-            }
-            Map::Relu => {
-                let $f = relu::<f32, S>($s);
-                $body
-            }
-            Map::Sigmoid => {
-                let $f = kernel(
+    ($s:ident, $op:expr, |$f:ident| $body:expr) => {{
+        macro_rules! run {
+            ($kernel:expr) => {
+                $s.vectorize(
                     #[inline(always)]
-                    |v| math::sigmoid::sigmoid($s, v),
-                );
-                $body
-            }
-            Map::Tanh => {
-                let $f = kernel(
-                    #[inline(always)]
-                    |v| math::tanh::tanh($s, v),
-                );
-                $body
-            }
-            Map::Gelu => {
-                let $f = kernel(
-                    #[inline(always)]
-                    |v| math::gelu::gelu($s, v),
-                );
-                $body
-            }
-            Map::GeluTanh => {
-                let $f = kernel(
-                    #[inline(always)]
-                    |v| math::gelu_tanh::gelu_tanh($s, v),
-                );
-                $body
-            }
-            Map::Silu => {
-                let $f = kernel(
-                    #[inline(always)]
-                    |v| math::silu::silu($s, v),
-                );
-                $body
-            }
-            Map::Elu(p) => {
-                let $f = kernel(
-                    #[inline(always)]
-                    move |v| math::elu::elu($s, &p, v),
-                );
-                $body
-            }
-            Map::Softplus(t) => {
-                let $f = kernel(
-                    #[inline(always)]
-                    move |v| math::softplus::softplus($s, t, v),
-                );
-                $body
-            }
-            Map::SoftplusBeta(p) => {
-                let $f = kernel(
-                    #[inline(always)]
-                    move |v| math::softplus::softplus_beta($s, &p, v),
-                );
-                $body
-            }
-            Map::LogSigmoid => {
-                let $f = kernel(
-                    #[inline(always)]
-                    |v| math::softplus::log_sigmoid($s, v),
-                );
-                $body
-            }
-            Map::Mish => {
-                let $f = kernel(
-                    #[inline(always)]
-                    |v| math::softplus::mish($s, v),
-                );
-                $body
-            }
-            Map::Softsign => {
-                let $f = kernel(
-                    #[inline(always)]
-                    |v| math::softsign::softsign($s, v),
-                );
-                $body
-            }
-            Map::Tanhshrink => {
-                let $f = kernel(
-                    #[inline(always)]
-                    |v| math::tanhshrink::tanhshrink($s, v),
-                );
-                $body
-            }
+                    move |$s| {
+                        let $f = $kernel;
+                        $body
+                    },
+                )
+            };
         }
-    };
+        match $op {
+            Map::LeakyRelu(alpha) => run!(leaky_relu($s, alpha)),
+            Map::Relu => run!(relu::<f32, S>($s)),
+            Map::Sigmoid => run!(kernel(
+                #[inline(always)]
+                |v| math::sigmoid::sigmoid($s, v)
+            )),
+            Map::Tanh => run!(kernel(
+                #[inline(always)]
+                |v| math::tanh::tanh($s, v)
+            )),
+            Map::Gelu => run!(kernel(
+                #[inline(always)]
+                |v| math::gelu::gelu($s, v)
+            )),
+            Map::GeluTanh => run!(kernel(
+                #[inline(always)]
+                |v| math::gelu_tanh::gelu_tanh($s, v)
+            )),
+            Map::Silu => run!(kernel(
+                #[inline(always)]
+                |v| math::silu::silu($s, v)
+            )),
+            Map::Elu(p) => run!(kernel(
+                #[inline(always)]
+                move |v| math::elu::elu($s, &p, v)
+            )),
+            Map::Softplus(t) => run!(kernel(
+                #[inline(always)]
+                move |v| math::softplus::softplus($s, t, v)
+            )),
+            Map::SoftplusBeta(p) => run!(kernel(
+                #[inline(always)]
+                move |v| math::softplus::softplus_beta($s, &p, v)
+            )),
+            Map::LogSigmoid => run!(kernel(
+                #[inline(always)]
+                |v| math::softplus::log_sigmoid($s, v)
+            )),
+            Map::Mish => run!(kernel(
+                #[inline(always)]
+                |v| math::softplus::mish($s, v)
+            )),
+            Map::Softsign => run!(kernel(
+                #[inline(always)]
+                |v| math::softsign::softsign($s, v)
+            )),
+            Map::Tanhshrink => run!(kernel(
+                #[inline(always)]
+                |v| math::tanhshrink::tanhshrink($s, v)
+            )),
+        }
+    }};
 }
 
 /// The element types the kernels run on, with the kernel bodies for each [`Map`] and [`Zip`].
@@ -214,14 +183,19 @@ impl Element for f32 {
         // `g·f'(x)` for a smooth `f'`.
         macro_rules! times {
             (|$x:ident| $derivative:expr) => {
-                zip(
-                    s,
-                    a,
-                    g,
-                    out,
-                    stream,
+                s.vectorize(
                     #[inline(always)]
-                    |$x, g| Simd::<f32>::mul(s, g, $derivative),
+                    move |s| {
+                        zip(
+                            s,
+                            a,
+                            g,
+                            out,
+                            stream,
+                            #[inline(always)]
+                            |$x, g| Simd::<f32>::mul(s, g, $derivative),
+                        )
+                    },
                 )
             };
         }
@@ -234,17 +208,22 @@ impl Element for f32 {
             }
             Zip::SiluBackward => times!(|x| math::silu::silu_derivative(s, x)),
             Zip::EluBackward(p) => times!(|x| math::elu::elu_derivative(s, &p, x)),
-            Zip::SoftplusBackward(t) => zip(
-                s,
-                a,
-                g,
-                out,
-                stream,
+            Zip::SoftplusBackward(t) => s.vectorize(
                 #[inline(always)]
-                |x, g| {
-                    let d = math::sigmoid::sigmoid(s, x);
-                    let above = Simd::<f32>::gt(s, x, Simd::<f32>::splat(s, t));
-                    Simd::<f32>::select(s, above, g, Simd::<f32>::mul(s, g, d))
+                move |s| {
+                    zip(
+                        s,
+                        a,
+                        g,
+                        out,
+                        stream,
+                        #[inline(always)]
+                        |x, g| {
+                            let d = math::sigmoid::sigmoid(s, x);
+                            let above = Simd::<f32>::gt(s, x, Simd::<f32>::splat(s, t));
+                            Simd::<f32>::select(s, above, g, Simd::<f32>::mul(s, g, d))
+                        },
+                    )
                 },
             ),
             Zip::LogSigmoidBackward => times!(|x| math::sigmoid::sigmoid(
@@ -268,8 +247,14 @@ impl Element for f64 {
     #[inline(always)]
     fn map<S: Token>(s: S, op: Map<f64>, x: &[f64], y: &mut [f64], stream: bool) {
         match op {
-            Map::LeakyRelu(alpha) => map(s, x, y, stream, leaky_relu(s, alpha)),
-            Map::Relu => map(s, x, y, stream, relu::<f64, S>(s)),
+            Map::LeakyRelu(alpha) => s.vectorize(
+                #[inline(always)]
+                move |s| map(s, x, y, stream, leaky_relu(s, alpha)),
+            ),
+            Map::Relu => s.vectorize(
+                #[inline(always)]
+                move |s| map(s, x, y, stream, relu::<f64, S>(s)),
+            ),
             Map::Sigmoid => scalar_map(x, y, scalar::sigmoid),
             Map::Tanh => scalar_map(x, y, scalar::tanh),
             _ => unreachable!("{op:?} has an f32 kernel only"),
@@ -278,8 +263,14 @@ impl Element for f64 {
     #[inline(always)]
     fn map_in_place<S: Token>(s: S, op: Map<f64>, x: &mut [f64]) {
         match op {
-            Map::LeakyRelu(alpha) => map_in_place(s, x, leaky_relu(s, alpha)),
-            Map::Relu => map_in_place(s, x, relu::<f64, S>(s)),
+            Map::LeakyRelu(alpha) => s.vectorize(
+                #[inline(always)]
+                move |s| map_in_place(s, x, leaky_relu(s, alpha)),
+            ),
+            Map::Relu => s.vectorize(
+                #[inline(always)]
+                move |s| map_in_place(s, x, relu::<f64, S>(s)),
+            ),
             Map::Sigmoid => x.iter_mut().for_each(|v| *v = scalar::sigmoid(*v)),
             Map::Tanh => x.iter_mut().for_each(|v| *v = scalar::tanh(*v)),
             _ => unreachable!("{op:?} has an f32 kernel only"),
@@ -301,7 +292,7 @@ impl Element for f64 {
 
 /// The backward kernels that are the same few operations in any element type.
 #[inline(always)]
-fn zip_linear<T: Float, S: Simd<T>>(
+fn zip_linear<T: Float, S: Simd<T> + Vectorize>(
     s: S,
     op: Zip<T>,
     a: &[T],
@@ -309,49 +300,68 @@ fn zip_linear<T: Float, S: Simd<T>>(
     out: &mut [T],
     stream: bool,
 ) {
-    let zero = s.splat(T::ZERO);
-    let one = s.splat(T::ONE);
     match op {
-        Zip::LeakyReluBackward(alpha) => {
-            let alpha = s.splat(alpha);
-            zip(
-                s,
-                a,
-                g,
-                out,
-                stream,
-                #[inline(always)]
-                |x, g| s.select(s.gt(x, zero), g, s.mul(g, alpha)),
-            )
-        }
-        Zip::ReluBackward => zip(
-            s,
-            a,
-            g,
-            out,
-            stream,
+        Zip::LeakyReluBackward(alpha) => s.vectorize(
             #[inline(always)]
-            |x, g| s.select(s.le(x, zero), zero, g),
+            move |s| {
+                let (zero, alpha) = (s.splat(T::ZERO), s.splat(alpha));
+                zip(
+                    s,
+                    a,
+                    g,
+                    out,
+                    stream,
+                    #[inline(always)]
+                    |x, g| s.select(s.gt(x, zero), g, s.mul(g, alpha)),
+                )
+            },
+        ),
+        Zip::ReluBackward => s.vectorize(
+            #[inline(always)]
+            move |s| {
+                let zero = s.splat(T::ZERO);
+                zip(
+                    s,
+                    a,
+                    g,
+                    out,
+                    stream,
+                    #[inline(always)]
+                    |x, g| s.select(s.le(x, zero), zero, g),
+                )
+            },
         ),
         // The scalar loop's `g * (y * (1 - y))`, operation for operation (no fusing), so the
         // results are the same bits.
-        Zip::SigmoidFromOutput => zip(
-            s,
-            a,
-            g,
-            out,
-            stream,
+        Zip::SigmoidFromOutput => s.vectorize(
             #[inline(always)]
-            |y, g| s.mul(g, s.mul(y, s.sub(one, y))),
+            move |s| {
+                let one = s.splat(T::ONE);
+                zip(
+                    s,
+                    a,
+                    g,
+                    out,
+                    stream,
+                    #[inline(always)]
+                    |y, g| s.mul(g, s.mul(y, s.sub(one, y))),
+                )
+            },
         ),
-        Zip::TanhFromOutput => zip(
-            s,
-            a,
-            g,
-            out,
-            stream,
+        Zip::TanhFromOutput => s.vectorize(
             #[inline(always)]
-            |y, g| s.mul(g, s.sub(one, s.mul(y, y))),
+            move |s| {
+                let one = s.splat(T::ONE);
+                zip(
+                    s,
+                    a,
+                    g,
+                    out,
+                    stream,
+                    #[inline(always)]
+                    |y, g| s.mul(g, s.sub(one, s.mul(y, y))),
+                )
+            },
         ),
         _ => unreachable!("the element types handle the smooth backward kernels"),
     }

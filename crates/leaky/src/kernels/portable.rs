@@ -5,17 +5,20 @@
 //! (almost always) as a fused multiply-add would, without a slow software `fma`; the vector math
 //! relies on that for its error bounds. On `f64` it is a multiply and an add.
 
-use super::simd::{Simd, SimdF32};
+use super::simd::{Simd, SimdF32, Vectorize};
 
 /// The portable tier's token. Always available.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Portable;
 
-impl Portable {
-    /// Runs `f` with the token (no target features to enable).
+impl Vectorize for Portable {
+    /// Runs `f` with the token, in a function of its own (no target features to enable).
     #[inline(always)]
-    pub(crate) fn vectorize<R>(self, f: impl FnOnce(Self) -> R) -> R {
-        f(self)
+    fn vectorize<R>(self, f: impl FnOnce(Self) -> R) -> R {
+        fn with_portable<R>(token: Portable, f: impl FnOnce(Portable) -> R) -> R {
+            f(token)
+        }
+        with_portable(self, f)
     }
 }
 

@@ -2,10 +2,22 @@
 //!
 //! A tier is a zero-sized *token* (`Portable`, `Avx2`, `Avx512`) that can only be built when the
 //! processor has the instructions it needs, and that implements [`Simd<T>`] for `f32` and `f64`.
-//! A kernel is a generic `#[inline(always)]` function over `S: Simd<T>`; the tier's `vectorize`
-//! runs it inside a `#[target_feature]` function, so the whole body is compiled for that tier.
+//! A kernel is a generic `#[inline(always)]` function over `S: Simd<T>`; the tier's
+//! [`Vectorize::vectorize`] runs it inside a `#[target_feature]` function, so the whole body is
+//! compiled for that tier.
 
 use crate::Float;
+
+/// Running code compiled for a tier.
+pub trait Vectorize: Copy {
+    /// Runs `f` (an `#[inline(always)]` closure) inside a function compiled with the tier's
+    /// target features, into which `f` and the kernels it calls inline.
+    ///
+    /// Every call site gets a function of its own: call it once per kernel, not around a `match`
+    /// of kernels. An unoptimised build keeps every local of a function in its frame, and one
+    /// function holding every kernel took about 1.7 MB of stack, near a spawned thread's 2 MiB.
+    fn vectorize<R>(self, f: impl FnOnce(Self) -> R) -> R;
+}
 
 /// Vector operations on `LANES` elements of `T` for one instruction set.
 ///
