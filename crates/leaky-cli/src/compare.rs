@@ -39,8 +39,8 @@ pub struct CompareArgs {
     epochs: usize,
     #[command(flatten)]
     options: CnnOptions,
-    /// The setting in which ReLU units die: the activated layers' biases start at -1, so that
-    /// most hidden units start inactive on every digit (--bias-init still overrides it).
+    /// The setting in which ReLU units die: the activated layers' biases start at -2, so that
+    /// every hidden unit starts inactive on every digit (--bias-init still overrides it).
     #[arg(long)]
     stress: bool,
     /// The output directory [default: runs/compare, or runs/compare-stress with --stress].

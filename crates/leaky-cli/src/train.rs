@@ -85,7 +85,7 @@ pub struct CnnOptions {
     #[arg(long, value_name = "PIXELS", value_parser = clap::value_parser!(u32).range(0..=8))]
     max_shift: Option<u32>,
     /// Start the biases of the activated layers at this value instead of small random ones
-    /// (negative values start units near death) [default: random; -1 with `compare --stress`].
+    /// (negative values start units near death) [default: random; -2 with `compare --stress`].
     #[arg(long, value_name = "B", value_parser = bias, allow_hyphen_values = true)]
     bias_init: Option<f32>,
     /// Read full MNIST from this directory (train-* and t10k-* IDX files, raw or .gz) instead of

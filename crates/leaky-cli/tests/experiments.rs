@@ -141,12 +141,12 @@ fn compare_stress_sets_and_records_its_settings() {
         (
             &serde_json::json!(true),
             &serde_json::json!(0.001),
-            &serde_json::json!(-1.0)
+            &serde_json::json!(-2.0)
         )
     );
     let markdown = fs::read_to_string(out.join("compare.md")).unwrap();
     assert!(
-        markdown.contains("--lr 0.001 --lr-decay 0.5 --max-shift 1 --bias-init -1"),
+        markdown.contains("--lr 0.001 --lr-decay 0.5 --max-shift 1 --bias-init -2"),
         "{markdown}"
     );
 }

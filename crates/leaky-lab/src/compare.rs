@@ -20,9 +20,10 @@ use crate::train_cnn::{CnnProgress, CnnSettings, EpochRecord, train_cnn};
 /// smooth ones in use today.
 pub const DEFAULT_ACTIVATIONS: &str =
     "relu,leaky_relu,leaky_relu:alpha=0.2,prelu,elu,gelu,silu,sigmoid,tanh";
-/// The initial bias of the activated layers under `--stress`: most ReLU units of the hidden
-/// layer start negative on every digit, get no gradient, and never recover.
-pub const STRESS_BIAS: f32 = -1.0;
+/// The initial bias of the activated layers under `--stress`: every ReLU unit of the hidden
+/// layer starts negative on every digit, gets no gradient, and never recovers, so a ReLU network
+/// does not learn; LeakyReLU's units still get α times the gradient and climb back.
+pub const STRESS_BIAS: f32 = -2.0;
 /// The summary files' names in the output directory.
 pub const MARKDOWN_FILE: &str = "compare.md";
 /// The JSON file: settings, every run's epochs, and the summary.
