@@ -171,10 +171,13 @@ fn draw(c: &Comparison, out: &Path) -> Result<(), CliError> {
         format!("Held-out accuracy{stress}"),
         "epoch",
         "accuracy (%)",
-    );
+    )
+    .with_whole_x();
     let mut dead: Vec<Chart> = LAYER_NAMES
         .iter()
-        .map(|layer| Chart::new(format!("Dead units, {layer}{stress}"), "epoch", "dead (%)"))
+        .map(|layer| {
+            Chart::new(format!("Dead units, {layer}{stress}"), "epoch", "dead (%)").with_whole_x()
+        })
         .collect();
     for s in &c.summary {
         let points = mean_by_epoch(&s.activation, &|e| Some(100.0 * e.test_accuracy));

@@ -22,9 +22,11 @@ pub fn draw(metrics: &CnnMetrics, path: &Path) -> Result<(), CliError> {
         "epoch",
         "cross-entropy",
     )
+    .with_whole_x()
     .with_series(Series::line("train", points(|r| r.train_loss)))
     .with_series(Series::line("held out", points(|r| r.test_loss)));
     let accuracy = Chart::new("Accuracy", "epoch", "accuracy (%)")
+        .with_whole_x()
         .with_series(Series::line("train", points(|r| 100.0 * r.train_accuracy)))
         .with_series(Series::line(
             "held out",

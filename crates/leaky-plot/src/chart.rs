@@ -181,6 +181,9 @@ pub struct Chart {
     pub series: Vec<Series>,
     /// Where the legend goes, if anywhere; only labelled series appear in it.
     pub legend: Legend,
+    /// Ticks only at whole numbers on the x axis (an axis of epochs, say): 1 and 2, not 1.0, 1.2,
+    /// ..., 2.0.
+    pub whole_x: bool,
 }
 
 /// The smallest box holding a chart's finite points (and bar extents), and whether bars want the
@@ -212,7 +215,14 @@ impl Chart {
             y_label: y_label.into(),
             series: Vec::new(),
             legend: Legend::Auto,
+            whole_x: false,
         }
+    }
+
+    /// The chart with ticks only at whole numbers on its x axis.
+    pub fn with_whole_x(mut self) -> Self {
+        self.whole_x = true;
+        self
     }
 
     /// The chart with `series` added after the others.

@@ -133,9 +133,15 @@ pub struct Axis {
 }
 
 impl Axis {
-    fn new(view: (f64, f64), length_px: f64, pt: f64, horizontal: bool) -> Self {
+    /// `whole`: ticks only at whole numbers.
+    fn new(view: (f64, f64), length_px: f64, pt: f64, horizontal: bool, whole: bool) -> Self {
         let bins = ticks::max_bins(length_px / pt, FONT_SIZE, horizontal);
         let ticks = ticks::ticks(view.0, view.1, bins);
+        let ticks = if whole {
+            ticks::whole(ticks, view.0, view.1)
+        } else {
+            ticks
+        };
         let labels = ticks::labels(&ticks, view);
         Self {
             view,
@@ -372,8 +378,8 @@ impl<'a> Layout<'a> {
             self.panels.push(Panel {
                 chart,
                 rect,
-                x: Axis::new(view.x, rect.width(), self.pt, true),
-                y: Axis::new(view.y, rect.height(), self.pt, false),
+                x: Axis::new(view.x, rect.width(), self.pt, true, chart.whole_x),
+                y: Axis::new(view.y, rect.height(), self.pt, false, false),
             });
         }
     }

@@ -83,6 +83,21 @@ pub fn ticks(lo: f64, hi: f64, bins: usize) -> Vec<f64> {
     chosen
 }
 
+/// `ticks` if they are all whole numbers, else every whole number inside `lo..=hi` (fractional
+/// ticks come from a step under 1, so there are at most as many as there were ticks, plus one).
+pub fn whole(ticks: Vec<f64>, lo: f64, hi: f64) -> Vec<f64> {
+    if ticks.iter().all(|t| t.fract() == 0.0) {
+        return ticks;
+    }
+    let (first, last) = (lo.ceil(), hi.floor());
+    if first > last {
+        return Vec::new();
+    }
+    (0..=(last - first) as u64)
+        .map(|k| first + k as f64)
+        .collect()
+}
+
 /// How close to a whole number of steps counts as on it: more slack when the offset is large.
 fn edge_tolerance(step: f64, offset: f64) -> f64 {
     if offset == 0.0 {
@@ -235,6 +250,20 @@ mod tests {
                 "0.00", "0.25", "0.50", "0.75", "1.00", "1.25", "1.50", "1.75", "2.00"
             ]
         );
+    }
+
+    #[test]
+    fn whole_ticks_skip_fractions() {
+        // Two epochs, with 5% margins: 1.0, 1.2, ..., 2.0 become 1 and 2.
+        let (lo, hi) = view_limits(1.0, 2.0, MARGIN, None).unwrap();
+        assert_eq!(whole(ticks(lo, hi, 9), lo, hi), [1.0, 2.0]);
+        // Already whole: unchanged.
+        assert_eq!(
+            whole(ticks(0.0, 10.0, 9), 0.0, 10.0),
+            [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+        );
+        // No whole number inside: no ticks.
+        assert!(whole(ticks(1.1, 1.9, 9), 1.1, 1.9).is_empty());
     }
 
     #[test]

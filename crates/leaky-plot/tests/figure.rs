@@ -105,6 +105,25 @@ fn the_article_ticks_are_round_with_real_minus_signs() {
 }
 
 #[test]
+fn an_epoch_axis_gets_whole_ticks_only() {
+    let points = vec![(1.0, 96.0), (2.0, 97.5)];
+    let chart = |whole: bool| {
+        let chart =
+            Chart::new("Accuracy", "epoch", "%").with_series(Series::line("", points.clone()));
+        if whole { chart.with_whole_x() } else { chart }
+    };
+    let plain = Figure::from(chart(false)).to_svg().unwrap();
+    assert_eq!(
+        texts(&plain)[..6],
+        ["1.0", "1.2", "1.4", "1.6", "1.8", "2.0"]
+    );
+    let whole = Figure::from(chart(true)).to_svg().unwrap();
+    let texts = texts(&whole);
+    assert_eq!(texts[..2], ["1", "2"]);
+    assert!(!texts.contains(&"1.2"), "{texts:?}");
+}
+
+#[test]
 fn non_finite_points_break_the_line() {
     let points = vec![
         (0.0, 0.0),
