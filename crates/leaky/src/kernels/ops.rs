@@ -103,30 +103,21 @@ macro_rules! with_f32_map {
                     },
                 )
             };
+            (fn $math:path) => {
+                run!(kernel(
+                    #[inline(always)]
+                    |v| $math($s, v)
+                ))
+            };
         }
         match $op {
             Map::LeakyRelu(alpha) => run!(leaky_relu($s, alpha)),
             Map::Relu => run!(relu::<f32, S>($s)),
-            Map::Sigmoid => run!(kernel(
-                #[inline(always)]
-                |v| math::sigmoid::sigmoid($s, v)
-            )),
-            Map::Tanh => run!(kernel(
-                #[inline(always)]
-                |v| math::tanh::tanh($s, v)
-            )),
-            Map::Gelu => run!(kernel(
-                #[inline(always)]
-                |v| math::gelu::gelu($s, v)
-            )),
-            Map::GeluTanh => run!(kernel(
-                #[inline(always)]
-                |v| math::gelu_tanh::gelu_tanh($s, v)
-            )),
-            Map::Silu => run!(kernel(
-                #[inline(always)]
-                |v| math::silu::silu($s, v)
-            )),
+            Map::Sigmoid => run!(fn math::sigmoid::sigmoid),
+            Map::Tanh => run!(fn math::tanh::tanh),
+            Map::Gelu => run!(fn math::gelu::gelu),
+            Map::GeluTanh => run!(fn math::gelu_tanh::gelu_tanh),
+            Map::Silu => run!(fn math::silu::silu),
             Map::Elu(p) => run!(kernel(
                 #[inline(always)]
                 move |v| math::elu::elu($s, &p, v)
@@ -139,22 +130,10 @@ macro_rules! with_f32_map {
                 #[inline(always)]
                 move |v| math::softplus::softplus_beta($s, &p, v)
             )),
-            Map::LogSigmoid => run!(kernel(
-                #[inline(always)]
-                |v| math::softplus::log_sigmoid($s, v)
-            )),
-            Map::Mish => run!(kernel(
-                #[inline(always)]
-                |v| math::softplus::mish($s, v)
-            )),
-            Map::Softsign => run!(kernel(
-                #[inline(always)]
-                |v| math::softsign::softsign($s, v)
-            )),
-            Map::Tanhshrink => run!(kernel(
-                #[inline(always)]
-                |v| math::tanhshrink::tanhshrink($s, v)
-            )),
+            Map::LogSigmoid => run!(fn math::softplus::log_sigmoid),
+            Map::Mish => run!(fn math::softplus::mish),
+            Map::Softsign => run!(fn math::softsign::softsign),
+            Map::Tanhshrink => run!(fn math::tanhshrink::tanhshrink),
         }
     }};
 }
@@ -300,69 +279,34 @@ fn zip_linear<T: Float, S: Simd<T> + Vectorize>(
     out: &mut [T],
     stream: bool,
 ) {
+    // `zip` with the kernel `|$x, $g| $f`, compiled for the tier.
+    macro_rules! run {
+        (|$x:ident, $g:ident| $f:expr) => {
+            s.vectorize(
+                #[inline(always)]
+                move |s| {
+                    zip(
+                        s,
+                        a,
+                        g,
+                        out,
+                        stream,
+                        #[inline(always)]
+                        |$x, $g| $f,
+                    )
+                },
+            )
+        };
+    }
     match op {
-        Zip::LeakyReluBackward(alpha) => s.vectorize(
-            #[inline(always)]
-            move |s| {
-                let (zero, alpha) = (s.splat(T::ZERO), s.splat(alpha));
-                zip(
-                    s,
-                    a,
-                    g,
-                    out,
-                    stream,
-                    #[inline(always)]
-                    |x, g| s.select(s.gt(x, zero), g, s.mul(g, alpha)),
-                )
-            },
-        ),
-        Zip::ReluBackward => s.vectorize(
-            #[inline(always)]
-            move |s| {
-                let zero = s.splat(T::ZERO);
-                zip(
-                    s,
-                    a,
-                    g,
-                    out,
-                    stream,
-                    #[inline(always)]
-                    |x, g| s.select(s.le(x, zero), zero, g),
-                )
-            },
-        ),
+        Zip::LeakyReluBackward(alpha) => {
+            run!(|x, g| s.select(s.gt(x, s.splat(T::ZERO)), g, s.mul(g, s.splat(alpha))))
+        }
+        Zip::ReluBackward => run!(|x, g| s.select(s.le(x, s.splat(T::ZERO)), s.splat(T::ZERO), g)),
         // The scalar loop's `g * (y * (1 - y))`, operation for operation (no fusing), so the
         // results are the same bits.
-        Zip::SigmoidFromOutput => s.vectorize(
-            #[inline(always)]
-            move |s| {
-                let one = s.splat(T::ONE);
-                zip(
-                    s,
-                    a,
-                    g,
-                    out,
-                    stream,
-                    #[inline(always)]
-                    |y, g| s.mul(g, s.mul(y, s.sub(one, y))),
-                )
-            },
-        ),
-        Zip::TanhFromOutput => s.vectorize(
-            #[inline(always)]
-            move |s| {
-                let one = s.splat(T::ONE);
-                zip(
-                    s,
-                    a,
-                    g,
-                    out,
-                    stream,
-                    #[inline(always)]
-                    |y, g| s.mul(g, s.sub(one, s.mul(y, y))),
-                )
-            },
-        ),
+        Zip::SigmoidFromOutput => run!(|y, g| s.mul(g, s.mul(y, s.sub(s.splat(T::ONE), y)))),
+        Zip::TanhFromOutput => run!(|y, g| s.mul(g, s.sub(s.splat(T::ONE), s.mul(y, y)))),
         _ => unreachable!("the element types handle the smooth backward kernels"),
     }
 }
