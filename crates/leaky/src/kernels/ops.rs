@@ -138,6 +138,27 @@ macro_rules! with_f32_map {
     }};
 }
 
+/// Runs [`zip`] over `$a`, `$g`, `$out` with the kernel `|$x, $y| $f`, compiled for the tier of
+/// the token `$s`: one function per kernel (see [`Vectorize::vectorize`]).
+macro_rules! vectorized_zip {
+    ($s:ident, $a:ident, $g:ident, $out:ident, $stream:ident, |$x:ident, $y:ident| $f:expr) => {
+        $s.vectorize(
+            #[inline(always)]
+            move |$s| {
+                zip(
+                    $s,
+                    $a,
+                    $g,
+                    $out,
+                    $stream,
+                    #[inline(always)]
+                    |$x, $y| $f,
+                )
+            },
+        )
+    };
+}
+
 /// The element types the kernels run on, with the kernel bodies for each [`Map`] and [`Zip`].
 pub trait Element: Copy + Send + Sync + 'static {
     /// `y[i] = op(x[i])`; `y.len() == x.len()`; `stream`: non-temporal stores.
@@ -162,20 +183,11 @@ impl Element for f32 {
         // `g·f'(x)` for a smooth `f'`.
         macro_rules! times {
             (|$x:ident| $derivative:expr) => {
-                s.vectorize(
-                    #[inline(always)]
-                    move |s| {
-                        zip(
-                            s,
-                            a,
-                            g,
-                            out,
-                            stream,
-                            #[inline(always)]
-                            |$x, g| Simd::<f32>::mul(s, g, $derivative),
-                        )
-                    },
-                )
+                vectorized_zip!(s, a, g, out, stream, |$x, g| Simd::<f32>::mul(
+                    s,
+                    g,
+                    $derivative
+                ))
             };
         }
         match op {
@@ -187,24 +199,11 @@ impl Element for f32 {
             }
             Zip::SiluBackward => times!(|x| math::silu::silu_derivative(s, x)),
             Zip::EluBackward(p) => times!(|x| math::elu::elu_derivative(s, &p, x)),
-            Zip::SoftplusBackward(t) => s.vectorize(
-                #[inline(always)]
-                move |s| {
-                    zip(
-                        s,
-                        a,
-                        g,
-                        out,
-                        stream,
-                        #[inline(always)]
-                        |x, g| {
-                            let d = math::sigmoid::sigmoid(s, x);
-                            let above = Simd::<f32>::gt(s, x, Simd::<f32>::splat(s, t));
-                            Simd::<f32>::select(s, above, g, Simd::<f32>::mul(s, g, d))
-                        },
-                    )
-                },
-            ),
+            Zip::SoftplusBackward(t) => vectorized_zip!(s, a, g, out, stream, |x, g| {
+                let d = math::sigmoid::sigmoid(s, x);
+                let above = Simd::<f32>::gt(s, x, Simd::<f32>::splat(s, t));
+                Simd::<f32>::select(s, above, g, Simd::<f32>::mul(s, g, d))
+            }),
             Zip::LogSigmoidBackward => times!(|x| math::sigmoid::sigmoid(
                 s,
                 Simd::<f32>::sub(s, Simd::<f32>::splat(s, 0.0), x)
@@ -279,23 +278,9 @@ fn zip_linear<T: Float, S: Simd<T> + Vectorize>(
     out: &mut [T],
     stream: bool,
 ) {
-    // `zip` with the kernel `|$x, $g| $f`, compiled for the tier.
     macro_rules! run {
-        (|$x:ident, $g:ident| $f:expr) => {
-            s.vectorize(
-                #[inline(always)]
-                move |s| {
-                    zip(
-                        s,
-                        a,
-                        g,
-                        out,
-                        stream,
-                        #[inline(always)]
-                        |$x, $g| $f,
-                    )
-                },
-            )
+        (|$x:ident, $y:ident| $f:expr) => {
+            vectorized_zip!(s, a, g, out, stream, |$x, $y| $f)
         };
     }
     match op {
