@@ -56,14 +56,21 @@
 //! ```
 
 mod activate;
+pub mod adam;
 mod compose;
+pub mod conv;
 mod fused;
 mod layer;
+mod matmul;
+mod pool;
 mod prelu;
 mod rrelu;
+mod unfold;
 
 pub use activate::{activate, activate_composed};
+pub use conv::{Conv2d, ConvTranspose2d, conv_transpose2d, conv2d};
 pub use layer::ActivationLayer;
 pub use leaky::Activation;
+pub use pool::max_pool2;
 pub use prelu::{Prelu, prelu, prelu_composed};
 pub use rrelu::Rrelu;

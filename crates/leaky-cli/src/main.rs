@@ -58,7 +58,20 @@ enum Command {
     Diagnose(diagnose::DiagnoseArgs),
 }
 
+/// candle's element-wise ops share their work through a pool of their own whose threads spin
+/// while they wait; at a training batch's tensor sizes that costs more than it saves (an epoch
+/// of the CNN took 10.3 s with two such threads, 6.1 s with one), and leaky's own layer ops
+/// divide their work between rayon's threads instead. Set before any thread starts; an
+/// explicit `CANDLE_NUM_THREADS` in the environment wins.
+fn single_threaded_candle_elementwise() {
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        // SAFETY: called first thing in `main`, before this process starts any thread.
+        unsafe { std::env::set_var("CANDLE_NUM_THREADS", "1") };
+    }
+}
+
 fn main() -> ExitCode {
+    single_threaded_candle_elementwise();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Plot(args) => plot::run(&args),

@@ -14,11 +14,9 @@ use leaky::{Activation, GeluApproximation};
 use serde::Serialize;
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
-use crate::conv::Conv2d;
 use crate::error::LabError;
 use crate::init::seeded_var_builder;
-use crate::pool::max_pool2;
-use leaky_candle::{Prelu, activate};
+use leaky_candle::{Conv2d, Prelu, activate, max_pool2};
 
 /// The number of activated layers (two convolutions and the hidden linear layer).
 pub const LAYERS: usize = 3;
@@ -72,9 +70,9 @@ impl CnnConfig {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Ops {
-    /// Ours: convolutions as matrix products ([`crate::conv`]), the fused activations of
-    /// `leaky_candle::activate` and [`crate::pool::max_pool2`], each one pass forward and one
-    /// backward.
+    /// Ours: `leaky_candle`'s convolutions ([`leaky_candle::conv`]), fused activations
+    /// ([`leaky_candle::activate`]) and pooling ([`leaky_candle::max_pool2`]), each one pass
+    /// forward and one backward.
     #[default]
     Fused,
     /// Ours, except the activations: candle's own (`candle_nn::ops::leaky_relu`, `Tensor::relu`,

@@ -27,9 +27,8 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
-use crate::conv::{Conv2d, ConvTranspose2d};
 use crate::init::seeded_var_builder;
-use leaky_candle::activate;
+use leaky_candle::{Conv2d, ConvTranspose2d, activate};
 
 /// The shape of a [`Generator`] or a [`Discriminator`] and its activation.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -16,7 +16,7 @@ use crate::dataset::{Digits, Scale, Split, epoch_order};
 use crate::dead::{DeathCounter, LayerDeath};
 use crate::error::LabError;
 use crate::metrics::write_json;
-use crate::optim::{Adam, AdamParams};
+use leaky_candle::adam::{Adam, AdamParams};
 
 /// The checkpoint's file name in the output directory.
 pub const MODEL_FILE: &str = "model.safetensors";
@@ -403,6 +403,6 @@ fn save(
     })?;
     checkpoint.set("history", history);
     checkpoint.add_vars("", varmap);
-    checkpoint.add_tensors(adam.state());
+    checkpoint.add_tensors(adam.state()?);
     checkpoint.save()
 }

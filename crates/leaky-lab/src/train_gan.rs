@@ -17,8 +17,8 @@ use crate::error::LabError;
 use crate::gan::{DIGITS, Discriminator, GanConfig, Generator, binary_cross_entropy};
 use crate::images::write_grid;
 use crate::metrics::write_json;
-use crate::optim::{Adam, AdamParams};
 use crate::score::ClassifierScore;
+use leaky_candle::adam::{Adam, AdamParams};
 
 /// The generator checkpoint's file name in the output directory.
 pub const GENERATOR_FILE: &str = "generator.safetensors";
@@ -476,7 +476,7 @@ fn save(
             checkpoint.set("history", &history);
         }
         checkpoint.add_vars("", vars);
-        checkpoint.add_tensors(adam.state());
+        checkpoint.add_tensors(adam.state()?);
         checkpoint.save()?;
     }
     Ok(())

@@ -366,3 +366,36 @@ fn initial_biases_are_set_recorded_and_checked_on_resume() {
     );
     assert!(matches!(&err, Err(LabError::Settings(m)) if m.contains("initial bias")));
 }
+
+/// Regression (a resumed run's first held-out loss differed in its last bit on an Intel CPU):
+/// the epoch history goes through JSON in the checkpoint, and serde_json's default float
+/// parser rounds some 17-digit numbers to the neighbouring double. 3.9646971225738525 is the
+/// value that run met (a mean loss that is an `f32`); the others are awkward doubles.
+#[test]
+fn epoch_records_round_trip_through_json_bit_for_bit() {
+    let awkward = [
+        f64::from(3.964_697_f32),
+        3.964_697_122_573_852_5,
+        0.1 + 0.2,
+        1.0 / 3.0,
+        2.225_073_858_507_201e-308,
+        9_007_199_254_740_993.0,
+    ];
+    for &value in &awkward {
+        let record = EpochRecord {
+            epoch: 1,
+            train_loss: value,
+            train_accuracy: value / 7.0,
+            test_loss: value * 3.0,
+            test_accuracy: 0.5,
+            seconds: value,
+            dead: Vec::new(),
+        };
+        let json = serde_json::to_string(&[&record]).unwrap();
+        let back: Vec<EpochRecord> = serde_json::from_str(&json).unwrap();
+        let bits = |r: &EpochRecord| {
+            [r.train_loss, r.train_accuracy, r.test_loss, r.seconds].map(f64::to_bits)
+        };
+        assert_eq!(bits(&back[0]), bits(&record), "{value:e} through {json}");
+    }
+}

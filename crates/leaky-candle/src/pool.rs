@@ -63,49 +63,66 @@ impl Planes {
         self.planes * (self.height / 2) * (self.width / 2)
     }
 
-    /// Calls `f(output_index, input_index_of_the_window's_maximum)` for every output element.
-    fn for_each_max<T: WithDType>(&self, x: &[T], mut f: impl FnMut(usize, usize)) {
-        let (ho, wo, w) = (self.height / 2, self.width / 2, self.width);
-        let mut out = 0;
-        for plane in 0..self.planes {
-            let base = plane * self.height * w;
-            for i in 0..ho {
-                let row = base + 2 * i * w;
-                for j in 0..wo {
-                    let first = row + 2 * j;
-                    let window = [first, first + 1, first + w, first + w + 1];
-                    f(out, first_max(x, window));
-                    out += 1;
-                }
-            }
-        }
+    /// Each pair of input rows `(top, bottom)` (a trailing odd row dropped), in order, with
+    /// its index in the output rows.
+    fn row_pairs<'a, T>(&self, x: &'a [T]) -> impl Iterator<Item = (usize, &'a [T], &'a [T])> {
+        let (ho, w) = (self.height / 2, self.width);
+        let pairs = x
+            .chunks_exact(self.height * w)
+            .take(self.planes)
+            .flat_map(move |plane| {
+                (0..ho).map(move |i| plane[2 * i * w..(2 * i + 2) * w].split_at(w))
+            });
+        pairs
+            .enumerate()
+            .map(|(row, (top, bottom))| (row, top, bottom))
     }
 }
 
-/// The index among `window` of the first maximum of `x`, or of the first NaN.
-fn first_max<T: WithDType>(x: &[T], window: [usize; 4]) -> usize {
-    let is_nan = |v: T| v.partial_cmp(&v).is_none();
-    let mut best = window[0];
-    for &at in &window[1..] {
-        if is_nan(x[best]) {
-            break;
-        }
-        if x[at] > x[best] || is_nan(x[at]) {
-            best = at;
-        }
-    }
-    best
+/// `b` if it is larger than `a` or NaN, else `a`: the first maximum of `[a, b]`, or the first NaN.
+fn first_max<T: PartialOrd + Copy>(a: T, b: T) -> T {
+    #[allow(clippy::eq_op)] // b != b: b is NaN
+    let take_b = b > a || (b != b && a == a);
+    if take_b { b } else { a }
+}
+
+/// The maximum of a window `[[t0, t1], [b0, b1]]`, or its first NaN in row-major order.
+fn window_max<T: PartialOrd + Copy>(t0: T, t1: T, b0: T, b1: T) -> T {
+    first_max(first_max(t0, t1), first_max(b0, b1))
 }
 
 fn pool<T: WithDType>(p: &Planes, x: &[T]) -> Vec<T> {
-    let mut y = vec![T::zero(); p.out_len()];
-    p.for_each_max(x, |out, at| y[out] = x[at]);
+    let mut y = Vec::with_capacity(p.out_len());
+    for (_, top, bottom) in p.row_pairs(x) {
+        let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
+        y.extend(windows.map(|(t, b)| window_max(t[0], t[1], b[0], b[1])));
+    }
     y
 }
 
+/// Each window's gradient goes to its first maximum (or first NaN); the rest of it gets 0.
 fn unpool<T: WithDType>(p: &Planes, x: &[T], grad_y: &[T]) -> Vec<T> {
-    let mut grad_x = vec![T::zero(); x.len()];
-    p.for_each_max(x, |out, at| grad_x[at] = grad_y[out]);
+    let (w, wo, zero) = (p.width, p.width / 2, T::zero());
+    let mut grad_x = vec![zero; x.len()];
+    for (row, top, bottom) in p.row_pairs(x) {
+        // Output row `row` is input rows 2·row and 2·row + 1 of the stacked planes.
+        let (plane, i) = (row / (p.height / 2), row % (p.height / 2));
+        let start = (plane * p.height + 2 * i) * w;
+        let (gt, gb) = grad_x[start..start + 2 * w].split_at_mut(w);
+        let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
+        let targets = gt.chunks_exact_mut(2).zip(gb.chunks_exact_mut(2));
+        let g = &grad_y[row * wo..(row + 1) * wo];
+        for ((&g, (t, b)), (gt, gb)) in g.iter().zip(windows).zip(targets) {
+            let m = window_max(t[0], t[1], b[0], b[1]);
+            #[allow(clippy::eq_op)] // v != v: v is NaN
+            let hit = |v: T| v == m || v != v;
+            let (h0, h1, h2) = (hit(t[0]), hit(t[1]), hit(b[0]));
+            gt[0] = if h0 { g } else { zero };
+            gt[1] = if h1 && !h0 { g } else { zero };
+            gb[0] = if h2 && !h0 && !h1 { g } else { zero };
+            gb[1] = if !h0 && !h1 && !h2 { g } else { zero };
+        }
+    }
     grad_x
 }
 

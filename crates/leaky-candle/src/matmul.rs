@@ -1,0 +1,161 @@
+//! Matrix products on slices, through the `gemm` crate (candle's own matrix multiply) on one
+//! thread: the layer ops split their work between threads themselves, by image, so that a
+//! result never depends on how many threads computed it.
+
+use candle_core::WithDType;
+use gemm::Parallelism;
+
+/// The element types the layer ops compute in: `f32` and `f64`.
+pub(crate) trait Real: WithDType {
+    /// The square root.
+    fn sqrt(self) -> Self;
+}
+
+impl Real for f32 {
+    fn sqrt(self) -> Self {
+        f32::sqrt(self)
+    }
+}
+
+impl Real for f64 {
+    fn sqrt(self) -> Self {
+        f64::sqrt(self)
+    }
+}
+
+/// A matrix in a slice: row-major, or a transposed view of one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Matrix<'a, T> {
+    data: &'a [T],
+    rows: usize,
+    cols: usize,
+    row_stride: usize,
+    col_stride: usize,
+}
+
+impl<'a, T> Matrix<'a, T> {
+    /// The row-major `rows × cols` matrix held in `data`.
+    ///
+    /// Panics if `data` does not hold exactly `rows · cols` elements (the ops check their
+    /// shapes before, so this is an internal invariant).
+    pub(crate) fn new(data: &'a [T], rows: usize, cols: usize) -> Self {
+        assert_eq!(data.len(), rows * cols, "matrix size");
+        Matrix {
+            data,
+            rows,
+            cols,
+            row_stride: cols,
+            col_stride: 1,
+        }
+    }
+
+    /// The transpose, as a view of the same elements.
+    pub(crate) fn t(self) -> Self {
+        Matrix {
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+            ..self
+        }
+    }
+}
+
+/// `out = lhs · rhs`, or `out += lhs · rhs` with `accumulate`; `out` is row-major.
+///
+/// Panics if the shapes do not agree (an internal invariant, as for [`Matrix::new`]).
+pub(crate) fn matmul<T: Real>(out: &mut [T], lhs: Matrix<T>, rhs: Matrix<T>, accumulate: bool) {
+    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
+    assert_eq!(rhs.rows, k, "inner dimensions");
+    assert_eq!(out.len(), m * n, "output size");
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            out.fill(T::zero());
+        }
+        return;
+    }
+    // SAFETY: every index the product reads, `i·row_stride + j·col_stride` for `i < rows` and
+    // `j < cols`, is inside `data` (checked in `Matrix::new`, and a transposed view swaps the
+    // bounds with the strides); `out` holds `m·n` elements written at `i·n + j`. `T` is `f32` or
+    // `f64`, which `gemm` supports.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            out.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            lhs.data.as_ptr(),
+            lhs.col_stride as isize,
+            lhs.row_stride as isize,
+            rhs.data.as_ptr(),
+            rhs.col_stride as isize,
+            rhs.row_stride as isize,
+            T::one(),
+            T::one(),
+            false,
+            false,
+            false,
+            Parallelism::None,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(a: &[f64], b: &[f64], m: usize, k: usize, n: usize) -> Vec<f64> {
+        let mut out = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                out[i * n + j] = (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum();
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn products_and_transposed_views_match_the_definition() {
+        let (m, k, n) = (5, 7, 3);
+        let a: Vec<f64> = (0..m * k).map(|i| (i % 11) as f64 - 5.0).collect();
+        let b: Vec<f64> = (0..k * n).map(|i| (i % 13) as f64 - 6.0).collect();
+        let expected = naive(&a, &b, m, k, n);
+        let mut out = vec![f64::NAN; m * n];
+        matmul(
+            &mut out,
+            Matrix::new(&a, m, k),
+            Matrix::new(&b, k, n),
+            false,
+        );
+        assert_eq!(out, expected);
+        // (bᵀ)ᵀ · ... : the transposed view of a transposed copy is the matrix again.
+        let bt: Vec<f64> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect();
+        let mut out2 = vec![1.0; m * n];
+        matmul(
+            &mut out2,
+            Matrix::new(&a, m, k),
+            Matrix::new(&bt, n, k).t(),
+            true,
+        );
+        let plus_one: Vec<f64> = expected.iter().map(|v| v + 1.0).collect();
+        assert_eq!(out2, plus_one);
+    }
+
+    #[test]
+    fn an_empty_inner_dimension_gives_zeros() {
+        let mut out = vec![3.0_f32; 4];
+        matmul(
+            &mut out,
+            Matrix::new(&[], 2, 0),
+            Matrix::new(&[], 0, 2),
+            false,
+        );
+        assert_eq!(out, [0.0; 4]);
+    }
+}

@@ -1,0 +1,264 @@
+//! The convolution ops against candle's own, forward and backward; the same bits whatever the
+//! number of threads; layers that interchange weights with candle-nn's; and bad shapes refused.
+
+use candle_core::{DType, Device, Module, Result, Tensor, Var};
+use candle_nn::{Conv2dConfig, ConvTranspose2dConfig, VarBuilder, VarMap};
+use leaky_candle::conv::{conv_transpose2d_layer, conv2d_layer};
+use leaky_candle::{Conv2d, ConvTranspose2d, conv_transpose2d, conv2d};
+
+/// Reproducible values in [-1, 1) (a 64-bit linear congruential generator).
+fn values(n: usize, seed: u64) -> Vec<f64> {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..n)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+        })
+        .collect()
+}
+
+fn random(shape: &[usize], seed: u64, dtype: DType) -> Var {
+    let n = shape.iter().product();
+    let t = Tensor::from_vec(values(n, seed), shape, &Device::Cpu).unwrap();
+    Var::from_tensor(&t.to_dtype(dtype).unwrap()).unwrap()
+}
+
+fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
+    assert_eq!(a.dims(), b.dims());
+    let d = (a.to_dtype(DType::F64).unwrap() - b.to_dtype(DType::F64).unwrap()).unwrap();
+    d.abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar()
+        .unwrap()
+}
+
+/// The output and the gradients of `vars` for a loss that weights every output differently.
+fn run(f: impl Fn() -> Result<Tensor>, vars: &[&Var], seed: u64) -> (Tensor, Vec<Option<Tensor>>) {
+    let y = f().unwrap();
+    let weights = random(y.dims(), seed, y.dtype());
+    let grads = (&y * weights.as_tensor())
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
+    let g = vars.iter().map(|v| grads.get(v).cloned()).collect();
+    (y, g)
+}
+
+fn assert_close(
+    ours: &(Tensor, Vec<Option<Tensor>>),
+    theirs: &(Tensor, Vec<Option<Tensor>>),
+    tol: f64,
+    what: &str,
+) {
+    assert!(max_diff(&ours.0, &theirs.0) < tol, "forward, {what}");
+    for (i, (a, b)) in ours.1.iter().zip(&theirs.1).enumerate() {
+        match (a, b) {
+            (Some(a), Some(b)) => assert!(max_diff(a, b) < tol, "gradient {i}, {what}"),
+            (a, b) => assert_eq!(a.is_some(), b.is_some(), "gradient {i} present, {what}"),
+        }
+    }
+}
+
+#[test]
+fn conv2d_matches_candle_forward_and_backward() {
+    // (stride, padding, kernel): the CNN's 3x3 "same", the GAN's 4x4/2, no padding, 1x1 (candle's own
+    // backward fails where the strides skip a trailing input row: not compared there).
+    for (stride, padding, kernel) in [(1, 1, 3), (2, 1, 4), (2, 0, 3), (1, 0, 1)] {
+        for bias in [true, false] {
+            let x = random(&[3, 2, 9, 7], 1, DType::F64);
+            let w = random(&[4, 2, kernel, kernel], 2, DType::F64);
+            let b = random(&[4], 3, DType::F64);
+            let b_ref = bias.then(|| b.as_tensor());
+            let vars = [&x, &w, &b];
+            let ours = run(|| conv2d(&x, &w, b_ref, stride, padding), &vars, 4);
+            let theirs = run(
+                || {
+                    let y = x.conv2d(&w, padding, stride, 1, 1)?;
+                    match b_ref {
+                        Some(b) => y.broadcast_add(&b.reshape((1, 4, 1, 1))?),
+                        None => Ok(y),
+                    }
+                },
+                &vars,
+                4,
+            );
+            let what = format!("stride {stride} padding {padding} kernel {kernel} bias {bias}");
+            assert_close(&ours, &theirs, 1e-12, &what);
+        }
+    }
+}
+
+#[test]
+fn conv_transpose2d_matches_candle_forward_and_backward() {
+    // The generator's 4x4, stride 2, padding 1 upsampling, to one channel and to three.
+    for (stride, padding, kernel, c_out) in [
+        (2, 1, 4, 3),
+        (2, 1, 4, 1),
+        (1, 1, 3, 2),
+        (3, 0, 2, 2),
+        (1, 0, 1, 2),
+    ] {
+        for bias in [true, false] {
+            let x = random(&[2, 3, 5, 6], 5, DType::F64);
+            let w = random(&[3, c_out, kernel, kernel], 6, DType::F64);
+            let b = random(&[c_out], 7, DType::F64);
+            let b_ref = bias.then(|| b.as_tensor());
+            let vars = [&x, &w, &b];
+            let ours = run(
+                || conv_transpose2d(&x, &w, b_ref, stride, padding),
+                &vars,
+                8,
+            );
+            let theirs = run(
+                || {
+                    let y = x.conv_transpose2d(&w, padding, 0, stride, 1)?;
+                    match b_ref {
+                        Some(b) => y.broadcast_add(&b.reshape((1, c_out, 1, 1))?),
+                        None => Ok(y),
+                    }
+                },
+                &vars,
+                8,
+            );
+            let what = format!("stride {stride} padding {padding} kernel {kernel} bias {bias}");
+            assert_close(&ours, &theirs, 1e-12, &what);
+        }
+    }
+}
+
+#[test]
+fn f32_agrees_with_candle_to_rounding() {
+    let x = random(&[4, 8, 14, 14], 9, DType::F32);
+    let w = random(&[16, 8, 3, 3], 10, DType::F32);
+    let b = random(&[16], 11, DType::F32);
+    let vars = [&x, &w, &b];
+    let ours = run(|| conv2d(&x, &w, Some(&b), 1, 1), &vars, 12);
+    let theirs = run(
+        || {
+            x.conv2d(&w, 1, 1, 1, 1)?
+                .broadcast_add(&b.reshape((1, 16, 1, 1))?)
+        },
+        &vars,
+        12,
+    );
+    // Sums of up to 4·14·14 products of values below 1: a few units in the 6th digit.
+    assert_close(&ours, &theirs, 2e-4, "f32");
+}
+
+/// Forward and every gradient, in a rayon pool of `threads` threads.
+fn in_pool(threads: usize, f: impl Fn() -> (Tensor, Vec<Option<Tensor>>) + Send) -> Vec<Vec<f32>> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let (y, grads) = pool.install(f);
+    let flat = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    std::iter::once(flat(&y))
+        .chain(grads.iter().map(|g| flat(g.as_ref().unwrap())))
+        .collect()
+}
+
+#[test]
+fn results_are_the_same_bits_whatever_the_number_of_threads() {
+    let x = random(&[16, 32, 14, 14], 13, DType::F32);
+    let w = random(&[64, 32, 3, 3], 14, DType::F32);
+    let b = random(&[64], 15, DType::F32);
+    let wt = random(&[32, 16, 4, 4], 16, DType::F32);
+    let bt = random(&[16], 17, DType::F32);
+    let conv = || run(|| conv2d(&x, &w, Some(&b), 1, 1), &[&x, &w, &b], 18);
+    assert_eq!(in_pool(1, conv), in_pool(2, conv), "conv2d");
+    assert_eq!(in_pool(3, conv), in_pool(2, conv), "conv2d");
+    let up = || {
+        run(
+            || conv_transpose2d(&x, &wt, Some(&bt), 2, 1),
+            &[&x, &wt, &bt],
+            19,
+        )
+    };
+    assert_eq!(in_pool(1, up), in_pool(2, up), "conv_transpose2d");
+}
+
+#[test]
+fn layers_share_candles_weights_names_and_results() {
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    let cfg = Conv2dConfig {
+        padding: 1,
+        ..Default::default()
+    };
+    let ours = conv2d_layer(2, 3, 3, cfg, vb.pp("conv")).unwrap();
+    let up_cfg = ConvTranspose2dConfig {
+        padding: 1,
+        output_padding: 0,
+        stride: 2,
+        dilation: 1,
+    };
+    let up = conv_transpose2d_layer(3, 2, 4, up_cfg, vb.pp("up")).unwrap();
+    let mut names: Vec<String> = varmap.data().lock().unwrap().keys().cloned().collect();
+    names.sort();
+    assert_eq!(names, ["conv.bias", "conv.weight", "up.bias", "up.weight"]);
+    let x = random(&[2, 2, 6, 5], 20, DType::F32);
+    let y = ours.forward(&x).unwrap();
+    let want = ours.inner().forward(&x).unwrap();
+    assert!(max_diff(&y, &want) < 1e-5);
+    let z = up.forward(&y).unwrap();
+    assert_eq!(z.dims(), [2, 2, 12, 10]);
+    assert!(max_diff(&z, &up.inner().forward(&y).unwrap()) < 1e-5);
+}
+
+#[test]
+fn bad_shapes_and_settings_are_errors_naming_the_op() {
+    let x = random(&[1, 2, 5, 5], 21, DType::F32);
+    let w = random(&[3, 2, 3, 3], 22, DType::F32);
+    let err = |r: Result<Tensor>| r.unwrap_err().to_string();
+    let wrong_channels = random(&[3, 4, 3, 3], 23, DType::F32);
+    assert!(
+        err(conv2d(&x, &wrong_channels, None, 1, 1)).contains("conv2d: the input has 2 channels")
+    );
+    let big = random(&[3, 2, 9, 9], 24, DType::F32);
+    assert!(err(conv2d(&x, &big, None, 1, 1)).contains("does not fit"));
+    assert!(err(conv2d(&x, &w, None, 0, 1)).contains("stride 0"));
+    let bias = random(&[5], 25, DType::F32);
+    assert!(err(conv2d(&x, &w, Some(&bias), 1, 1)).contains("bias"));
+    let w64 = w.to_dtype(DType::F64).unwrap();
+    assert!(err(conv2d(&x, &w64, None, 1, 1)).contains("mixed dtypes"));
+    let not_square = random(&[3, 2, 3, 2], 26, DType::F32);
+    assert!(err(conv2d(&x, &not_square, None, 1, 1)).contains("square"));
+    let up = random(&[2, 3, 4, 4], 27, DType::F32);
+    assert!(err(conv_transpose2d(&x, &up, None, 0, 1)).contains("conv-transpose2d"));
+    assert!(
+        err(conv_transpose2d(&x, &w, None, 2, 1))
+            .contains("conv-transpose2d: the input has 2 channels")
+    );
+    let tiny = random(&[1, 2, 1, 1], 28, DType::F32);
+    let k2 = random(&[2, 1, 2, 2], 29, DType::F32);
+    assert!(err(conv_transpose2d(&tiny, &k2, None, 1, 3)).contains("empty output"));
+    let dilated = candle_nn::Conv2d::new(
+        w.as_tensor().clone(),
+        None,
+        Conv2dConfig {
+            dilation: 2,
+            ..Default::default()
+        },
+    );
+    assert!(Conv2d::new(dilated).is_err());
+    let padded = candle_nn::ConvTranspose2d::new(
+        up.as_tensor().clone(),
+        None,
+        ConvTranspose2dConfig {
+            padding: 0,
+            output_padding: 1,
+            stride: 2,
+            dilation: 1,
+        },
+    );
+    assert!(ConvTranspose2d::new(padded).is_err());
+}
