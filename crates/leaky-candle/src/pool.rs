@@ -18,6 +18,7 @@ use candle_core::backend::BackendStorage;
 use candle_core::{
     CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor, WithDType, bail,
 };
+use rayon::prelude::*;
 
 /// `max_pool2d(x, 2)` of `(n, C, H, W)` images, with gradient (see the module documentation).
 pub fn max_pool2(x: &Tensor) -> Result<Tensor> {
@@ -62,21 +63,6 @@ impl Planes {
     fn out_len(&self) -> usize {
         self.planes * (self.height / 2) * (self.width / 2)
     }
-
-    /// Each pair of input rows `(top, bottom)` (a trailing odd row dropped), in order, with
-    /// its index in the output rows.
-    fn row_pairs<'a, T>(&self, x: &'a [T]) -> impl Iterator<Item = (usize, &'a [T], &'a [T])> {
-        let (ho, w) = (self.height / 2, self.width);
-        let pairs = x
-            .chunks_exact(self.height * w)
-            .take(self.planes)
-            .flat_map(move |plane| {
-                (0..ho).map(move |i| plane[2 * i * w..(2 * i + 2) * w].split_at(w))
-            });
-        pairs
-            .enumerate()
-            .map(|(row, (top, bottom))| (row, top, bottom))
-    }
 }
 
 /// `b` if it is larger than `a` or NaN, else `a`: the first maximum of `[a, b]`, or the first NaN.
@@ -92,37 +78,50 @@ fn window_max<T: PartialOrd + Copy>(t0: T, t1: T, b0: T, b1: T) -> T {
 }
 
 fn pool<T: WithDType>(p: &Planes, x: &[T]) -> Vec<T> {
-    let mut y = Vec::with_capacity(p.out_len());
-    for (_, top, bottom) in p.row_pairs(x) {
-        let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
-        y.extend(windows.map(|(t, b)| window_max(t[0], t[1], b[0], b[1])));
-    }
+    let (h, w, ho, wo) = (p.height, p.width, p.height / 2, p.width / 2);
+    let mut y = vec![T::zero(); p.out_len()];
+    // One plane per task: planes are independent, so the thread count changes no result.
+    let planes = x
+        .par_chunks_exact(h * w)
+        .zip(y.par_chunks_exact_mut(ho * wo));
+    planes.for_each(|(plane, out)| {
+        for (i, out) in out.chunks_exact_mut(wo).enumerate() {
+            let (top, bottom) = plane[2 * i * w..(2 * i + 2) * w].split_at(w);
+            let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
+            for (y, (t, b)) in out.iter_mut().zip(windows) {
+                *y = window_max(t[0], t[1], b[0], b[1]);
+            }
+        }
+    });
     y
 }
 
 /// Each window's gradient goes to its first maximum (or first NaN); the rest of it gets 0.
 fn unpool<T: WithDType>(p: &Planes, x: &[T], grad_y: &[T]) -> Vec<T> {
-    let (w, wo, zero) = (p.width, p.width / 2, T::zero());
+    let (h, w, ho, wo, zero) = (p.height, p.width, p.height / 2, p.width / 2, T::zero());
     let mut grad_x = vec![zero; x.len()];
-    for (row, top, bottom) in p.row_pairs(x) {
-        // Output row `row` is input rows 2·row and 2·row + 1 of the stacked planes.
-        let (plane, i) = (row / (p.height / 2), row % (p.height / 2));
-        let start = (plane * p.height + 2 * i) * w;
-        let (gt, gb) = grad_x[start..start + 2 * w].split_at_mut(w);
-        let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
-        let targets = gt.chunks_exact_mut(2).zip(gb.chunks_exact_mut(2));
-        let g = &grad_y[row * wo..(row + 1) * wo];
-        for ((&g, (t, b)), (gt, gb)) in g.iter().zip(windows).zip(targets) {
-            let m = window_max(t[0], t[1], b[0], b[1]);
-            #[allow(clippy::eq_op)] // v != v: v is NaN
-            let hit = |v: T| v == m || v != v;
-            let (h0, h1, h2) = (hit(t[0]), hit(t[1]), hit(b[0]));
-            gt[0] = if h0 { g } else { zero };
-            gt[1] = if h1 && !h0 { g } else { zero };
-            gb[0] = if h2 && !h0 && !h1 { g } else { zero };
-            gb[1] = if !h0 && !h1 && !h2 { g } else { zero };
+    let planes = x
+        .par_chunks_exact(h * w)
+        .zip(grad_x.par_chunks_exact_mut(h * w))
+        .zip(grad_y.par_chunks_exact(ho * wo));
+    planes.for_each(|((plane, grad_plane), grad_out)| {
+        for (i, g) in grad_out.chunks_exact(wo).enumerate() {
+            let (top, bottom) = plane[2 * i * w..(2 * i + 2) * w].split_at(w);
+            let (gt, gb) = grad_plane[2 * i * w..(2 * i + 2) * w].split_at_mut(w);
+            let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
+            let targets = gt.chunks_exact_mut(2).zip(gb.chunks_exact_mut(2));
+            for ((&g, (t, b)), (gt, gb)) in g.iter().zip(windows).zip(targets) {
+                let m = window_max(t[0], t[1], b[0], b[1]);
+                #[allow(clippy::eq_op)] // v != v: v is NaN
+                let hit = |v: T| v == m || v != v;
+                let (h0, h1, h2) = (hit(t[0]), hit(t[1]), hit(b[0]));
+                gt[0] = if h0 { g } else { zero };
+                gt[1] = if h1 && !h0 { g } else { zero };
+                gb[0] = if h2 && !h0 && !h1 { g } else { zero };
+                gb[1] = if !h0 && !h1 && !h2 { g } else { zero };
+            }
         }
-    }
+    });
     grad_x
 }
 

@@ -1,23 +1,23 @@
-//! `leaky compare`: train the same CNN with several activations and seeds, and write the results
-//! as Markdown, JSON, CSV and two plots.
+//! `leaky compare`: train the same CNN with several activations and seeds, in worker processes
+//! (`--jobs`), or a share of them (`--shard`), or merge the shares' results (`--merge`); write
+//! the results as Markdown, JSON, CSV and two plots.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use leaky::Activation;
 use leaky_lab::cnn::LAYER_NAMES;
 use leaky_lab::compare::{
-    self, CSV_FILE, CompareProgress, CompareSettings, Comparison, DEFAULT_ACTIVATIONS, JSON_FILE,
-    MARKDOWN_FILE, RunResult, RunStatus, STRESS_BIAS,
+    self, CSV_FILE, CompareSettings, Comparison, DEFAULT_ACTIVATIONS, JSON_FILE, MARKDOWN_FILE,
+    RunResult, RunStatus, STRESS_BIAS,
 };
-use leaky_lab::train_cnn::{CnnProgress, CnnSettings, EpochRecord};
+use leaky_lab::shard::{self, Shard};
+use leaky_lab::train_cnn::{CnnSettings, EpochRecord};
 use leaky_plot::{Chart, Figure, Legend, Series};
 
 use crate::error::CliError;
-use crate::progress::dead_units;
 use crate::train::{CnnOptions, count, create_out, load_data};
+use crate::workers::Workers;
 
 /// The accuracy plot's file name.
 const ACCURACY_PLOT: &str = "compare-accuracy.png";
@@ -43,13 +43,29 @@ pub struct CompareArgs {
     /// every hidden unit starts inactive on every digit (--bias-init still overrides it).
     #[arg(long)]
     stress: bool,
-    /// The output directory [default: runs/compare, or runs/compare-stress with --stress].
+    /// Runs trained at once, each in a worker process of its own; the results are the same
+    /// whatever N is [default: the number of cores].
+    #[arg(long, value_name = "N", value_parser = count)]
+    jobs: Option<usize>,
+    /// Train only share I of N of the runs (every Nth run from the Ith), for spreading a sweep
+    /// over machines; `--merge` assembles the shares' results.
+    #[arg(long, value_name = "I/N", value_parser = clap::value_parser!(Shard))]
+    shard: Option<Shard>,
+    /// Train nothing: assemble the results of the shards of one sweep from their output
+    /// directories (every shard, each complete) into --out.
+    #[arg(long, value_name = "DIR", num_args = 1.., conflicts_with_all = ["activations", "seeds", "epochs", "stress", "jobs", "shard"])]
+    merge: Vec<PathBuf>,
+    /// The output directory [default: runs/compare, or runs/compare-stress with --stress;
+    /// a shard's default is the folder shard-I-of-N in it].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 }
 
 /// Runs `leaky compare`.
 pub fn run(args: &CompareArgs) -> Result<(), CliError> {
+    if !args.merge.is_empty() {
+        return merge(args);
+    }
     let activations = parse_activations(&args.activations)?;
     let defaults = CnnSettings::default();
     let stress_bias = args.stress.then_some(STRESS_BIAS);
@@ -62,18 +78,30 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
             ..defaults
         }),
     };
-    let out = args.out.clone().unwrap_or_else(|| match args.stress {
-        true => "runs/compare-stress".into(),
-        false => "runs/compare".into(),
+    let shard = args.shard.unwrap_or(Shard::WHOLE);
+    let out = args.out.clone().unwrap_or_else(|| {
+        let sweep = default_out(args.stress);
+        match shard == Shard::WHOLE {
+            true => sweep,
+            false => sweep.join(format!("shard-{}-of-{}", shard.index, shard.count)),
+        }
     });
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let data = load_data(args.options.data.as_deref())?;
     create_out(&out)?;
     let base = &settings.base;
+    let runs = settings.plan(&out, shard).len();
     println!(
-        "comparing {} activations x {} seeds on {}: {} epochs each, batch {}, lr {} (x{} per epoch){}",
+        "comparing {} activations x {} seeds on {}{}: {runs} runs of {} epochs, batch {}, lr {} (x{} per epoch){}; {jobs} at a time",
         settings.activations.len(),
         settings.seeds.len(),
         data.source,
+        match shard == Shard::WHOLE {
+            true => String::new(),
+            false => format!(", shard {shard}"),
+        },
         base.epochs,
         base.batch,
         base.lr,
@@ -81,13 +109,52 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         base.bias_init
             .map_or(String::new(), |b| format!(", initial biases {b}"))
     );
-    let per_run = data.train.len().div_ceil(base.batch) * base.epochs;
-    let mut bar = SweepBar::new(per_run, settings.runs());
-    let result = compare::compare(&settings, args.stress, &data, &out, &mut bar);
-    bar.bar.finish_and_clear();
-    let comparison = result?;
-    draw(&comparison, &out)?;
-    print!("\n{}", table_only(&compare::markdown(&comparison)));
+    let mut workers = Workers::new(jobs, args.options.data.as_deref())?;
+    let comparison = compare::compare(
+        &settings,
+        args.stress,
+        shard,
+        &data.source,
+        &out,
+        &mut workers,
+    )?;
+    finish(&comparison, &out)
+}
+
+/// `runs/compare`, or `runs/compare-stress`.
+fn default_out(stress: bool) -> PathBuf {
+    match stress {
+        true => "runs/compare-stress".into(),
+        false => "runs/compare".into(),
+    }
+}
+
+/// `leaky compare --merge DIR...`.
+fn merge(args: &CompareArgs) -> Result<(), CliError> {
+    let parts = args
+        .merge
+        .iter()
+        .map(|dir| Ok((dir.clone(), shard::load(dir)?)))
+        .collect::<Result<Vec<_>, CliError>>()?;
+    let comparison = shard::merge(&parts)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(comparison.stress));
+    create_out(&out)?;
+    compare::write(&comparison, &out)?;
+    println!(
+        "merged {} shards: {} runs",
+        parts.len(),
+        comparison.runs.len()
+    );
+    finish(&comparison, &out)
+}
+
+/// Draws the plots, prints the table and the files written.
+fn finish(comparison: &Comparison, out: &Path) -> Result<(), CliError> {
+    draw(comparison, out)?;
+    print!("\n{}", table_only(&compare::markdown(comparison)));
     println!(
         "wrote {}, {}, {}, {} and {}",
         out.join(MARKDOWN_FILE).display(),
@@ -206,89 +273,4 @@ fn save(figure: Figure, path: &Path) -> Result<(), CliError> {
     figure
         .save(path)
         .map_err(|e| CliError::Failure(format!("cannot draw {}: {e}", path.display())))
-}
-
-/// One bar over every batch of the sweep, with its estimate of the time left.
-struct SweepBar {
-    bar: ProgressBar,
-    /// Batches per run.
-    per_run: u64,
-    /// The bar's position at the end of the current run.
-    run_end: u64,
-    run: String,
-    epoch: String,
-    start: Instant,
-}
-
-impl SweepBar {
-    fn new(per_run: usize, runs: usize) -> Self {
-        let per_run = per_run as u64;
-        let style = ProgressStyle::with_template(
-            "{prefix} [{bar:30}] {percent}% {msg}, elapsed {elapsed}, eta {eta}",
-        )
-        .expect("the template is valid")
-        .progress_chars("=> ");
-        let bar = ProgressBar::new(per_run * runs as u64).with_style(style);
-        SweepBar {
-            bar,
-            per_run,
-            run_end: 0,
-            run: String::new(),
-            epoch: String::new(),
-            start: Instant::now(),
-        }
-    }
-}
-
-impl CnnProgress for SweepBar {
-    fn epoch_started(&mut self, epoch: usize, epochs: usize, _batches: usize) {
-        self.epoch = format!("epoch {epoch}/{epochs}");
-        self.bar
-            .set_message(format!("{}, {}", self.run, self.epoch));
-    }
-
-    fn batch_done(&mut self, loss: f32, _images: usize) {
-        self.bar
-            .set_message(format!("{}, {}, loss {loss:.3}", self.run, self.epoch));
-        self.bar.inc(1);
-    }
-
-    fn epoch_done(&mut self, _record: &EpochRecord) {}
-}
-
-impl CompareProgress for SweepBar {
-    fn run_started(&mut self, index: usize, total: usize, activation: &Activation, seed: u64) {
-        self.bar.set_prefix(format!("run {}/{total}", index + 1));
-        self.run = format!("{activation} seed {seed}");
-        self.start = Instant::now();
-        self.run_end = self.per_run * (index as u64 + 1);
-    }
-
-    fn run_done(&mut self, result: &RunResult) {
-        let line = match (&result.status, result.epochs.last()) {
-            (RunStatus::Done, Some(last)) => {
-                format!(
-                    "{} seed {}: held-out accuracy {:.2}%, dead units: {} ({:.0} s)",
-                    result.activation,
-                    result.seed,
-                    100.0 * last.test_accuracy,
-                    dead_units(&last.dead),
-                    self.start.elapsed().as_secs_f64()
-                )
-            }
-            (status, _) => {
-                let error = match status {
-                    RunStatus::Failed(error) => error.as_str(),
-                    RunStatus::Done => "no epoch recorded",
-                };
-                format!(
-                    "{} seed {}: failed: {error}",
-                    result.activation, result.seed
-                )
-            }
-        };
-        // Skip the batches a failed run did not train, so that the estimate stays right.
-        self.bar.set_position(self.run_end);
-        self.bar.suspend(|| println!("{line}"));
-    }
 }

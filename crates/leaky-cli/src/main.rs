@@ -19,6 +19,7 @@ mod progress;
 mod range;
 mod sample;
 mod train;
+mod workers;
 
 use std::process::ExitCode;
 

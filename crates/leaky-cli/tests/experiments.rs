@@ -151,11 +151,127 @@ fn compare_stress_sets_and_records_its_settings() {
     );
 }
 
+/// A CSV's rows without its `seconds` column, the one figure that depends on the machine's load.
+fn rows_without_seconds(path: &Path) -> Vec<Vec<String>> {
+    let text = fs::read_to_string(path).unwrap();
+    let rows: Vec<Vec<String>> = text
+        .lines()
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    let seconds = rows[0].iter().position(|h| h == "seconds").unwrap();
+    rows.into_iter()
+        .map(|mut row| {
+            row.remove(seconds);
+            row
+        })
+        .collect()
+}
+
+#[test]
+fn compare_gives_the_same_results_with_one_or_two_jobs_and_from_merged_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    small_mnist(&dir.path().join("mnist"), 48, 16);
+    let sweep = [
+        "--activations",
+        "relu,leaky_relu:alpha=0.2,gelu",
+        "--seeds",
+        "2",
+    ];
+    let compare = |extra: &[&str]| {
+        let mut args = vec!["compare", "--epochs", "1", "--data", "mnist"];
+        args.extend(sweep);
+        args.extend(extra);
+        assert_success(&leaky(dir.path(), &args))
+    };
+    compare(&["--jobs", "1", "--out", "one"]);
+    let stdout = compare(&["--jobs", "2", "--out", "two"]);
+    assert!(stdout.contains("2 at a time"), "{stdout}");
+    compare(&["--jobs", "2", "--shard", "1/2"]);
+    compare(&["--jobs", "1", "--shard", "2/2"]);
+    let shards = dir.path().join("runs/compare");
+    assert!(
+        shards
+            .join("shard-2-of-2/runs/relu-seed2/train.log")
+            .is_file()
+    );
+    let stdout = assert_success(&leaky(
+        dir.path(),
+        &[
+            "compare",
+            "--merge",
+            "runs/compare/shard-2-of-2",
+            "runs/compare/shard-1-of-2",
+            "--out",
+            "merged",
+        ],
+    ));
+    assert!(stdout.contains("merged 2 shards: 6 runs"), "{stdout}");
+    let one = rows_without_seconds(&dir.path().join("one/compare.csv"));
+    assert_eq!(one.len(), 1 + 6);
+    assert_eq!(
+        one,
+        rows_without_seconds(&dir.path().join("two/compare.csv"))
+    );
+    assert_eq!(
+        one,
+        rows_without_seconds(&dir.path().join("merged/compare.csv"))
+    );
+    assert!(dir.path().join("merged/compare-accuracy.png").is_file());
+
+    // A shard missing from the merge, or one given twice, is named; nothing is written.
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &[
+                "compare",
+                "--merge",
+                "runs/compare/shard-1-of-2",
+                "--out",
+                "m2",
+            ],
+            "shard 2/2 missing",
+        ),
+        (
+            &[
+                "compare",
+                "--merge",
+                "runs/compare/shard-1-of-2",
+                "runs/compare/shard-1-of-2",
+                "--out",
+                "m2",
+            ],
+            "shard 1/2 is given twice",
+        ),
+        (
+            &[
+                "compare",
+                "--merge",
+                "runs/compare/shard-1-of-2",
+                "one",
+                "--out",
+                "m2",
+            ],
+            "not shards of one sweep",
+        ),
+    ];
+    for (args, needle) in cases {
+        assert_error(&leaky(dir.path(), args), 2, needle);
+    }
+    assert!(!dir.path().join("m2").exists());
+}
+
 #[test]
 fn compare_rejects_bad_lists_before_training() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 10] = [
         (&["compare", "--activations", "relu,swishy"], "swishy"),
+        (&["compare", "--jobs", "0"], "must be at least 1"),
+        (&["compare", "--shard", "3/2"], "I must be from 1 to N"),
+        (&["compare", "--shard", "x"], "is not I/N"),
+        (&["compare", "--merge", "nowhere"], "cannot read it"),
+        (
+            &["compare", "--merge", "a", "--seeds", "2"],
+            "cannot be used with",
+        ),
         (
             &["compare", "--activations", "relu,relu"],
             "relu is listed twice",

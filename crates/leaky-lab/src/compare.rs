@@ -7,13 +7,14 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use leaky::Activation;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::atomic;
 use crate::cnn::{LAYER_NAMES, LAYERS};
 use crate::dataset::Split;
 use crate::error::LabError;
 use crate::metrics::write_json;
+use crate::shard::Shard;
 use crate::train_cnn::{CnnProgress, CnnSettings, EpochRecord, train_cnn};
 
 /// The activations compared by default: those the article names, LeakyReLU's variants, and the
@@ -59,7 +60,7 @@ impl CompareSettings {
 }
 
 /// How a run ended.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", content = "error", rename_all = "snake_case")]
 pub enum RunStatus {
     /// It trained every epoch.
@@ -69,7 +70,7 @@ pub enum RunStatus {
 }
 
 /// One activation and seed.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunResult {
     /// The activation spec.
     pub activation: String,
@@ -137,7 +138,7 @@ pub struct Summary {
 }
 
 /// The whole comparison, as written to `compare.json`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Comparison {
     /// Where the digits came from.
     pub data: String,
@@ -155,35 +156,124 @@ pub struct Comparison {
     pub max_shift: u32,
     /// The initial biases of the activated layers, if set.
     pub bias_init: Option<f32>,
+    /// The activation specs, in the order of the tables.
+    pub activations: Vec<String>,
     /// The seeds.
     pub seeds: Vec<u64>,
-    /// Per activation, over the seeds.
+    /// The share of the sweep these runs are, if not all of it (`--shard I/N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    /// Per activation, over the seeds (recomputed from the runs, not read back).
+    #[serde(skip_deserializing)]
     pub summary: Vec<Summary>,
-    /// Every run, in the order they ran.
+    /// Every run that ended, in sweep order.
     pub runs: Vec<RunResult>,
 }
 
-/// Follows the sweep: each run's batches through [`CnnProgress`], and its start and end.
-pub trait CompareProgress: CnnProgress {
-    /// Run `index` (from 0) of `total` starts.
-    fn run_started(&mut self, index: usize, total: usize, activation: &Activation, seed: u64);
-    /// It ended.
-    fn run_done(&mut self, result: &RunResult);
+/// One run of a sweep as planned: its place in the whole sweep, its settings and its folder.
+#[derive(Clone, Debug)]
+pub struct PlannedRun {
+    /// Its index in the whole sweep, from 0: seeds in order, and within a seed the activations in
+    /// order (the same index whatever the shard).
+    pub index: usize,
+    /// Its settings.
+    pub settings: CnnSettings,
+    /// Its output directory (checkpoint and metrics).
+    pub out: PathBuf,
 }
 
-/// Trains every activation with every seed on `data`, each run into `out/runs/NAME-seedS/`,
-/// rewriting `compare.json`, `compare.csv` and `compare.md` in `out` after each run (atomically).
-/// `stress` only labels the results: the settings are in `settings.base`.
+impl CompareSettings {
+    /// The runs of `shard` of the sweep, each in `out/runs/NAME-seedS` ([`run_name`]), in
+    /// sweep order.
+    pub fn plan(&self, out: &Path, shard: Shard) -> Vec<PlannedRun> {
+        let pairs = self
+            .seeds
+            .iter()
+            .flat_map(|&seed| self.activations.iter().map(move |&a| (a, seed)));
+        pairs
+            .enumerate()
+            .filter(|&(index, _)| shard.holds(index))
+            .map(|(index, (activation, seed))| PlannedRun {
+                index,
+                settings: self.run(activation, seed),
+                out: out.join("runs").join(run_name(&activation, seed)),
+            })
+            .collect()
+    }
+}
+
+/// How a run ended: the epochs it trained, or why it failed.
+pub type Outcome = Result<Vec<EpochRecord>, String>;
+
+/// Trains the runs of a sweep: one after another in this process ([`InProcess`]), or
+/// elsewhere and several at once (the command line's worker processes).
+pub trait Trainer {
+    /// Trains every run of `runs`, calling `finished` with the run's position in `runs` and its
+    /// outcome as each ends, in any order; stops at the first error `finished` returns.
+    fn train_all(
+        &mut self,
+        runs: &[PlannedRun],
+        finished: &mut dyn FnMut(usize, Outcome) -> Result<(), LabError>,
+    ) -> Result<(), LabError>;
+}
+
+/// Follows an [`InProcess`] sweep: each run's batches through [`CnnProgress`], and its start
+/// and end.
+pub trait CompareProgress: CnnProgress {
+    /// `run`, number `position` (from 0) of the `total` to train here, starts.
+    fn run_started(&mut self, run: &PlannedRun, position: usize, total: usize);
+    /// It ended.
+    fn run_done(&mut self, run: &PlannedRun, outcome: &Outcome);
+}
+
+/// Trains the runs one after another in this process, on `data`.
+pub struct InProcess<'a> {
+    /// The digits.
+    pub data: &'a Split,
+    /// Where the progress goes.
+    pub progress: &'a mut dyn CompareProgress,
+}
+
+impl Trainer for InProcess<'_> {
+    fn train_all(
+        &mut self,
+        runs: &[PlannedRun],
+        finished: &mut dyn FnMut(usize, Outcome) -> Result<(), LabError>,
+    ) -> Result<(), LabError> {
+        for (position, run) in runs.iter().enumerate() {
+            self.progress.run_started(run, position, runs.len());
+            let trained = std::fs::create_dir_all(&run.out)
+                .map_err(|source| LabError::Write {
+                    path: run.out.clone(),
+                    source,
+                })
+                .and_then(|()| train_cnn(&run.settings, self.data, &run.out, None, self.progress));
+            let outcome = trained
+                .map(|metrics| metrics.epochs)
+                .map_err(|err| err.to_string());
+            self.progress.run_done(run, &outcome);
+            finished(position, outcome)?;
+        }
+        Ok(())
+    }
+}
+
+/// Trains the runs of `shard` of the sweep with `trainer`, each into `out/runs/NAME-seedS/`,
+/// rewriting `compare.json`, `compare.csv` and `compare.md` in `out` as each run ends
+/// (atomically, the runs in sweep order whatever order they end in). `data` names the digits
+/// (as [`Split::source`]); `stress` only labels the results: the settings are in
+/// `settings.base`.
 pub fn compare(
     settings: &CompareSettings,
     stress: bool,
-    data: &Split,
+    shard: Shard,
+    data: &str,
     out: &Path,
-    progress: &mut dyn CompareProgress,
+    trainer: &mut dyn Trainer,
 ) -> Result<Comparison, LabError> {
     let base = &settings.base;
     let mut comparison = Comparison {
-        data: data.source.clone(),
+        data: data.to_string(),
         stress,
         epochs: base.epochs,
         batch: base.batch,
@@ -191,41 +281,41 @@ pub fn compare(
         lr_decay: base.lr_decay,
         max_shift: base.max_shift,
         bias_init: base.bias_init,
+        activations: settings.activations.iter().map(|a| a.to_string()).collect(),
         seeds: settings.seeds.clone(),
+        shard: (shard != Shard::WHOLE).then_some(shard),
         summary: Vec::new(),
         runs: Vec::new(),
     };
-    let total = settings.runs();
-    for &seed in &settings.seeds {
-        for &activation in &settings.activations {
-            progress.run_started(comparison.runs.len(), total, &activation, seed);
-            let run = settings.run(activation, seed);
-            let run_out = out.join("runs").join(run_name(&activation, seed));
-            let trained = std::fs::create_dir_all(&run_out)
-                .map_err(|source| LabError::Write {
-                    path: run_out.clone(),
-                    source,
-                })
-                .and_then(|()| train_cnn(&run, data, &run_out, None, progress));
-            let (status, epochs) = match trained {
-                Ok(metrics) => (RunStatus::Done, metrics.epochs),
-                Err(err) => (RunStatus::Failed(err.to_string()), Vec::new()),
-            };
-            let result = RunResult {
-                activation: activation.to_string(),
-                seed,
-                status,
-                command: rerun_command(&run, &run_out),
-                out: run_out,
-                epochs,
-            };
-            progress.run_done(&result);
-            comparison.runs.push(result);
-            comparison.summary = summarise(&settings.activations, &comparison.runs);
-            write(&comparison, out)?;
-        }
-    }
+    let plan = settings.plan(out, shard);
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; plan.len()];
+    trainer.train_all(&plan, &mut |position, outcome| {
+        outcomes[position] = Some(outcome);
+        comparison.runs = plan
+            .iter()
+            .zip(&outcomes)
+            .filter_map(|(run, outcome)| Some(result(run, outcome.clone()?)))
+            .collect();
+        comparison.summary = summarise(&comparison.activations, &comparison.runs);
+        write(&comparison, out)
+    })?;
     Ok(comparison)
+}
+
+/// The record of a run that ended.
+fn result(run: &PlannedRun, outcome: Outcome) -> RunResult {
+    let (status, epochs) = match outcome {
+        Ok(epochs) => (RunStatus::Done, epochs),
+        Err(error) => (RunStatus::Failed(error), Vec::new()),
+    };
+    RunResult {
+        activation: run.settings.activation.to_string(),
+        seed: run.settings.seed,
+        status,
+        command: rerun_command(&run.settings, &run.out),
+        out: run.out.clone(),
+        epochs,
+    }
 }
 
 /// A run's folder name: the spec with characters other than letters, digits, `.`, `_` and `-`
@@ -242,26 +332,40 @@ pub fn run_name(activation: &Activation, seed: u64) -> String {
     format!("{spec}-seed{seed}")
 }
 
-/// `leaky train cnn` with every setting of `run` spelled out.
-fn rerun_command(run: &CnnSettings, out: &Path) -> String {
-    let mut command = format!(
-        "leaky train cnn --activation {} --seed {} --epochs {} --batch {} --lr {} --lr-decay {} --max-shift {}",
-        run.activation, run.seed, run.epochs, run.batch, run.lr, run.lr_decay, run.max_shift
-    );
-    if let Some(bias) = run.bias_init {
-        write!(command, " --bias-init {bias}").expect("writing to a String");
+/// The arguments of `leaky` that train `run` alone into `out` (`train cnn` with every setting
+/// spelled out): the command each row of the report gives, and what the command line's worker
+/// processes run.
+pub fn train_args(run: &CnnSettings, out: &Path) -> Vec<String> {
+    let mut args: Vec<String> = ["train", "cnn", "--activation"].map(String::from).into();
+    args.push(run.activation.to_string());
+    for (flag, value) in [
+        ("--seed", run.seed.to_string()),
+        ("--epochs", run.epochs.to_string()),
+        ("--batch", run.batch.to_string()),
+        ("--lr", run.lr.to_string()),
+        ("--lr-decay", run.lr_decay.to_string()),
+        ("--max-shift", run.max_shift.to_string()),
+    ] {
+        args.extend([flag.to_string(), value]);
     }
-    write!(command, " --out {}", out.display()).expect("writing to a String");
-    command
+    if let Some(bias) = run.bias_init {
+        args.extend(["--bias-init".to_string(), bias.to_string()]);
+    }
+    args.extend(["--out".to_string(), out.display().to_string()]);
+    args
+}
+
+/// [`train_args`] as one command line.
+fn rerun_command(run: &CnnSettings, out: &Path) -> String {
+    format!("leaky {}", train_args(run, out).join(" "))
 }
 
 /// One [`Summary`] per activation, from the runs so far.
-pub fn summarise(activations: &[Activation], runs: &[RunResult]) -> Vec<Summary> {
+pub fn summarise(activations: &[String], runs: &[RunResult]) -> Vec<Summary> {
     activations
         .iter()
-        .map(|activation| {
-            let name = activation.to_string();
-            let mine: Vec<&RunResult> = runs.iter().filter(|r| r.activation == name).collect();
+        .map(|name| {
+            let mine: Vec<&RunResult> = runs.iter().filter(|r| &r.activation == name).collect();
             let last: Vec<&EpochRecord> = mine
                 .iter()
                 .filter(|r| r.status == RunStatus::Done)
@@ -276,7 +380,7 @@ pub fn summarise(activations: &[Activation], runs: &[RunResult]) -> Vec<Summary>
                 .flat_map(|r| r.epochs.iter().map(|e| e.seconds))
                 .collect();
             Summary {
-                activation: name,
+                activation: name.clone(),
                 done: last.len(),
                 failed: mine.len() - last.len(),
                 test_accuracy: spread(&|r| r.test_accuracy),
@@ -291,7 +395,8 @@ pub fn summarise(activations: &[Activation], runs: &[RunResult]) -> Vec<Summary>
         .collect()
 }
 
-fn write(comparison: &Comparison, out: &Path) -> Result<(), LabError> {
+/// Writes `compare.json`, `compare.csv` and `compare.md` into `out`, each atomically.
+pub fn write(comparison: &Comparison, out: &Path) -> Result<(), LabError> {
     write_json(&out.join(JSON_FILE), comparison)?;
     write_text(&out.join(CSV_FILE), &csv(comparison))?;
     write_text(&out.join(MARKDOWN_FILE), &markdown(comparison))

@@ -29,6 +29,13 @@ pub enum LabError {
         /// The error.
         source: io::Error,
     },
+    /// A results file (`compare.json`) could not be read back, or is not one.
+    Results {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// The settings are not usable (for example, they differ from those of the run being resumed).
     Settings(String),
     /// The training loss stopped being a finite number.
@@ -60,6 +67,7 @@ impl fmt::Display for LabError {
             LabError::Write { path, source } => {
                 write!(f, "cannot write {}: {source}", path.display())
             }
+            LabError::Results { path, message } => write!(f, "{}: {message}", path.display()),
             LabError::Settings(message) => f.write_str(message),
             LabError::Diverged { epoch } => write!(
                 f,

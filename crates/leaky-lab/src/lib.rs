@@ -1,7 +1,7 @@
 //! MNIST digits and two networks built on the `leaky` activations with candle: a CNN classifier
 //! and a DCGAN-style GAN, with training loops, atomic checkpoints and resumption; and the
 //! experiments on them: dead units ([`dead`], [`diagnose`]) and activations compared on the same
-//! CNN and seeds ([`compare`]).
+//! CNN and seeds ([`compare`]), split across processes or machines ([`shard`]).
 //!
 //! The default data are 10,000 MNIST digits embedded in the crate (`data/mnist-10k/`), split
 //! 8,000 for training and 2,000 held out ([`dataset::embedded`]); [`dataset::mnist_dir`] reads
@@ -40,6 +40,7 @@ pub mod images;
 mod init;
 pub mod metrics;
 pub mod score;
+pub mod shard;
 pub mod train_cnn;
 pub mod train_gan;
 

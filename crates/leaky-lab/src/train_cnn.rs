@@ -119,6 +119,41 @@ pub struct CnnMetrics {
     pub epochs: Vec<EpochRecord>,
 }
 
+/// The epochs that `out/metrics.json` records for a finished run with `settings`, checked
+/// against them (activation, seed, number of epochs): how a sweep reads back a run trained by
+/// another process.
+pub fn read_epochs(out: &Path, settings: &CnnSettings) -> Result<Vec<EpochRecord>, LabError> {
+    #[derive(Deserialize)]
+    struct Recorded {
+        activation: String,
+        seed: u64,
+        epochs: Vec<EpochRecord>,
+    }
+    let path = out.join(METRICS_FILE);
+    let fail = |message: String| LabError::Results {
+        path: path.clone(),
+        message,
+    };
+    let bytes = std::fs::read(&path).map_err(|e| fail(format!("cannot read it: {e}")))?;
+    let recorded: Recorded = serde_json::from_slice(&bytes)
+        .map_err(|e| fail(format!("not the metrics of `leaky train cnn`: {e}")))?;
+    let wanted = settings.activation.to_string();
+    if recorded.activation != wanted
+        || recorded.seed != settings.seed
+        || recorded.epochs.len() != settings.epochs
+    {
+        return Err(fail(format!(
+            "records {} seed {} with {} epochs, not {wanted} seed {} with {}",
+            recorded.activation,
+            recorded.seed,
+            recorded.epochs.len(),
+            settings.seed,
+            settings.epochs
+        )));
+    }
+    Ok(recorded.epochs)
+}
+
 /// Follows the training as it goes (the command line shows a progress bar).
 pub trait CnnProgress {
     /// Epoch `epoch` (from 1) of `epochs` starts, with `batches` batches.

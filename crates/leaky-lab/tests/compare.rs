@@ -7,8 +7,10 @@ use std::fs;
 
 use leaky::Activation;
 use leaky_lab::compare::{
-    CompareProgress, CompareSettings, RunResult, RunStatus, Spread, compare, run_name,
+    CompareProgress, CompareSettings, InProcess, Outcome, PlannedRun, RunStatus, Spread, compare,
+    run_name,
 };
+use leaky_lab::shard::{self, Shard};
 use leaky_lab::train_cnn::{CnnProgress, CnnSettings, EpochRecord};
 
 #[derive(Default)]
@@ -27,13 +29,14 @@ impl CnnProgress for Recorder {
 }
 
 impl CompareProgress for Recorder {
-    fn run_started(&mut self, index: usize, total: usize, activation: &Activation, seed: u64) {
+    fn run_started(&mut self, run: &PlannedRun, position: usize, total: usize) {
+        let s = &run.settings;
         self.started
-            .push((index, total, activation.to_string(), seed));
+            .push((position, total, s.activation.to_string(), s.seed));
     }
-    fn run_done(&mut self, result: &RunResult) {
-        self.done
-            .push(format!("{} {}", result.activation, result.seed));
+    fn run_done(&mut self, run: &PlannedRun, _: &Outcome) {
+        let s = &run.settings;
+        self.done.push(format!("{} {}", s.activation, s.seed));
     }
 }
 
@@ -73,7 +76,19 @@ fn a_sweep_trains_every_pair_records_a_diverging_run_and_goes_on() {
         },
     };
     let mut progress = Recorder::default();
-    let c = compare(&settings, false, &data, out.path(), &mut progress).unwrap();
+    let mut trainer = InProcess {
+        data: &data,
+        progress: &mut progress,
+    };
+    let c = compare(
+        &settings,
+        false,
+        Shard::WHOLE,
+        &data.source,
+        out.path(),
+        &mut trainer,
+    )
+    .unwrap();
 
     assert_eq!(progress.started.len(), 4);
     assert_eq!(progress.started[3], (3, 4, exploding.to_string(), 2));
@@ -152,4 +167,83 @@ fn spreads_and_run_names() {
     assert_eq!(Spread::of(&[]), None);
     let a: Activation = "leaky_relu:alpha=0.2".parse().unwrap();
     assert_eq!(run_name(&a, 3), "leaky_relu-alpha-0.2-seed3");
+}
+
+/// The CSV without its `seconds` column: the only figure that depends on the machine's load.
+fn without_seconds(csv: &str) -> Vec<Vec<String>> {
+    let rows: Vec<Vec<String>> = csv.lines().map(fields).collect();
+    let seconds = rows[0].iter().position(|h| h == "seconds").unwrap();
+    rows.into_iter()
+        .map(|mut row| {
+            row.remove(seconds);
+            row
+        })
+        .collect()
+}
+
+#[test]
+fn shards_merge_into_the_whole_sweep_and_bad_merges_name_the_shard() {
+    let data = common::small_split(32, 16);
+    let settings = CompareSettings {
+        activations: vec![Activation::Relu, "leaky_relu:alpha=0.2".parse().unwrap()],
+        seeds: vec![1, 2],
+        base: CnnSettings {
+            epochs: 1,
+            batch: 16,
+            ..CnnSettings::default()
+        },
+    };
+    let root = tempfile::tempdir().unwrap();
+    let sweep = |shard: Shard, dir: &str| {
+        let mut progress = Recorder::default();
+        let mut trainer = InProcess {
+            data: &data,
+            progress: &mut progress,
+        };
+        let out = root.path().join(dir);
+        compare(&settings, false, shard, &data.source, &out, &mut trainer).unwrap();
+        (out.clone(), shard::load(&out).unwrap())
+    };
+    let (whole_dir, whole) = sweep(Shard::WHOLE, "whole");
+    let one = sweep(Shard { index: 1, count: 2 }, "one");
+    let two = sweep(Shard { index: 2, count: 2 }, "two");
+    assert_eq!(whole.runs.len(), 4);
+    assert_eq!((one.1.runs.len(), two.1.runs.len()), (2, 2));
+    assert_eq!(
+        one.1.runs[1].activation, "relu",
+        "runs 0 and 2 of the sweep"
+    );
+
+    let merged = shard::merge(&[two.clone(), one.clone()]).unwrap();
+    let merged_dir = root.path().join("merged");
+    fs::create_dir(&merged_dir).unwrap();
+    leaky_lab::compare::write(&merged, &merged_dir).unwrap();
+    let csv = |dir: &std::path::Path| fs::read_to_string(dir.join("compare.csv")).unwrap();
+    assert_eq!(
+        without_seconds(&csv(&merged_dir)),
+        without_seconds(&csv(&whole_dir))
+    );
+    assert_eq!(merged.shard, None);
+    assert_eq!(merged.summary.len(), 2);
+    assert_eq!(merged.summary[0].done, 2);
+
+    let error = |parts: &[(std::path::PathBuf, leaky_lab::compare::Comparison)]| {
+        shard::merge(parts).unwrap_err().to_string()
+    };
+    assert!(error(std::slice::from_ref(&one)).contains("shard 2/2 missing"));
+    assert!(error(&[one.clone(), one.clone()]).contains("shard 1/2 is given twice"));
+    assert!(
+        error(&[one.clone(), (whole_dir.clone(), whole.clone())]).contains("shard count 2 vs 1")
+    );
+    let mut other = two.clone();
+    other.1.epochs = 3;
+    assert!(error(&[one.clone(), other]).contains("epochs 1 vs 3"));
+    let mut short = two.clone();
+    short.1.runs.pop();
+    let message = error(&[one.clone(), short]);
+    assert!(
+        message.contains("incomplete") && message.contains("leaky_relu:alpha=0.2 seed 2"),
+        "{message}"
+    );
+    assert!(shard::load(root.path()).is_err(), "no compare.json there");
 }
