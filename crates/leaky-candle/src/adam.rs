@@ -120,7 +120,8 @@ struct Update<'a> {
 
 impl Update<'_> {
     fn apply<T: Real>(&self, theta: &mut [T], grad: &[T], m: &mut [T], v: &mut [T]) {
-        let [lr, beta1, beta2, eps, decay, c1, c2] = self.constants.map(T::from_f64);
+        let [lr, beta1, beta2, eps, decay, c1, c2] =
+            self.constants.map(<T as candle_core::WithDType>::from_f64);
         let (one_minus_beta1, one_minus_beta2) = (T::one() - beta1, T::one() - beta2);
         let shrink = T::one() - lr * decay;
         for (((theta, &g), m), v) in theta.iter_mut().zip(grad).zip(m).zip(v) {

@@ -22,13 +22,18 @@
 //! convolution, with the same results up to rounding.
 
 use candle_core::backend::BackendStorage;
+use std::sync::Mutex;
+
 use candle_core::{
-    CpuStorage, CustomOp2, CustomOp3, DType, Device, Layout, Module, Result, Shape, Storage,
+    CpuStorage, CustomOp2, CustomOp3, DType, Device, Error, Layout, Module, Result, Shape, Storage,
     Tensor, bail,
 };
 use candle_nn::{Conv2dConfig, ConvTranspose2dConfig, VarBuilder};
 use rayon::prelude::*;
 
+use leaky::Activation;
+
+use crate::activate::activate;
 use crate::matmul::{Matrix, Real, matmul};
 use crate::unfold::{Geometry, fold_add, unfold};
 
@@ -93,117 +98,153 @@ impl Conv {
         Matrix::new(w, self.others, self.geometry.taps())
     }
 
-    /// `y = conv(x, w) + bias`.
-    fn forward<T: Real>(&self, x: &[T], w: &[T], bias: Option<&[T]>) -> Vec<T> {
+    /// `z = conv(x, w) + bias`, and with an activation `f` also `y = f(z)`, applied image by
+    /// image while the image is in cache: returns `(z, None)` or `(y, Some(z))`.
+    fn forward<T: Real>(
+        &self,
+        x: &[T],
+        w: &[T],
+        bias: Option<&[T]>,
+        activation: Option<&Activation>,
+    ) -> Result<(Vec<T>, Option<Vec<T>>)> {
         let (per_in, per_out) = self.sides();
         let g = &self.geometry;
         let pixels = per_out / self.out_channels();
-        let mut y: Vec<T> = Vec::with_capacity(self.batch * per_out);
+        let mut z: Vec<T> = Vec::with_capacity(self.batch * per_out);
         match bias {
             Some(bias) => {
                 for _ in 0..self.batch {
                     for &b in bias {
-                        y.resize(y.len() + pixels, b);
+                        z.resize(z.len() + pixels, b);
                     }
                 }
             }
-            None => y.resize(self.batch * per_out, T::zero()),
+            None => z.resize(self.batch * per_out, T::zero()),
         }
         let columns = g.taps() * g.out_pixels();
         let w = self.weights(w);
-        y.par_chunks_mut(per_out)
-            .zip(x.par_chunks(per_in))
-            .for_each_init(
-                || vec![T::zero(); columns],
-                |cols, (y, x)| match self.direction {
-                    Direction::Forward => {
-                        unfold(g, x, cols);
-                        let cols = Matrix::new(cols, g.taps(), g.out_pixels());
-                        matmul(y, w, cols, bias.is_some());
-                    }
-                    Direction::Transposed => {
-                        let x = Matrix::new(x, self.others, g.out_pixels());
-                        matmul(cols, w.t(), x, false);
-                        fold_add(g, cols, y);
-                    }
-                },
-            );
-        y
+        let scratch = || vec![T::zero(); columns];
+        let image = |cols: &mut Vec<T>, z: &mut [T], x: &[T]| match self.direction {
+            Direction::Forward => {
+                unfold(g, x, cols);
+                let cols = Matrix::new(cols, g.taps(), g.out_pixels());
+                matmul(z, w, cols, bias.is_some());
+            }
+            Direction::Transposed => {
+                let x = Matrix::new(x, self.others, g.out_pixels());
+                matmul(cols, w.t(), x, false);
+                fold_add(g, cols, z);
+            }
+        };
+        let Some(activation) = activation else {
+            let images = z.par_chunks_mut(per_out).zip(x.par_chunks(per_in));
+            images.for_each_init(scratch, |cols, (z, x)| image(cols, z, x));
+            return Ok((z, None));
+        };
+        let mut y = vec![T::zero(); z.len()];
+        let images = z.par_chunks_mut(per_out).zip(x.par_chunks(per_in));
+        images
+            .zip(y.par_chunks_mut(per_out))
+            .try_for_each_init(scratch, |cols, ((z, x), y)| {
+                image(cols, z, x);
+                activation.forward_slice(z, y)
+            })
+            .map_err(Error::wrap)?;
+        Ok((y, Some(z)))
     }
 
     /// The gradients of the input (when `input` asks for it), the weights and the bias, from
-    /// the input `x`, the weights `w` and the output's gradient `grad_y`.
+    /// the input `x`, the weights `w` and the output's gradient `grad_y`. With an activation,
+    /// `grad_y` is the gradient of `f(z)` and `z` the pre-activation: each image's
+    /// `grad_z = f'(z)·grad_y` is computed in a scratch buffer and used in its place.
     fn backward<T: Real>(
         &self,
         x: &[T],
         w: &[T],
         grad_y: &[T],
         input: bool,
-    ) -> (Option<Vec<T>>, Vec<T>, Vec<T>) {
+        activated: Option<(&Activation, &[T])>,
+    ) -> Result<(Option<Vec<T>>, Vec<T>, Vec<T>)> {
         let (per_in, per_out) = self.sides();
         let g = &self.geometry;
         let (taps, pixels) = (g.taps(), g.out_pixels());
+        let channels = self.out_channels();
+        let plane = per_out / channels;
         let per_weights = self.others * taps;
+        // Each image's partial gradients: the weights', then the bias's.
+        let per_partial = per_weights + channels;
+        let mut partials = vec![T::zero(); self.batch * per_partial];
         let mut grad_x = vec![T::zero(); if input { x.len() } else { 0 }];
-        let mut partial_w = vec![T::zero(); self.batch * per_weights];
+        let mut grad_x_images: Vec<Option<&mut [T]>> = if input {
+            grad_x.chunks_mut(per_in).map(Some).collect()
+        } else {
+            (0..self.batch).map(|_| None).collect()
+        };
         let w = self.weights(w);
         let others = self.others;
-        let work = |(cols, grad_cols): &mut (Vec<T>, Vec<T>),
-                    (((x, grad_y), partial), grad_x): ImageGradients<T>| {
-            // The full-size side is unfolded; the small side is (others, Ho·Wo).
-            let (large, small) = match self.direction {
-                Direction::Forward => (x, grad_y),
-                Direction::Transposed => (grad_y, x),
-            };
-            unfold(g, large, cols);
-            let cols = Matrix::new(cols.as_slice(), taps, pixels);
-            // Forward: grad_w = grad_y · colsᵀ. Transposed: grad_w = x · unfold(grad_y)ᵀ.
-            matmul(partial, Matrix::new(small, others, pixels), cols.t(), false);
-            if input {
-                match self.direction {
-                    Direction::Forward => {
-                        // grad_x = fold(wᵀ · grad_y).
-                        matmul(grad_cols, w.t(), Matrix::new(grad_y, others, pixels), false);
-                        fold_add(g, grad_cols, grad_x);
-                    }
-                    // grad_x = w · unfold(grad_y).
-                    Direction::Transposed => matmul(grad_x, w, cols, false),
-                }
-            }
-        };
         let scratch = || {
             let grad_cols = match (self.direction, input) {
                 (Direction::Forward, true) => vec![T::zero(); taps * pixels],
                 _ => Vec::new(),
             };
-            (vec![T::zero(); taps * pixels], grad_cols)
+            let grad_z = match activated {
+                Some(_) => vec![T::zero(); per_out],
+                None => Vec::new(),
+            };
+            (vec![T::zero(); taps * pixels], grad_cols, grad_z)
         };
-        let pairs = x
-            .par_chunks(per_in)
-            .zip(grad_y.par_chunks(per_out))
-            .zip(partial_w.par_chunks_mut(per_weights));
-        if input {
-            pairs
-                .zip(grad_x.par_chunks_mut(per_in))
-                .for_each_init(scratch, work);
-        } else {
-            pairs.for_each_init(scratch, |scratch, pair| work(scratch, (pair, &mut [])));
-        }
-        let grad_w = sum_in_order(&partial_w, per_weights);
-        let grad_bias = self.bias_gradient(grad_y);
-        (input.then_some(grad_x), grad_w, grad_bias)
-    }
-
-    /// `Σ over images and pixels of grad_y`, per output channel, in batch order.
-    fn bias_gradient<T: Real>(&self, grad_y: &[T]) -> Vec<T> {
-        let channels = self.out_channels();
-        let (_, per_out) = self.sides();
-        let pixels = per_out / channels;
-        let per_image: Vec<T> = grad_y
-            .chunks(pixels)
-            .map(|plane| plane.iter().fold(T::zero(), |s, &v| s + v))
-            .collect();
-        sum_in_order(&per_image, channels)
+        partials
+            .par_chunks_mut(per_partial)
+            .zip(grad_x_images.par_iter_mut())
+            .enumerate()
+            .try_for_each_init(
+                scratch,
+                |(cols, grad_cols, grad_z), (i, (partial, grad_x))| {
+                    let x = &x[i * per_in..(i + 1) * per_in];
+                    let mut grad_y = &grad_y[i * per_out..(i + 1) * per_out];
+                    if let Some((activation, z)) = activated {
+                        let z = &z[i * per_out..(i + 1) * per_out];
+                        activation.backward(z, grad_y, grad_z)?;
+                        grad_y = grad_z;
+                    }
+                    let (partial_w, partial_b) = partial.split_at_mut(per_weights);
+                    for (b, plane) in partial_b.iter_mut().zip(grad_y.chunks(plane)) {
+                        *b = plane.iter().fold(T::zero(), |s, &v| s + v);
+                    }
+                    // The full-size side is unfolded; the small side is (others, Ho·Wo).
+                    let (large, small) = match self.direction {
+                        Direction::Forward => (x, grad_y),
+                        Direction::Transposed => (grad_y, x),
+                    };
+                    unfold(g, large, cols);
+                    let cols = Matrix::new(cols.as_slice(), taps, pixels);
+                    // Forward: grad_w = grad_y · colsᵀ. Transposed: grad_w = x · unfold(grad_y)ᵀ.
+                    matmul(
+                        partial_w,
+                        Matrix::new(small, others, pixels),
+                        cols.t(),
+                        false,
+                    );
+                    if let Some(grad_x) = grad_x {
+                        match self.direction {
+                            Direction::Forward => {
+                                // grad_x = fold(wᵀ · grad_y).
+                                let grad_y = Matrix::new(grad_y, others, pixels);
+                                matmul(grad_cols, w.t(), grad_y, false);
+                                fold_add(g, grad_cols, grad_x);
+                            }
+                            // grad_x = w · unfold(grad_y).
+                            Direction::Transposed => matmul(grad_x, w, cols, false),
+                        }
+                    }
+                    Ok::<(), leaky::Error>(())
+                },
+            )
+            .map_err(Error::wrap)?;
+        drop(grad_x_images);
+        let mut grad_w = sum_in_order(&partials, per_partial);
+        let grad_bias = grad_w.split_off(per_weights);
+        Ok((input.then_some(grad_x), grad_w, grad_bias))
     }
 
     fn check_bias(&self, bias: &Layout) -> Result<()> {
@@ -225,21 +266,27 @@ impl Conv {
         }
     }
 
+    /// The forward pass on CPU storage: `(output, pre-activation)` as [`Conv::forward`].
     fn run(
         &self,
         x: (&CpuStorage, &Layout),
         w: (&CpuStorage, &Layout),
         bias: Option<(&CpuStorage, &Layout)>,
-    ) -> Result<(CpuStorage, Shape)> {
+        activation: Option<&Activation>,
+    ) -> Result<(CpuStorage, Option<CpuStorage>, Shape)> {
         if let Some((_, layout)) = bias {
             self.check_bias(layout)?;
         }
-        let y = match (x.0, w.0) {
+        let (y, z) = match (x.0, w.0) {
             (CpuStorage::F32(_), CpuStorage::F32(_)) => {
-                CpuStorage::F32(self.forward(slice(x)?, slice(w)?, bias.map(slice).transpose()?))
+                let bias = bias.map(slice).transpose()?;
+                let (y, z) = self.forward(slice(x)?, slice(w)?, bias, activation)?;
+                (CpuStorage::F32(y), z.map(CpuStorage::F32))
             }
             (CpuStorage::F64(_), CpuStorage::F64(_)) => {
-                CpuStorage::F64(self.forward(slice(x)?, slice(w)?, bias.map(slice).transpose()?))
+                let bias = bias.map(slice).transpose()?;
+                let (y, z) = self.forward(slice(x)?, slice(w)?, bias, activation)?;
+                (CpuStorage::F64(y), z.map(CpuStorage::F64))
             }
             (x, w) => bail!(
                 "{}: unsupported or mixed dtypes {:?} and {:?}",
@@ -248,16 +295,18 @@ impl Conv {
                 w.dtype()
             ),
         };
-        Ok((y, self.out_shape()))
+        Ok((y, z, self.out_shape()))
     }
 
-    /// The gradients as tensors, computed in one pass.
+    /// The gradients as tensors, computed in one pass; `activated` is the activation and the
+    /// pre-activation its forward pass kept.
     fn gradients(
         &self,
         x: &Tensor,
         w: &Tensor,
         bias: Option<&Tensor>,
         grad_y: &Tensor,
+        activated: Option<(&Activation, &CpuStorage)>,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let grad_y = grad_y.contiguous()?;
         let input = x.track_op();
@@ -272,15 +321,30 @@ impl Conv {
         let (xs, ws, gs) = ((xs, x_layout), (ws, w_layout), (gs, g_layout));
         match x.dtype() {
             DType::F32 => {
-                let grads = self.backward::<f32>(slice(xs)?, slice(ws)?, slice(gs)?, input);
+                let grads = self.backward_on::<f32>(xs, ws, gs, input, activated)?;
                 as_tensors(grads, x, w, bias)
             }
             DType::F64 => {
-                let grads = self.backward::<f64>(slice(xs)?, slice(ws)?, slice(gs)?, input);
+                let grads = self.backward_on::<f64>(xs, ws, gs, input, activated)?;
                 as_tensors(grads, x, w, bias)
             }
             dtype => bail!("{}: unsupported dtype {dtype:?}", self.name()),
         }
+    }
+
+    /// [`Conv::backward`] on CPU storage of element type `T`.
+    fn backward_on<T: Real>(
+        &self,
+        x: (&CpuStorage, &Layout),
+        w: (&CpuStorage, &Layout),
+        grad_y: (&CpuStorage, &Layout),
+        input: bool,
+        activated: Option<(&Activation, &CpuStorage)>,
+    ) -> Result<(Option<Vec<T>>, Vec<T>, Vec<T>)> {
+        let activated = activated
+            .map(|(act, z)| Ok::<_, Error>((act, z.as_slice::<T>()?)))
+            .transpose()?;
+        self.backward(slice(x)?, slice(w)?, slice(grad_y)?, input, activated)
     }
 }
 
@@ -301,10 +365,6 @@ fn as_tensors<T: Real>(
             .transpose()?,
     ))
 }
-
-/// One image's share of a backward pass: its input and output gradient, its partial gradient of
-/// the weights, and its input gradient (empty when none is asked for).
-type ImageGradients<'a, T> = (((&'a [T], &'a [T]), &'a mut [T]), &'a mut [T]);
 
 /// The contiguous elements of a tensor's storage.
 fn slice<'a, T: Real>((storage, layout): (&'a CpuStorage, &Layout)) -> Result<&'a [T]> {
@@ -343,6 +403,113 @@ impl CustomOp2 for Conv {
         w: &CpuStorage,
         w_layout: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
+        let (y, _, shape) = self.run((x, x_layout), (w, w_layout), None, None)?;
+        Ok((y, shape))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _y: &Tensor,
+        grad_y: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let (grad_x, grad_w, _) = self.gradients(x, w, None, grad_y, None)?;
+        Ok((grad_x, grad_w))
+    }
+}
+
+impl CustomOp3 for Conv {
+    fn name(&self) -> &'static str {
+        Conv::name(self)
+    }
+
+    fn cpu_fwd(
+        &self,
+        x: &CpuStorage,
+        x_layout: &Layout,
+        w: &CpuStorage,
+        w_layout: &Layout,
+        bias: &CpuStorage,
+        bias_layout: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let bias = Some((bias, bias_layout));
+        let (y, _, shape) = self.run((x, x_layout), (w, w_layout), bias, None)?;
+        Ok((y, shape))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        bias: &Tensor,
+        _y: &Tensor,
+        grad_y: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        self.gradients(x, w, Some(bias), grad_y, None)
+    }
+}
+
+/// A convolution and its activation `y = f(conv(x, w) + bias)` as one op: the forward pass
+/// keeps the pre-activation `z` for the backward pass, which turns `grad_y` into
+/// `grad_z = f'(z)·grad_y` image by image. One op instead of two spares the graph a tensor,
+/// and the backward pass the zeroed buffer and the addition that candle spends on the gradient
+/// of each intermediate tensor.
+struct Activated {
+    conv: Conv,
+    activation: Activation,
+    /// `z`, written by the forward pass.
+    pre_activation: Mutex<Option<CpuStorage>>,
+}
+
+impl Activated {
+    fn run(
+        &self,
+        x: (&CpuStorage, &Layout),
+        w: (&CpuStorage, &Layout),
+        bias: Option<(&CpuStorage, &Layout)>,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (y, z, shape) = self.conv.run(x, w, bias, Some(&self.activation))?;
+        *self.saved() = z;
+        Ok((y, shape))
+    }
+
+    fn gradients(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        bias: Option<&Tensor>,
+        grad_y: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let saved = self.saved();
+        let Some(z) = saved.as_ref() else {
+            bail!("{}: backward before forward", self.conv.name());
+        };
+        let activated = Some((&self.activation, z));
+        self.conv.gradients(x, w, bias, grad_y, activated)
+    }
+
+    /// The kept pre-activation (a panic while it was held cannot leave it half-written: it is
+    /// replaced whole).
+    fn saved(&self) -> std::sync::MutexGuard<'_, Option<CpuStorage>> {
+        self.pre_activation
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl CustomOp2 for Activated {
+    fn name(&self) -> &'static str {
+        self.conv.name()
+    }
+
+    fn cpu_fwd(
+        &self,
+        x: &CpuStorage,
+        x_layout: &Layout,
+        w: &CpuStorage,
+        w_layout: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
         self.run((x, x_layout), (w, w_layout), None)
     }
 
@@ -358,9 +525,9 @@ impl CustomOp2 for Conv {
     }
 }
 
-impl CustomOp3 for Conv {
+impl CustomOp3 for Activated {
     fn name(&self) -> &'static str {
-        Conv::name(self)
+        self.conv.name()
     }
 
     fn cpu_fwd(
@@ -388,19 +555,27 @@ impl CustomOp3 for Conv {
 }
 
 /// Applies the op to contiguous operands, or candle's own convolution off the CPU or in a dtype
-/// other than `f32` and `f64`.
+/// other than `f32` and `f64`; with an activation, the fused op, or [`activate`] after.
 fn apply(
     op: Conv,
     x: &Tensor,
     w: &Tensor,
     bias: Option<&Tensor>,
+    activation: Option<&Activation>,
     candle: impl FnOnce() -> Result<Tensor>,
 ) -> Result<Tensor> {
+    if let Some(act) = activation {
+        act.validate().map_err(Error::wrap)?;
+    }
     let fast = matches!(x.device(), Device::Cpu) && matches!(x.dtype(), DType::F32 | DType::F64);
     if !fast {
         let y = candle()?;
-        return match bias {
-            Some(b) => y.broadcast_add(&b.reshape((1, b.elem_count(), 1, 1))?),
+        let y = match bias {
+            Some(b) => y.broadcast_add(&b.reshape((1, b.elem_count(), 1, 1))?)?,
+            None => y,
+        };
+        return match activation {
+            Some(act) => activate(&y, act),
             None => Ok(y),
         };
     }
@@ -413,9 +588,21 @@ fn apply(
         );
     }
     let (x, w) = (x.contiguous()?, w.contiguous()?);
-    match bias {
-        Some(b) => x.apply_op3(&w, &b.contiguous()?, op),
-        None => x.apply_op2(&w, op),
+    let bias = bias.map(Tensor::contiguous).transpose()?;
+    match (activation, bias) {
+        (None, Some(b)) => x.apply_op3(&w, &b, op),
+        (None, None) => x.apply_op2(&w, op),
+        (Some(&activation), bias) => {
+            let op = Activated {
+                conv: op,
+                activation,
+                pre_activation: Mutex::new(None),
+            };
+            match bias {
+                Some(b) => x.apply_op3(&w, &b, op),
+                None => x.apply_op2(&w, op),
+            }
+        }
     }
 }
 
@@ -441,6 +628,31 @@ pub fn conv2d(
     bias: Option<&Tensor>,
     stride: usize,
     padding: usize,
+) -> Result<Tensor> {
+    convolve(x, w, bias, stride, padding, None)
+}
+
+/// `f(conv2d(x, w, bias))` for an activation `f`, as one op (see [`conv2d`] for the shapes):
+/// the same values and gradients as [`crate::activate`] after [`conv2d`], bit for bit, with
+/// one tensor fewer in the graph. Errors as [`conv2d`], and an invalid activation.
+pub fn conv2d_activated(
+    x: &Tensor,
+    w: &Tensor,
+    bias: Option<&Tensor>,
+    stride: usize,
+    padding: usize,
+    activation: &Activation,
+) -> Result<Tensor> {
+    convolve(x, w, bias, stride, padding, Some(activation))
+}
+
+fn convolve(
+    x: &Tensor,
+    w: &Tensor,
+    bias: Option<&Tensor>,
+    stride: usize,
+    padding: usize,
+    activation: Option<&Activation>,
 ) -> Result<Tensor> {
     let (batch, channels, height, width) = x.dims4()?;
     let (c_out, c_w, kernel) = kernel_dims("conv2d", w)?;
@@ -469,7 +681,9 @@ pub fn conv2d(
         geometry,
         others: c_out,
     };
-    apply(op, x, w, bias, || x.conv2d(w, padding, stride, 1, 1))
+    apply(op, x, w, bias, activation, || {
+        x.conv2d(w, padding, stride, 1, 1)
+    })
 }
 
 /// The transposed 2-D convolution of `x (n, C_in, h, w)` with weights `w (C_in, C_out, K, K)`
@@ -484,6 +698,30 @@ pub fn conv_transpose2d(
     bias: Option<&Tensor>,
     stride: usize,
     padding: usize,
+) -> Result<Tensor> {
+    convolve_transposed(x, w, bias, stride, padding, None)
+}
+
+/// `f(conv_transpose2d(x, w, bias))` for an activation `f`, as one op, as
+/// [`conv2d_activated`] is to [`conv2d`].
+pub fn conv_transpose2d_activated(
+    x: &Tensor,
+    w: &Tensor,
+    bias: Option<&Tensor>,
+    stride: usize,
+    padding: usize,
+    activation: &Activation,
+) -> Result<Tensor> {
+    convolve_transposed(x, w, bias, stride, padding, Some(activation))
+}
+
+fn convolve_transposed(
+    x: &Tensor,
+    w: &Tensor,
+    bias: Option<&Tensor>,
+    stride: usize,
+    padding: usize,
+    activation: Option<&Activation>,
 ) -> Result<Tensor> {
     let (batch, c_in, h, wd) = x.dims4()?;
     let (c_w, channels, kernel) = kernel_dims("conv-transpose2d", w)?;
@@ -516,7 +754,7 @@ pub fn conv_transpose2d(
         geometry,
         others: c_in,
     };
-    apply(op, x, w, bias, || {
+    apply(op, x, w, bias, activation, || {
         x.conv_transpose2d(w, padding, 0, stride, 1)
     })
 }
@@ -551,6 +789,15 @@ impl Module for Conv2d {
     }
 }
 
+impl Conv2d {
+    /// `f(self.forward(x))` as one op: [`conv2d_activated`] with the layer's weights.
+    pub fn forward_activated(&self, x: &Tensor, activation: &Activation) -> Result<Tensor> {
+        let cfg = self.0.config();
+        let (w, b) = (self.0.weight(), self.0.bias());
+        conv2d_activated(x, w, b, cfg.stride, cfg.padding, activation)
+    }
+}
+
 /// A transposed 2-D convolution layer: candle-nn's [`candle_nn::ConvTranspose2d`], computed
 /// with [`conv_transpose2d`].
 #[derive(Clone, Debug)]
@@ -579,6 +826,15 @@ impl Module for ConvTranspose2d {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let cfg = self.0.config();
         conv_transpose2d(x, self.0.weight(), self.0.bias(), cfg.stride, cfg.padding)
+    }
+}
+
+impl ConvTranspose2d {
+    /// `f(self.forward(x))` as one op: [`conv_transpose2d_activated`] with the layer's weights.
+    pub fn forward_activated(&self, x: &Tensor, activation: &Activation) -> Result<Tensor> {
+        let cfg = self.0.config();
+        let (w, b) = (self.0.weight(), self.0.bias());
+        conv_transpose2d_activated(x, w, b, cfg.stride, cfg.padding, activation)
     }
 }
 

@@ -68,7 +68,9 @@ mod rrelu;
 mod unfold;
 
 pub use activate::{activate, activate_composed};
-pub use conv::{Conv2d, ConvTranspose2d, conv_transpose2d, conv2d};
+pub use conv::{
+    Conv2d, ConvTranspose2d, conv_transpose2d, conv_transpose2d_activated, conv2d, conv2d_activated,
+};
 pub use layer::ActivationLayer;
 pub use leaky::Activation;
 pub use pool::max_pool2;

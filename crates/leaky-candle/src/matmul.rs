@@ -5,8 +5,8 @@
 use candle_core::WithDType;
 use gemm::Parallelism;
 
-/// The element types the layer ops compute in: `f32` and `f64`.
-pub(crate) trait Real: WithDType {
+/// The element types the layer ops compute in: `f32` and `f64` (candle's and the activations').
+pub(crate) trait Real: WithDType + leaky::Float {
     /// The square root.
     fn sqrt(self) -> Self;
 }

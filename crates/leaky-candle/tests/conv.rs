@@ -1,10 +1,14 @@
 //! The convolution ops against candle's own, forward and backward; the same bits whatever the
-//! number of threads; layers that interchange weights with candle-nn's; and bad shapes refused.
+//! number of threads; the fused activation the same bits as the activation after; layers that
+//! interchange weights with candle-nn's; and bad shapes refused.
 
 use candle_core::{DType, Device, Module, Result, Tensor, Var};
 use candle_nn::{Conv2dConfig, ConvTranspose2dConfig, VarBuilder, VarMap};
 use leaky_candle::conv::{conv_transpose2d_layer, conv2d_layer};
-use leaky_candle::{Conv2d, ConvTranspose2d, conv_transpose2d, conv2d};
+use leaky_candle::{
+    Activation, Conv2d, ConvTranspose2d, activate, conv_transpose2d, conv_transpose2d_activated,
+    conv2d, conv2d_activated,
+};
 
 /// Reproducible values in [-1, 1) (a 64-bit linear congruential generator).
 fn values(n: usize, seed: u64) -> Vec<f64> {
@@ -186,6 +190,74 @@ fn results_are_the_same_bits_whatever_the_number_of_threads() {
     assert_eq!(in_pool(1, up), in_pool(2, up), "conv_transpose2d");
 }
 
+/// Every value of a forward pass and its gradients, as bits (NaN and -0 included).
+fn bits(result: &(Tensor, Vec<Option<Tensor>>)) -> Vec<Vec<u32>> {
+    let flat = |t: &Tensor| -> Vec<u32> {
+        let v = t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        v.iter().map(|x| x.to_bits()).collect()
+    };
+    std::iter::once(flat(&result.0))
+        .chain(
+            result
+                .1
+                .iter()
+                .map(|g| flat(g.as_ref().expect("a gradient"))),
+        )
+        .collect()
+}
+
+#[test]
+fn a_fused_activation_gives_the_same_bits_as_the_activation_after() {
+    let x = random(&[4, 3, 9, 9], 31, DType::F32);
+    let w = random(&[5, 3, 3, 3], 32, DType::F32);
+    let b = random(&[5], 33, DType::F32);
+    let wt = random(&[3, 2, 4, 4], 34, DType::F32);
+    let bt = random(&[2], 35, DType::F32);
+    for spec in [
+        "leaky_relu",
+        "relu",
+        "gelu",
+        "silu",
+        "tanh",
+        "elu:alpha=0.5",
+        "softplus",
+    ] {
+        let act: Activation = spec.parse().unwrap();
+        let vars = [&x, &w, &b];
+        let fused = run(|| conv2d_activated(&x, &w, Some(&b), 2, 1, &act), &vars, 36);
+        let after = run(
+            || activate(&conv2d(&x, &w, Some(&b), 2, 1)?, &act),
+            &vars,
+            36,
+        );
+        assert_eq!(bits(&fused), bits(&after), "conv2d then {spec}");
+        let vars = [&x, &wt, &bt];
+        let up = |f: &dyn Fn() -> Result<Tensor>| run(f, &vars, 37);
+        let fused = up(&|| conv_transpose2d_activated(&x, &wt, Some(&bt), 2, 1, &act));
+        let after = up(&|| activate(&conv_transpose2d(&x, &wt, Some(&bt), 2, 1)?, &act));
+        assert_eq!(bits(&fused), bits(&after), "conv_transpose2d then {spec}");
+    }
+    // Without a bias, and through the layer.
+    let act: Activation = "leaky_relu:alpha=0.2".parse().unwrap();
+    let fused = run(|| conv2d_activated(&x, &w, None, 1, 1, &act), &[&x, &w], 38);
+    let after = run(
+        || activate(&conv2d(&x, &w, None, 1, 1)?, &act),
+        &[&x, &w],
+        38,
+    );
+    assert_eq!(bits(&fused), bits(&after), "no bias");
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    let same = Conv2dConfig {
+        padding: 1,
+        ..Default::default()
+    };
+    let layer = conv2d_layer(3, 5, 3, same, vb).unwrap();
+    let fused = layer.forward_activated(x.as_tensor(), &act).unwrap();
+    let after = activate(&layer.forward(x.as_tensor()).unwrap(), &act).unwrap();
+    assert_eq!(max_diff(&fused, &after), 0.0, "layer");
+}
+
 #[test]
 fn layers_share_candles_weights_names_and_results() {
     let varmap = VarMap::new();
@@ -230,6 +302,8 @@ fn bad_shapes_and_settings_are_errors_naming_the_op() {
     assert!(err(conv2d(&x, &w, Some(&bias), 1, 1)).contains("bias"));
     let w64 = w.to_dtype(DType::F64).unwrap();
     assert!(err(conv2d(&x, &w64, None, 1, 1)).contains("mixed dtypes"));
+    let nan_slope = Activation::LeakyRelu { alpha: f64::NAN };
+    assert!(err(conv2d_activated(&x, &w, None, 1, 1, &nan_slope)).contains("alpha"));
     let not_square = random(&[3, 2, 3, 2], 26, DType::F32);
     assert!(err(conv2d(&x, &not_square, None, 1, 1)).contains("square"));
     let up = random(&[2, 3, 4, 4], 27, DType::F32);

@@ -208,20 +208,56 @@ impl Cnn {
     }
 
     /// The logits, `(n, 10)`, for standardised images `(n, 1, 28, 28)` (see [`crate::dataset::Scale::Standard`]).
+    ///
+    /// With the fused ops and a fixed activation, each convolution and its activation run as one
+    /// op ([`Conv2d::forward_activated`]): the same values and gradients as
+    /// [`Cnn::forward_recorded`], bit for bit, with less work per training step.
     pub fn forward(&self, images: &Tensor) -> Result<Tensor> {
-        Ok(self.forward_recorded(images)?.0)
+        self.run(images, None)
     }
 
     /// The logits and the pre-activations of the three activated layers: conv1 `(n, C₁, 28, 28)`,
     /// conv2 `(n, C₂, 14, 14)` and hidden `(n, H)` (see [`crate::dead`]).
     pub fn forward_recorded(&self, images: &Tensor) -> Result<(Tensor, [Tensor; LAYERS])> {
-        let pre1 = self.convolve(&self.conv1, images)?;
-        let x = self.pool(&self.activate(0, &pre1)?)?;
-        let pre2 = self.convolve(&self.conv2, &x)?;
-        let x = self.pool(&self.activate(1, &pre2)?)?;
+        let mut pre = Vec::with_capacity(LAYERS);
+        let logits = self.run(images, Some(&mut pre))?;
+        let pre: [Tensor; LAYERS] = pre.try_into().expect("one pre-activation per layer");
+        Ok((logits, pre))
+    }
+
+    /// The logits, pushing the pre-activations onto `pre` when given.
+    fn run(&self, images: &Tensor, mut pre: Option<&mut Vec<Tensor>>) -> Result<Tensor> {
+        let x = self.conv_block(0, &self.conv1, images, pre.as_deref_mut())?;
+        let x = self.conv_block(1, &self.conv2, &x, pre.as_deref_mut())?;
         let pre3 = self.hidden.forward(&x.flatten_from(1)?)?;
-        let logits = self.output.forward(&self.activate(2, &pre3)?)?;
-        Ok((logits, [pre1, pre2, pre3]))
+        let hidden = self.activate(2, &pre3)?;
+        if let Some(pre) = pre {
+            pre.push(pre3);
+        }
+        self.output.forward(&hidden)
+    }
+
+    /// `pool(f(conv(x)))` for activated layer `layer`, pushing `conv(x)` onto `pre` when given.
+    fn conv_block(
+        &self,
+        layer: usize,
+        conv: &Conv2d,
+        x: &Tensor,
+        pre: Option<&mut Vec<Tensor>>,
+    ) -> Result<Tensor> {
+        let fused = self.ops == Ops::Fused && self.slopes.is_none();
+        let y = match pre {
+            None if fused => conv.forward_activated(x, &self.config.activation)?,
+            pre => {
+                let z = self.convolve(conv, x)?;
+                let y = self.activate(layer, &z)?;
+                if let Some(pre) = pre {
+                    pre.push(z);
+                }
+                y
+            }
+        };
+        self.pool(&y)
     }
 
     /// The weights of the three activated layers (conv1, conv2, hidden), without their biases.
