@@ -164,7 +164,7 @@ impl Conv {
         grad_y: &[T],
         input: bool,
         activated: Option<(&Activation, &[T])>,
-    ) -> Result<(Option<Vec<T>>, Vec<T>, Vec<T>)> {
+    ) -> Result<Gradients<T>> {
         let (per_in, per_out) = self.sides();
         let g = &self.geometry;
         let (taps, pixels) = (g.taps(), g.out_pixels());
@@ -340,7 +340,7 @@ impl Conv {
         grad_y: (&CpuStorage, &Layout),
         input: bool,
         activated: Option<(&Activation, &CpuStorage)>,
-    ) -> Result<(Option<Vec<T>>, Vec<T>, Vec<T>)> {
+    ) -> Result<Gradients<T>> {
         let activated = activated
             .map(|(act, z)| Ok::<_, Error>((act, z.as_slice::<T>()?)))
             .transpose()?;
@@ -348,9 +348,12 @@ impl Conv {
     }
 }
 
+/// The gradients of the input (when asked for), the weights and the bias.
+type Gradients<T> = (Option<Vec<T>>, Vec<T>, Vec<T>);
+
 /// The gradients of the input, the weights and the bias as tensors of their shapes.
 fn as_tensors<T: Real>(
-    (grad_x, grad_w, grad_b): (Option<Vec<T>>, Vec<T>, Vec<T>),
+    (grad_x, grad_w, grad_b): Gradients<T>,
     x: &Tensor,
     w: &Tensor,
     bias: Option<&Tensor>,
