@@ -14,25 +14,28 @@
 //! maximum gets a quarter of the gradient, each of two tied maxima a half. A window holding NaN
 //! gives NaN, and its gradient goes to its first NaN.
 
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
 use candle_core::backend::BackendStorage;
-use candle_core::{
-    CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor, WithDType, bail,
-};
+use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Storage, Tensor, WithDType, bail};
 use rayon::prelude::*;
 
 /// `max_pool2d(x, 2)` of `(n, C, H, W)` images, with gradient (see the module documentation).
 pub fn max_pool2(x: &Tensor) -> Result<Tensor> {
-    x.contiguous()?.apply_op1(MaxPool2)
+    x.contiguous()?.apply_op1(MaxPool2 {
+        winners: Mutex::new(None),
+    })
 }
 
-/// The forward op.
-struct MaxPool2;
+/// The op. The forward pass keeps, for each window, which of its four elements it took (0 top
+/// left, 1 top right, 2 bottom left, 3 bottom right); the backward pass sends each gradient
+/// there, without reading the input again.
+struct MaxPool2 {
+    winners: Mutex<Option<(Planes, Vec<u8>)>>,
+}
 
-/// The backward op: `(x, grad_y)` to `grad_x`.
-struct MaxPool2Grad;
-
-/// The sizes of the pooling: `(n·C, H, W)` in, `H/2 × W/2` out.
-#[derive(Clone, Copy)]
+/// The images as planes of `height × width`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Planes {
     planes: usize,
     height: usize,
@@ -65,70 +68,85 @@ impl Planes {
     }
 }
 
-/// `b` if it is larger than `a` or NaN, else `a`: the first maximum of `[a, b]`, or the first NaN.
-fn first_max<T: PartialOrd + Copy>(a: T, b: T) -> T {
+/// Whether a running maximum `a` gives way to `b`: `b` is larger, or `b` is the first NaN.
+/// Ties keep `a`, so the first maximum wins.
+fn gives_way<T: PartialOrd + Copy>(a: T, b: T) -> bool {
     #[allow(clippy::eq_op)] // b != b: b is NaN
-    let take_b = b > a || (b != b && a == a);
-    if take_b { b } else { a }
+    let nan = b != b && a == a;
+    b > a || nan
 }
 
-/// The maximum of a window `[[t0, t1], [b0, b1]]`, or its first NaN in row-major order.
-fn window_max<T: PartialOrd + Copy>(t0: T, t1: T, b0: T, b1: T) -> T {
-    first_max(first_max(t0, t1), first_max(b0, b1))
+/// The window's maximum and its winner: the first maximum in row-major order (or the first
+/// NaN), found as the larger of the two rows' maxima, each the larger of its pair.
+fn window<T: PartialOrd + Copy>(t0: T, t1: T, b0: T, b1: T) -> (T, u8) {
+    let (top_right, bottom_right) = (gives_way(t0, t1), gives_way(b0, b1));
+    let top = if top_right { t1 } else { t0 };
+    let bottom = if bottom_right { b1 } else { b0 };
+    if gives_way(top, bottom) {
+        (bottom, 2 + u8::from(bottom_right))
+    } else {
+        (top, u8::from(top_right))
+    }
 }
 
-fn pool<T: WithDType>(p: &Planes, x: &[T]) -> Vec<T> {
+fn pool<T: WithDType>(p: &Planes, x: &[T]) -> (Vec<T>, Vec<u8>) {
     let (h, w, ho, wo) = (p.height, p.width, p.height / 2, p.width / 2);
     let mut y = vec![T::zero(); p.out_len()];
+    let mut winners = vec![0u8; p.out_len()];
     // One plane per task: planes are independent, so the thread count changes no result.
     let planes = x
         .par_chunks_exact(h * w)
-        .zip(y.par_chunks_exact_mut(ho * wo));
-    planes.for_each(|(plane, out)| {
-        for (i, out) in out.chunks_exact_mut(wo).enumerate() {
-            let (top, bottom) = plane[2 * i * w..(2 * i + 2) * w].split_at(w);
-            let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
-            for (y, (t, b)) in out.iter_mut().zip(windows) {
-                *y = window_max(t[0], t[1], b[0], b[1]);
+        .zip(y.par_chunks_exact_mut(ho * wo))
+        .zip(winners.par_chunks_exact_mut(ho * wo));
+    planes.for_each(|((plane, out), won)| {
+        let rows = plane.chunks_exact(2 * w).zip(out.chunks_exact_mut(wo));
+        for ((pair, out), won) in rows.zip(won.chunks_exact_mut(wo)) {
+            let (top, bottom) = (&pair[..2 * wo], &pair[w..w + 2 * wo]);
+            for j in 0..wo {
+                let (t0, t1, b0, b1) =
+                    (top[2 * j], top[2 * j + 1], bottom[2 * j], bottom[2 * j + 1]);
+                (out[j], won[j]) = window(t0, t1, b0, b1);
             }
         }
     });
-    y
+    (y, winners)
 }
 
-/// Each window's gradient goes to its first maximum (or first NaN); the rest of it gets 0.
-fn unpool<T: WithDType>(p: &Planes, x: &[T], grad_y: &[T]) -> Vec<T> {
+fn unpool<T: WithDType>(p: &Planes, winners: &[u8], grad_y: &[T]) -> Vec<T> {
     let (h, w, ho, wo, zero) = (p.height, p.width, p.height / 2, p.width / 2, T::zero());
-    let mut grad_x = vec![zero; x.len()];
-    let planes = x
-        .par_chunks_exact(h * w)
-        .zip(grad_x.par_chunks_exact_mut(h * w))
-        .zip(grad_y.par_chunks_exact(ho * wo));
-    planes.for_each(|((plane, grad_plane), grad_out)| {
-        for (i, g) in grad_out.chunks_exact(wo).enumerate() {
-            let (top, bottom) = plane[2 * i * w..(2 * i + 2) * w].split_at(w);
-            let (gt, gb) = grad_plane[2 * i * w..(2 * i + 2) * w].split_at_mut(w);
-            let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
-            let targets = gt.chunks_exact_mut(2).zip(gb.chunks_exact_mut(2));
-            for ((&g, (t, b)), (gt, gb)) in g.iter().zip(windows).zip(targets) {
-                let m = window_max(t[0], t[1], b[0], b[1]);
-                #[allow(clippy::eq_op)] // v != v: v is NaN
-                let hit = |v: T| v == m || v != v;
-                let (h0, h1, h2) = (hit(t[0]), hit(t[1]), hit(b[0]));
-                gt[0] = if h0 { g } else { zero };
-                gt[1] = if h1 && !h0 { g } else { zero };
-                gb[0] = if h2 && !h0 && !h1 { g } else { zero };
-                gb[1] = if !h0 && !h1 && !h2 { g } else { zero };
+    // Zeroed: a trailing odd row or column gets no gradient.
+    let mut grad_x = vec![zero; p.planes * h * w];
+    let planes = grad_x
+        .par_chunks_exact_mut(h * w)
+        .zip(grad_y.par_chunks_exact(ho * wo))
+        .zip(winners.par_chunks_exact(ho * wo));
+    planes.for_each(|((grad_plane, grad_out), won)| {
+        let rows = grad_plane
+            .chunks_exact_mut(2 * w)
+            .zip(grad_out.chunks_exact(wo));
+        for ((pair, g), won) in rows.zip(won.chunks_exact(wo)) {
+            let (top, bottom) = pair.split_at_mut(w);
+            let (top, bottom) = (&mut top[..2 * wo], &mut bottom[..2 * wo]);
+            for j in 0..wo {
+                let (g, won) = (g[j], won[j]);
+                let to = |k: u8| if won == k { g } else { zero };
+                (top[2 * j], top[2 * j + 1]) = (to(0), to(1));
+                (bottom[2 * j], bottom[2 * j + 1]) = (to(2), to(3));
             }
         }
     });
     grad_x
 }
 
-/// The contiguous elements of `layout` in `storage`.
 fn elements<'a, T>(data: &'a [T], layout: &Layout) -> &'a [T] {
     let start = layout.start_offset();
     &data[start..start + layout.shape().elem_count()]
+}
+
+impl MaxPool2 {
+    fn winners(&self) -> MutexGuard<'_, Option<(Planes, Vec<u8>)>> {
+        self.winners.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 impl CustomOp1 for MaxPool2 {
@@ -138,56 +156,42 @@ impl CustomOp1 for MaxPool2 {
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let p = Planes::of(self.name(), layout)?;
-        let y = match storage {
-            CpuStorage::F32(x) => CpuStorage::F32(pool(&p, elements(x, layout))),
-            CpuStorage::F64(x) => CpuStorage::F64(pool(&p, elements(x, layout))),
+        let (y, winners) = match storage {
+            CpuStorage::F32(x) => {
+                let (y, winners) = pool(&p, elements(x, layout));
+                (CpuStorage::F32(y), winners)
+            }
+            CpuStorage::F64(x) => {
+                let (y, winners) = pool(&p, elements(x, layout));
+                (CpuStorage::F64(y), winners)
+            }
             other => bail!("{}: unsupported dtype {:?}", self.name(), other.dtype()),
         };
+        *self.winners() = Some((p, winners));
         Ok((y, p.out_shape(layout)?))
     }
 
     fn bwd(&self, x: &Tensor, _y: &Tensor, grad_y: &Tensor) -> Result<Option<Tensor>> {
-        x.apply_op2_no_bwd(&grad_y.contiguous()?, &MaxPool2Grad)
-            .map(Some)
-    }
-}
-
-impl CustomOp2 for MaxPool2Grad {
-    fn name(&self) -> &'static str {
-        "max-pool-2x2-backward"
-    }
-
-    fn cpu_fwd(
-        &self,
-        x: &CpuStorage,
-        x_layout: &Layout,
-        grad_y: &CpuStorage,
-        grad_layout: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let p = Planes::of(self.name(), x_layout)?;
-        if !grad_layout.is_contiguous() || grad_layout.shape() != &p.out_shape(x_layout)? {
-            bail!(
-                "{}: the gradient {:?} does not match the pooled shape of {:?}",
-                self.name(),
-                grad_layout.shape(),
-                x_layout.shape()
-            );
-        }
-        let grad_x = match (x, grad_y) {
-            (CpuStorage::F32(x), CpuStorage::F32(g)) => {
-                CpuStorage::F32(unpool(&p, elements(x, x_layout), elements(g, grad_layout)))
-            }
-            (CpuStorage::F64(x), CpuStorage::F64(g)) => {
-                CpuStorage::F64(unpool(&p, elements(x, x_layout), elements(g, grad_layout)))
-            }
-            (x, g) => bail!(
-                "{}: unsupported dtypes {:?} and {:?}",
-                self.name(),
-                x.dtype(),
-                g.dtype()
-            ),
+        let saved = self.winners();
+        let Some((p, winners)) = saved.as_ref() else {
+            bail!("{}: backward before forward", self.name());
         };
-        Ok((grad_x, x_layout.shape().clone()))
+        let grad_y = grad_y.contiguous()?;
+        let (storage, layout) = grad_y.storage_and_layout();
+        let Storage::Cpu(storage) = &*storage else {
+            bail!("{}: the backward pass runs on the CPU only", self.name());
+        };
+        let (shape, device) = (x.shape(), x.device());
+        let grad_x = match storage {
+            CpuStorage::F32(g) => {
+                Tensor::from_vec(unpool(p, winners, elements(g, layout)), shape, device)
+            }
+            CpuStorage::F64(g) => {
+                Tensor::from_vec(unpool(p, winners, elements(g, layout)), shape, device)
+            }
+            other => bail!("{}: unsupported dtype {:?}", self.name(), other.dtype()),
+        };
+        grad_x.map(Some)
     }
 }
 
@@ -253,6 +257,15 @@ mod tests {
         let weights = images(&[10., 20.], (1, 1, 1, 2));
         let g: Vec<f32> = gradient(&weighted(x.as_tensor(), &weights), &x);
         assert_eq!(g, [0., 10., 20., 0., 0., 0., 0., 0.]);
+    }
+
+    #[test]
+    fn a_dropped_odd_row_and_column_get_no_gradient() {
+        let x =
+            Var::from_tensor(&images(&[1., 2., 9., 4., 5., 9., 9., 9., 9.], (1, 1, 3, 3))).unwrap();
+        let y = max_pool2(x.as_tensor()).unwrap();
+        let g: Vec<f32> = gradient(&(y * 7.0).unwrap().sum_all().unwrap(), &x);
+        assert_eq!(g, [0., 0., 0., 0., 7., 0., 0., 0., 0.]);
     }
 
     #[test]
