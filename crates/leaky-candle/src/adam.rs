@@ -14,7 +14,9 @@
 //! ```
 //!
 //! computed element by element in the variable's dtype (`f32` or `f64`), in place. A variable
-//! without a gradient in a step is left alone, moments included (as in PyTorch).
+//! without a gradient in a step is left alone, moments and step count included: as in PyTorch,
+//! each variable counts its own steps, so one that missed a step is bias-corrected for the
+//! steps it took.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -103,6 +105,8 @@ pub struct Adam {
     vars: Vec<(String, Var)>,
     /// Moment estimates by variable name, made on a variable's first gradient.
     moments: HashMap<String, Moments>,
+    /// Steps taken by each variable (those with a gradient).
+    var_steps: HashMap<String, u64>,
     steps: u64,
 }
 
@@ -110,6 +114,8 @@ pub struct Adam {
 const FIRST: &str = "adam.m.";
 /// The prefix of the second moment estimates in [`Adam::state`].
 const SECOND: &str = "adam.v.";
+/// The prefix of the variables' step counts in [`Adam::state`].
+const STEPS: &str = "adam.t.";
 
 /// One variable's update, applied in place to the variable with its gradient as the source.
 struct Update<'a> {
@@ -183,6 +189,7 @@ impl Adam {
             params,
             vars,
             moments: HashMap::new(),
+            var_steps: HashMap::new(),
             steps: 0,
         }
     }
@@ -204,16 +211,6 @@ impl Adam {
     pub fn step(&mut self, grads: &GradStore) -> Result<()> {
         self.steps += 1;
         let p = self.params;
-        let t = self.steps as i32;
-        let constants = [
-            p.lr,
-            p.beta1,
-            p.beta2,
-            p.eps,
-            p.weight_decay,
-            1.0 / (1.0 - p.beta1.powi(t)),
-            1.0 / (1.0 - p.beta2.powi(t)),
-        ];
         for (name, var) in &self.vars {
             let Some(grad) = grads.get(var) else {
                 continue;
@@ -225,6 +222,18 @@ impl Adam {
                     var.shape()
                 );
             }
+            let t = self.var_steps.entry(name.clone()).or_insert(0);
+            *t += 1;
+            let t = i32::try_from(*t).unwrap_or(i32::MAX);
+            let constants = [
+                p.lr,
+                p.beta1,
+                p.beta2,
+                p.eps,
+                p.weight_decay,
+                1.0 / (1.0 - p.beta1.powi(t)),
+                1.0 / (1.0 - p.beta2.powi(t)),
+            ];
             let moments = match self.moments.entry(name.clone()) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(e) => {
@@ -240,23 +249,30 @@ impl Adam {
         Ok(())
     }
 
-    /// The moment estimates as named tensors (`adam.m.NAME`, `adam.v.NAME`), for a checkpoint.
+    /// The moment estimates and step counts as named tensors (`adam.m.NAME`, `adam.v.NAME`,
+    /// `adam.t.NAME`), for a checkpoint.
     pub fn state(&self) -> Result<Vec<(String, Tensor)>> {
-        let mut state = Vec::with_capacity(2 * self.moments.len());
+        let mut state = Vec::with_capacity(3 * self.moments.len());
         for (name, var) in &self.vars {
             if let Some(moments) = self.moments.get(name) {
                 let (m, v) = moments.tensors(var)?;
                 state.push((format!("{FIRST}{name}"), m));
                 state.push((format!("{SECOND}{name}"), v));
+                let steps = self.var_steps.get(name).copied().unwrap_or(self.steps);
+                let steps = i64::try_from(steps).unwrap_or(i64::MAX);
+                state.push((format!("{STEPS}{name}"), Tensor::new(steps, var.device())?));
             }
         }
         Ok(state)
     }
 
-    /// Restores the step count and the moment estimates that [`Adam::state`] gave.
+    /// Restores the step count and the moment estimates that [`Adam::state`] gave. A variable
+    /// without a step count of its own (a checkpoint written before they were kept) is taken to
+    /// have taken all `steps`, as every variable of leaky's models does.
     pub fn restore(&mut self, steps: u64, tensors: &HashMap<String, Tensor>) -> Result<()> {
         self.steps = steps;
         self.moments.clear();
+        self.var_steps.clear();
         for (name, var) in &self.vars {
             let m = tensors.get(&format!("{FIRST}{name}"));
             let v = tensors.get(&format!("{SECOND}{name}"));
@@ -264,6 +280,15 @@ impl Adam {
                 (Some(m), Some(v)) if m.shape() == var.shape() && v.shape() == var.shape() => {
                     self.moments
                         .insert(name.clone(), Moments::from_tensors(m, v, var.dtype())?);
+                    let own = match tensors.get(&format!("{STEPS}{name}")) {
+                        Some(t) => match u64::try_from(t.to_dtype(DType::I64)?.to_scalar::<i64>()?)
+                        {
+                            Ok(own) => own,
+                            Err(_) => bail!("the optimiser's step count for {name} is negative"),
+                        },
+                        None => steps,
+                    };
+                    self.var_steps.insert(name.clone(), own);
                 }
                 (None, None) => {}
                 _ => bail!("the optimiser state for {name} is incomplete or has the wrong shape"),

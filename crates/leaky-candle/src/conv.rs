@@ -22,8 +22,6 @@
 //! convolution, with the same results up to rounding.
 
 use candle_core::backend::BackendStorage;
-use std::sync::Mutex;
-
 use candle_core::{
     CpuStorage, CustomOp2, CustomOp3, DType, Device, Error, Layout, Module, Result, Shape, Storage,
     Tensor, bail,
@@ -34,6 +32,7 @@ use rayon::prelude::*;
 use leaky::Activation;
 
 use crate::activate::activate;
+use crate::cpu::{Gradients, Saved, as_tensors, slice, sum_in_order};
 use crate::matmul::{Matrix, Real, matmul};
 use crate::unfold::{Geometry, fold_add, unfold};
 
@@ -348,52 +347,6 @@ impl Conv {
     }
 }
 
-/// The gradients of the input (when asked for), the weights and the bias.
-type Gradients<T> = (Option<Vec<T>>, Vec<T>, Vec<T>);
-
-/// The gradients of the input, the weights and the bias as tensors of their shapes.
-fn as_tensors<T: Real>(
-    (grad_x, grad_w, grad_b): Gradients<T>,
-    x: &Tensor,
-    w: &Tensor,
-    bias: Option<&Tensor>,
-) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-    let cpu = &Device::Cpu;
-    Ok((
-        grad_x
-            .map(|g| Tensor::from_vec(g, x.shape(), cpu))
-            .transpose()?,
-        Some(Tensor::from_vec(grad_w, w.shape(), cpu)?),
-        bias.map(|b| Tensor::from_vec(grad_b, b.shape(), cpu))
-            .transpose()?,
-    ))
-}
-
-/// The contiguous elements of a tensor's storage.
-fn slice<'a, T: Real>((storage, layout): (&'a CpuStorage, &Layout)) -> Result<&'a [T]> {
-    match layout.contiguous_offsets() {
-        Some((start, end)) => Ok(&storage.as_slice::<T>()?[start..end]),
-        None => bail!(
-            "expected a contiguous tensor, got strides {:?}",
-            layout.stride()
-        ),
-    }
-}
-
-/// The element-wise sum of the `len`-element chunks of `parts`, added in order.
-fn sum_in_order<T: Real>(parts: &[T], len: usize) -> Vec<T> {
-    let mut chunks = parts.chunks(len);
-    let mut sum = chunks
-        .next()
-        .map_or_else(|| vec![T::zero(); len], <[T]>::to_vec);
-    for chunk in chunks {
-        for (s, &v) in sum.iter_mut().zip(chunk) {
-            *s += v;
-        }
-    }
-    sum
-}
-
 impl CustomOp2 for Conv {
     fn name(&self) -> &'static str {
         Conv::name(self)
@@ -462,7 +415,7 @@ struct Activated {
     conv: Conv,
     activation: Activation,
     /// `z`, written by the forward pass.
-    pre_activation: Mutex<Option<CpuStorage>>,
+    pre_activation: Saved<CpuStorage>,
 }
 
 impl Activated {
@@ -473,7 +426,9 @@ impl Activated {
         bias: Option<(&CpuStorage, &Layout)>,
     ) -> Result<(CpuStorage, Shape)> {
         let (y, z, shape) = self.conv.run(x, w, bias, Some(&self.activation))?;
-        *self.saved() = z;
+        if let Some(z) = z {
+            self.pre_activation.put(z);
+        }
         Ok((y, shape))
     }
 
@@ -484,20 +439,10 @@ impl Activated {
         bias: Option<&Tensor>,
         grad_y: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let saved = self.saved();
-        let Some(z) = saved.as_ref() else {
-            bail!("{}: backward before forward", self.conv.name());
-        };
-        let activated = Some((&self.activation, z));
-        self.conv.gradients(x, w, bias, grad_y, activated)
-    }
-
-    /// The kept pre-activation (a panic while it was held cannot leave it half-written: it is
-    /// replaced whole).
-    fn saved(&self) -> std::sync::MutexGuard<'_, Option<CpuStorage>> {
-        self.pre_activation
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.pre_activation.with(self.conv.name(), |z| {
+            let activated = Some((&self.activation, z));
+            self.conv.gradients(x, w, bias, grad_y, activated)
+        })
     }
 }
 
@@ -599,7 +544,7 @@ fn apply(
             let op = Activated {
                 conv: op,
                 activation,
-                pre_activation: Mutex::new(None),
+                pre_activation: Saved::new(),
             };
             match bias {
                 Some(b) => x.apply_op3(&w, &b, op),

@@ -59,8 +59,10 @@ mod activate;
 pub mod adam;
 mod compose;
 pub mod conv;
+mod cpu;
 mod fused;
 mod layer;
+pub mod linear;
 mod matmul;
 mod pool;
 mod prelu;
@@ -73,6 +75,7 @@ pub use conv::{
 };
 pub use layer::ActivationLayer;
 pub use leaky::Activation;
+pub use linear::{Linear, linear, linear_activated};
 pub use pool::max_pool2;
 pub use prelu::{Prelu, prelu, prelu_composed};
 pub use rrelu::Rrelu;

@@ -14,16 +14,16 @@
 //! maximum gets a quarter of the gradient, each of two tied maxima a half. A window holding NaN
 //! gives NaN, and its gradient goes to its first NaN.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
 use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Storage, Tensor, WithDType, bail};
 use rayon::prelude::*;
 
+use crate::cpu::Saved;
+
 /// `max_pool2d(x, 2)` of `(n, C, H, W)` images, with gradient (see the module documentation).
 pub fn max_pool2(x: &Tensor) -> Result<Tensor> {
     x.contiguous()?.apply_op1(MaxPool2 {
-        winners: Mutex::new(None),
+        winners: Saved::new(),
     })
 }
 
@@ -31,7 +31,7 @@ pub fn max_pool2(x: &Tensor) -> Result<Tensor> {
 /// left, 1 top right, 2 bottom left, 3 bottom right); the backward pass sends each gradient
 /// there, without reading the input again.
 struct MaxPool2 {
-    winners: Mutex<Option<(Planes, Vec<u8>)>>,
+    winners: Saved<(Planes, Vec<u8>)>,
 }
 
 /// The images as planes of `height × width`.
@@ -143,12 +143,6 @@ fn elements<'a, T>(data: &'a [T], layout: &Layout) -> &'a [T] {
     &data[start..start + layout.shape().elem_count()]
 }
 
-impl MaxPool2 {
-    fn winners(&self) -> MutexGuard<'_, Option<(Planes, Vec<u8>)>> {
-        self.winners.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
 impl CustomOp1 for MaxPool2 {
     fn name(&self) -> &'static str {
         "max-pool-2x2"
@@ -167,30 +161,28 @@ impl CustomOp1 for MaxPool2 {
             }
             other => bail!("{}: unsupported dtype {:?}", self.name(), other.dtype()),
         };
-        *self.winners() = Some((p, winners));
+        self.winners.put((p, winners));
         Ok((y, p.out_shape(layout)?))
     }
 
     fn bwd(&self, x: &Tensor, _y: &Tensor, grad_y: &Tensor) -> Result<Option<Tensor>> {
-        let saved = self.winners();
-        let Some((p, winners)) = saved.as_ref() else {
-            bail!("{}: backward before forward", self.name());
-        };
         let grad_y = grad_y.contiguous()?;
         let (storage, layout) = grad_y.storage_and_layout();
         let Storage::Cpu(storage) = &*storage else {
             bail!("{}: the backward pass runs on the CPU only", self.name());
         };
         let (shape, device) = (x.shape(), x.device());
-        let grad_x = match storage {
-            CpuStorage::F32(g) => {
-                Tensor::from_vec(unpool(p, winners, elements(g, layout)), shape, device)
-            }
-            CpuStorage::F64(g) => {
-                Tensor::from_vec(unpool(p, winners, elements(g, layout)), shape, device)
-            }
-            other => bail!("{}: unsupported dtype {:?}", self.name(), other.dtype()),
-        };
+        let grad_x = self
+            .winners
+            .with(self.name(), |(p, winners)| match storage {
+                CpuStorage::F32(g) => {
+                    Tensor::from_vec(unpool(p, winners, elements(g, layout)), shape, device)
+                }
+                CpuStorage::F64(g) => {
+                    Tensor::from_vec(unpool(p, winners, elements(g, layout)), shape, device)
+                }
+                other => bail!("{}: unsupported dtype {:?}", self.name(), other.dtype()),
+            });
         grad_x.map(Some)
     }
 }

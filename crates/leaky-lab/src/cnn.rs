@@ -9,14 +9,14 @@
 //! layer its own, starting at the spec's `weight`.
 
 use candle_core::{D, DType, Result, Tensor, Var};
-use candle_nn::{Conv2dConfig, Linear, Module, VarBuilder, VarMap};
+use candle_nn::{Conv2dConfig, Module, VarBuilder, VarMap};
 use leaky::{Activation, GeluApproximation};
 use serde::Serialize;
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::error::LabError;
 use crate::init::seeded_var_builder;
-use leaky_candle::{Conv2d, Prelu, activate, max_pool2};
+use leaky_candle::{Conv2d, Linear, Prelu, activate, max_pool2};
 
 /// The number of activated layers (two convolutions and the hidden linear layer).
 pub const LAYERS: usize = 3;
@@ -151,8 +151,8 @@ impl Cnn {
             same,
             vb.pp("conv2"),
         )?)?;
-        let hidden = candle_nn::linear(flat, config.hidden, vb.pp("hidden"))?;
-        let output = candle_nn::linear(config.hidden, 10, vb.pp("output"))?;
+        let hidden = Linear::new(candle_nn::linear(flat, config.hidden, vb.pp("hidden"))?);
+        let output = Linear::new(candle_nn::linear(config.hidden, 10, vb.pp("output"))?);
         // Built last, from constants: the other weights are the same as with any other activation.
         let slopes = match config.activation {
             Activation::Prelu { weight } => {
@@ -229,12 +229,25 @@ impl Cnn {
     fn run(&self, images: &Tensor, mut pre: Option<&mut Vec<Tensor>>) -> Result<Tensor> {
         let x = self.conv_block(0, &self.conv1, images, pre.as_deref_mut())?;
         let x = self.conv_block(1, &self.conv2, &x, pre.as_deref_mut())?;
-        let pre3 = self.hidden.forward(&x.flatten_from(1)?)?;
-        let hidden = self.activate(2, &pre3)?;
-        if let Some(pre) = pre {
-            pre.push(pre3);
-        }
-        self.output.forward(&hidden)
+        let x = x.flatten_from(1)?;
+        let hidden = match pre {
+            None if self.fuses() => self.hidden.forward_activated(&x, &self.config.activation)?,
+            pre => {
+                let pre3 = self.dense(&self.hidden, &x)?;
+                let hidden = self.activate(2, &pre3)?;
+                if let Some(pre) = pre {
+                    pre.push(pre3);
+                }
+                hidden
+            }
+        };
+        self.dense(&self.output, &hidden)
+    }
+
+    /// Whether each layer and its activation run as one op: with the fused ops and a fixed
+    /// activation (PReLU's slopes are variables of their own).
+    fn fuses(&self) -> bool {
+        self.ops == Ops::Fused && self.slopes.is_none()
     }
 
     /// `pool(f(conv(x)))` for activated layer `layer`, pushing `conv(x)` onto `pre` when given.
@@ -245,9 +258,8 @@ impl Cnn {
         x: &Tensor,
         pre: Option<&mut Vec<Tensor>>,
     ) -> Result<Tensor> {
-        let fused = self.ops == Ops::Fused && self.slopes.is_none();
         let y = match pre {
-            None if fused => conv.forward_activated(x, &self.config.activation)?,
+            None if self.fuses() => conv.forward_activated(x, &self.config.activation)?,
             pre => {
                 let z = self.convolve(conv, x)?;
                 let y = self.activate(layer, &z)?;
@@ -265,7 +277,7 @@ impl Cnn {
         [
             self.conv1.inner().weight(),
             self.conv2.inner().weight(),
-            self.hidden.weight(),
+            self.hidden.inner().weight(),
         ]
     }
 
@@ -274,6 +286,14 @@ impl Cnn {
         match self.ops {
             Ops::Fused | Ops::CandleActivations => conv.forward(x),
             Ops::Candle => conv.inner().forward(x),
+        }
+    }
+
+    /// A linear layer with the model's ops.
+    fn dense(&self, layer: &Linear, x: &Tensor) -> Result<Tensor> {
+        match self.ops {
+            Ops::Fused | Ops::CandleActivations => layer.forward(x),
+            Ops::Candle => layer.inner().forward(x),
         }
     }
 
@@ -304,7 +324,7 @@ impl Cnn {
         let biases = [
             self.conv1.inner().bias(),
             self.conv2.inner().bias(),
-            self.hidden.bias(),
+            self.hidden.inner().bias(),
         ];
         for bias in biases.into_iter().flatten() {
             Var::from_tensor(bias)?.set(&Tensor::full(value, bias.shape(), bias.device())?)?;
