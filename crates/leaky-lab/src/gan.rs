@@ -291,7 +291,7 @@ impl Discriminator {
     ) -> Result<Tensor> {
         check_digits(&self.config, digits)?;
         let act = &self.config.activation;
-        let x = activate(&self.down1.forward(images)?, act)?;
+        let x = self.down1.forward_activated(images, act)?;
         let x = activate(&self.norm2.forward_t(&self.down2.forward(&x)?, train)?, act)?;
         let features = x.flatten_from(1)?;
         let logits = self.classify.forward(&features)?.squeeze(1)?;
