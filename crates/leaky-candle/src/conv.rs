@@ -22,17 +22,17 @@
 //! convolution, with the same results up to rounding.
 
 use candle_core::backend::BackendStorage;
-use candle_core::{
-    CpuStorage, CustomOp2, CustomOp3, DType, Device, Error, Layout, Module, Result, Shape, Storage,
-    Tensor, bail,
-};
+use candle_core::{CpuStorage, DType, Device, Error, Layout, Module, Result, Shape, Tensor, bail};
 use candle_nn::{Conv2dConfig, ConvTranspose2dConfig, VarBuilder};
 use rayon::prelude::*;
 
 use leaky::Activation;
 
 use crate::activate::activate;
-use crate::cpu::{Gradients, Saved, as_tensors, slice, sum_in_order};
+use crate::cpu::{
+    self, Gradients, Layer, Operand, Saved, TensorGradients, as_tensors, on_cpu, slice,
+    sum_in_order,
+};
 use crate::matmul::{Matrix, Real, matmul};
 use crate::unfold::{Geometry, fold_add, unfold};
 
@@ -268,9 +268,9 @@ impl Conv {
     /// The forward pass on CPU storage: `(output, pre-activation)` as [`Conv::forward`].
     fn run(
         &self,
-        x: (&CpuStorage, &Layout),
-        w: (&CpuStorage, &Layout),
-        bias: Option<(&CpuStorage, &Layout)>,
+        x: Operand,
+        w: Operand,
+        bias: Option<Operand>,
         activation: Option<&Activation>,
     ) -> Result<(CpuStorage, Option<CpuStorage>, Shape)> {
         if let Some((_, layout)) = bias {
@@ -306,37 +306,28 @@ impl Conv {
         bias: Option<&Tensor>,
         grad_y: &Tensor,
         activated: Option<(&Activation, &CpuStorage)>,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let grad_y = grad_y.contiguous()?;
-        let input = x.track_op();
-        let (x_storage, x_layout) = x.storage_and_layout();
-        let (w_storage, w_layout) = w.storage_and_layout();
-        let (g_storage, g_layout) = grad_y.storage_and_layout();
-        let (Storage::Cpu(xs), Storage::Cpu(ws), Storage::Cpu(gs)) =
-            (&*x_storage, &*w_storage, &*g_storage)
-        else {
-            bail!("{}: the backward pass runs on the CPU only", self.name());
-        };
-        let (xs, ws, gs) = ((xs, x_layout), (ws, w_layout), (gs, g_layout));
-        match x.dtype() {
-            DType::F32 => {
-                let grads = self.backward_on::<f32>(xs, ws, gs, input, activated)?;
-                as_tensors(grads, x, w, bias)
+    ) -> Result<TensorGradients> {
+        on_cpu(self.name(), x, w, grad_y, |xs, ws, gs, input| {
+            match x.dtype() {
+                DType::F32 => {
+                    let grads = self.backward_on::<f32>(xs, ws, gs, input, activated)?;
+                    as_tensors(grads, x, w, bias)
+                }
+                DType::F64 => {
+                    let grads = self.backward_on::<f64>(xs, ws, gs, input, activated)?;
+                    as_tensors(grads, x, w, bias)
+                }
+                dtype => bail!("{}: unsupported dtype {dtype:?}", self.name()),
             }
-            DType::F64 => {
-                let grads = self.backward_on::<f64>(xs, ws, gs, input, activated)?;
-                as_tensors(grads, x, w, bias)
-            }
-            dtype => bail!("{}: unsupported dtype {dtype:?}", self.name()),
-        }
+        })
     }
 
     /// [`Conv::backward`] on CPU storage of element type `T`.
     fn backward_on<T: Real>(
         &self,
-        x: (&CpuStorage, &Layout),
-        w: (&CpuStorage, &Layout),
-        grad_y: (&CpuStorage, &Layout),
+        x: Operand,
+        w: Operand,
+        grad_y: Operand,
         input: bool,
         activated: Option<(&Activation, &CpuStorage)>,
     ) -> Result<Gradients<T>> {
@@ -347,62 +338,29 @@ impl Conv {
     }
 }
 
-impl CustomOp2 for Conv {
+impl Layer for Conv {
     fn name(&self) -> &'static str {
         Conv::name(self)
     }
 
-    fn cpu_fwd(
+    fn forward(
         &self,
-        x: &CpuStorage,
-        x_layout: &Layout,
-        w: &CpuStorage,
-        w_layout: &Layout,
+        x: Operand,
+        w: Operand,
+        bias: Option<Operand>,
     ) -> Result<(CpuStorage, Shape)> {
-        let (y, _, shape) = self.run((x, x_layout), (w, w_layout), None, None)?;
+        let (y, _, shape) = self.run(x, w, bias, None)?;
         Ok((y, shape))
     }
 
-    fn bwd(
+    fn backward(
         &self,
         x: &Tensor,
         w: &Tensor,
-        _y: &Tensor,
+        bias: Option<&Tensor>,
         grad_y: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let (grad_x, grad_w, _) = self.gradients(x, w, None, grad_y, None)?;
-        Ok((grad_x, grad_w))
-    }
-}
-
-impl CustomOp3 for Conv {
-    fn name(&self) -> &'static str {
-        Conv::name(self)
-    }
-
-    fn cpu_fwd(
-        &self,
-        x: &CpuStorage,
-        x_layout: &Layout,
-        w: &CpuStorage,
-        w_layout: &Layout,
-        bias: &CpuStorage,
-        bias_layout: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let bias = Some((bias, bias_layout));
-        let (y, _, shape) = self.run((x, x_layout), (w, w_layout), bias, None)?;
-        Ok((y, shape))
-    }
-
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        bias: &Tensor,
-        _y: &Tensor,
-        grad_y: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        self.gradients(x, w, Some(bias), grad_y, None)
+    ) -> Result<TensorGradients> {
+        self.gradients(x, w, bias, grad_y, None)
     }
 }
 
@@ -418,12 +376,16 @@ struct Activated {
     pre_activation: Saved<CpuStorage>,
 }
 
-impl Activated {
-    fn run(
+impl Layer for Activated {
+    fn name(&self) -> &'static str {
+        self.conv.name()
+    }
+
+    fn forward(
         &self,
-        x: (&CpuStorage, &Layout),
-        w: (&CpuStorage, &Layout),
-        bias: Option<(&CpuStorage, &Layout)>,
+        x: Operand,
+        w: Operand,
+        bias: Option<Operand>,
     ) -> Result<(CpuStorage, Shape)> {
         let (y, z, shape) = self.conv.run(x, w, bias, Some(&self.activation))?;
         if let Some(z) = z {
@@ -432,73 +394,17 @@ impl Activated {
         Ok((y, shape))
     }
 
-    fn gradients(
+    fn backward(
         &self,
         x: &Tensor,
         w: &Tensor,
         bias: Option<&Tensor>,
         grad_y: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+    ) -> Result<TensorGradients> {
         self.pre_activation.with(self.conv.name(), |z| {
             let activated = Some((&self.activation, z));
             self.conv.gradients(x, w, bias, grad_y, activated)
         })
-    }
-}
-
-impl CustomOp2 for Activated {
-    fn name(&self) -> &'static str {
-        self.conv.name()
-    }
-
-    fn cpu_fwd(
-        &self,
-        x: &CpuStorage,
-        x_layout: &Layout,
-        w: &CpuStorage,
-        w_layout: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.run((x, x_layout), (w, w_layout), None)
-    }
-
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        _y: &Tensor,
-        grad_y: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let (grad_x, grad_w, _) = self.gradients(x, w, None, grad_y)?;
-        Ok((grad_x, grad_w))
-    }
-}
-
-impl CustomOp3 for Activated {
-    fn name(&self) -> &'static str {
-        self.conv.name()
-    }
-
-    fn cpu_fwd(
-        &self,
-        x: &CpuStorage,
-        x_layout: &Layout,
-        w: &CpuStorage,
-        w_layout: &Layout,
-        bias: &CpuStorage,
-        bias_layout: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.run((x, x_layout), (w, w_layout), Some((bias, bias_layout)))
-    }
-
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        bias: &Tensor,
-        _y: &Tensor,
-        grad_y: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        self.gradients(x, w, Some(bias), grad_y)
     }
 }
 
@@ -537,19 +443,15 @@ fn apply(
     }
     let (x, w) = (x.contiguous()?, w.contiguous()?);
     let bias = bias.map(Tensor::contiguous).transpose()?;
-    match (activation, bias) {
-        (None, Some(b)) => x.apply_op3(&w, &b, op),
-        (None, None) => x.apply_op2(&w, op),
-        (Some(&activation), bias) => {
+    match activation {
+        None => cpu::apply(op, &x, &w, bias.as_ref()),
+        Some(&activation) => {
             let op = Activated {
                 conv: op,
                 activation,
                 pre_activation: Saved::new(),
             };
-            match bias {
-                Some(b) => x.apply_op3(&w, &b, op),
-                None => x.apply_op2(&w, op),
-            }
+            cpu::apply(op, &x, &w, bias.as_ref())
         }
     }
 }

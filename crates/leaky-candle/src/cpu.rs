@@ -1,9 +1,13 @@
-//! What the CPU layer ops share: the contiguous elements of a storage, gradients as tensors,
-//! sums in a fixed order, and the state a forward pass keeps for its backward pass.
+//! What the CPU layer ops share: the [`Layer`] trait that makes each a candle op, the contiguous
+//! elements of a storage, gradients as tensors, sums in a fixed order, and the state a forward
+//! pass keeps for its backward pass.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use candle_core::{CpuStorage, Device, Layout, Result, Tensor, WithDType, bail};
+use candle_core::{
+    CpuStorage, CustomOp2, CustomOp3, Device, Layout, Result, Shape, Storage, Tensor, WithDType,
+    bail,
+};
 
 /// The contiguous elements of a tensor's storage.
 pub(crate) fn slice<'a, T: WithDType>(
@@ -79,4 +83,121 @@ impl<T> Saved<T> {
     fn lock(&self) -> MutexGuard<'_, Option<T>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// A storage and its layout.
+pub(crate) type Operand<'a> = (&'a CpuStorage, &'a Layout);
+
+/// The gradients of an op's input, weights and bias as tensors (`None` where not asked for).
+pub(crate) type TensorGradients = (Option<Tensor>, Option<Tensor>, Option<Tensor>);
+
+/// A layer op on the CPU with an input `x`, weights `w` and an optional bias; [`apply`] makes it
+/// a candle op with autograd (a `CustomOp2` without a bias, a `CustomOp3` with one).
+pub(crate) trait Layer: Send + Sync + 'static {
+    /// The op's name, for errors.
+    fn name(&self) -> &'static str;
+    /// The output and its shape.
+    fn forward(&self, x: Operand, w: Operand, bias: Option<Operand>)
+    -> Result<(CpuStorage, Shape)>;
+    /// The gradients of `x` (when it needs one), `w` and the bias (when given).
+    fn backward(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        bias: Option<&Tensor>,
+        grad_y: &Tensor,
+    ) -> Result<TensorGradients>;
+}
+
+/// `layer` applied to `x`, `w` and the bias, with autograd.
+pub(crate) fn apply<L: Layer>(
+    layer: L,
+    x: &Tensor,
+    w: &Tensor,
+    bias: Option<&Tensor>,
+) -> Result<Tensor> {
+    match bias {
+        Some(b) => x.apply_op3(w, b, Op(layer)),
+        None => x.apply_op2(w, Op(layer)),
+    }
+}
+
+/// A [`Layer`] as a candle op.
+struct Op<L>(L);
+
+impl<L: Layer> CustomOp2 for Op<L> {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    fn cpu_fwd(
+        &self,
+        x: &CpuStorage,
+        xl: &Layout,
+        w: &CpuStorage,
+        wl: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        self.0.forward((x, xl), (w, wl), None)
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _y: &Tensor,
+        grad_y: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let (grad_x, grad_w, _) = self.0.backward(x, w, None, grad_y)?;
+        Ok((grad_x, grad_w))
+    }
+}
+
+impl<L: Layer> CustomOp3 for Op<L> {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    fn cpu_fwd(
+        &self,
+        x: &CpuStorage,
+        xl: &Layout,
+        w: &CpuStorage,
+        wl: &Layout,
+        bias: &CpuStorage,
+        bl: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        self.0.forward((x, xl), (w, wl), Some((bias, bl)))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        bias: &Tensor,
+        _y: &Tensor,
+        grad_y: &Tensor,
+    ) -> Result<TensorGradients> {
+        self.0.backward(x, w, Some(bias), grad_y)
+    }
+}
+
+/// Runs `f` on the CPU storages of `x`, `w` and `grad_y` (made contiguous), with whether `x`
+/// needs a gradient; `op`'s error if one of them is on another device.
+pub(crate) fn on_cpu<R>(
+    op: &str,
+    x: &Tensor,
+    w: &Tensor,
+    grad_y: &Tensor,
+    f: impl FnOnce(Operand, Operand, Operand, bool) -> Result<R>,
+) -> Result<R> {
+    let grad_y = grad_y.contiguous()?;
+    let (x_storage, x_layout) = x.storage_and_layout();
+    let (w_storage, w_layout) = w.storage_and_layout();
+    let (g_storage, g_layout) = grad_y.storage_and_layout();
+    let (Storage::Cpu(xs), Storage::Cpu(ws), Storage::Cpu(gs)) =
+        (&*x_storage, &*w_storage, &*g_storage)
+    else {
+        bail!("{op}: the backward pass runs on the CPU only");
+    };
+    f((xs, x_layout), (ws, w_layout), (gs, g_layout), x.track_op())
 }

@@ -20,15 +20,14 @@
 use std::borrow::Cow;
 
 use candle_core::backend::BackendStorage;
-use candle_core::{
-    CpuStorage, CustomOp2, CustomOp3, DType, Device, Error, Layout, Module, Result, Shape, Storage,
-    Tensor, bail,
-};
+use candle_core::{CpuStorage, DType, Device, Error, Module, Result, Shape, Tensor, bail};
 use candle_nn::VarBuilder;
 use leaky::Activation;
 
 use crate::activate::activate;
-use crate::cpu::{Gradients, Saved, as_tensors, slice};
+use crate::cpu::{
+    self, Gradients, Layer, Operand, Saved, TensorGradients, as_tensors, on_cpu, slice,
+};
 use crate::matmul::{Matrix, Real, matmul};
 
 /// `x·Wᵀ + bias` for `x (n, in)` and `W (out, in)`, as `candle_nn::Linear` on a 2-D input,
@@ -103,10 +102,8 @@ fn dense(
         pre_activation: Saved::new(),
     };
     let (x, w) = (x.contiguous()?, w.contiguous()?);
-    match bias {
-        Some(b) => x.apply_op3(&w, &b.contiguous()?, op),
-        None => x.apply_op2(&w, op),
-    }
+    let bias = bias.map(Tensor::contiguous).transpose()?;
+    cpu::apply(op, &x, &w, bias.as_ref())
 }
 
 /// The op: `n × in` inputs, `out × in` weights, and the activation if any.
@@ -121,7 +118,7 @@ struct Dense {
 
 impl Dense {
     /// `(y, z)`: `(z, None)` without an activation.
-    fn forward<T: Real>(
+    fn compute<T: Real>(
         &self,
         x: &[T],
         w: &[T],
@@ -143,7 +140,7 @@ impl Dense {
     }
 
     /// The gradients of the input (when `input` asks for it), the weights and the bias.
-    fn backward<T: Real>(
+    fn compute_gradients<T: Real>(
         &self,
         x: &[T],
         w: &[T],
@@ -188,19 +185,52 @@ impl Dense {
         Ok((grad_x, grad_w, grad_b))
     }
 
-    fn run(
+    fn gradients(
         &self,
-        x: (&CpuStorage, &Layout),
-        w: (&CpuStorage, &Layout),
-        bias: Option<(&CpuStorage, &Layout)>,
+        x: &Tensor,
+        w: &Tensor,
+        bias: Option<&Tensor>,
+        grad_y: &Tensor,
+        z: Option<&CpuStorage>,
+    ) -> Result<TensorGradients> {
+        on_cpu("linear", x, w, grad_y, |xs, ws, gs, input| {
+            match x.dtype() {
+                DType::F32 => {
+                    let z = z.map(|z| z.as_slice::<f32>()).transpose()?;
+                    let grads =
+                        self.compute_gradients(slice(xs)?, slice(ws)?, slice(gs)?, input, z)?;
+                    as_tensors(grads, x, w, bias)
+                }
+                DType::F64 => {
+                    let z = z.map(|z| z.as_slice::<f64>()).transpose()?;
+                    let grads =
+                        self.compute_gradients(slice(xs)?, slice(ws)?, slice(gs)?, input, z)?;
+                    as_tensors(grads, x, w, bias)
+                }
+                dtype => bail!("linear: unsupported dtype {dtype:?}"),
+            }
+        })
+    }
+}
+
+impl Layer for Dense {
+    fn name(&self) -> &'static str {
+        "linear"
+    }
+
+    fn forward(
+        &self,
+        x: Operand,
+        w: Operand,
+        bias: Option<Operand>,
     ) -> Result<(CpuStorage, Shape)> {
         let (y, z) = match (x.0, w.0) {
             (CpuStorage::F32(_), CpuStorage::F32(_)) => {
-                let (y, z) = self.forward(slice(x)?, slice(w)?, bias.map(slice).transpose()?)?;
+                let (y, z) = self.compute(slice(x)?, slice(w)?, bias.map(slice).transpose()?)?;
                 (CpuStorage::F32(y), z.map(CpuStorage::F32))
             }
             (CpuStorage::F64(_), CpuStorage::F64(_)) => {
-                let (y, z) = self.forward(slice(x)?, slice(w)?, bias.map(slice).transpose()?)?;
+                let (y, z) = self.compute(slice(x)?, slice(w)?, bias.map(slice).transpose()?)?;
                 (CpuStorage::F64(y), z.map(CpuStorage::F64))
             }
             (x, w) => bail!(
@@ -215,109 +245,19 @@ impl Dense {
         Ok((y, (self.rows, self.outputs).into()))
     }
 
-    fn gradients(
+    fn backward(
         &self,
         x: &Tensor,
         w: &Tensor,
         bias: Option<&Tensor>,
         grad_y: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+    ) -> Result<TensorGradients> {
         match self.activation {
-            Some(_) => self.pre_activation.with("linear", |z| {
-                self.gradients_with(x, w, bias, grad_y, Some(z))
-            }),
-            None => self.gradients_with(x, w, bias, grad_y, None),
+            Some(_) => self
+                .pre_activation
+                .with("linear", |z| self.gradients(x, w, bias, grad_y, Some(z))),
+            None => self.gradients(x, w, bias, grad_y, None),
         }
-    }
-
-    fn gradients_with(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        bias: Option<&Tensor>,
-        grad_y: &Tensor,
-        z: Option<&CpuStorage>,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let grad_y = grad_y.contiguous()?;
-        let input = x.track_op();
-        let (x_storage, x_layout) = x.storage_and_layout();
-        let (w_storage, w_layout) = w.storage_and_layout();
-        let (g_storage, g_layout) = grad_y.storage_and_layout();
-        let (Storage::Cpu(xs), Storage::Cpu(ws), Storage::Cpu(gs)) =
-            (&*x_storage, &*w_storage, &*g_storage)
-        else {
-            bail!("linear: the backward pass runs on the CPU only");
-        };
-        let (xs, ws, gs) = ((xs, x_layout), (ws, w_layout), (gs, g_layout));
-        match x.dtype() {
-            DType::F32 => {
-                let z = z.map(|z| z.as_slice::<f32>()).transpose()?;
-                let grads = self.backward(slice(xs)?, slice(ws)?, slice(gs)?, input, z)?;
-                as_tensors(grads, x, w, bias)
-            }
-            DType::F64 => {
-                let z = z.map(|z| z.as_slice::<f64>()).transpose()?;
-                let grads = self.backward(slice(xs)?, slice(ws)?, slice(gs)?, input, z)?;
-                as_tensors(grads, x, w, bias)
-            }
-            dtype => bail!("linear: unsupported dtype {dtype:?}"),
-        }
-    }
-}
-
-impl CustomOp2 for Dense {
-    fn name(&self) -> &'static str {
-        "linear"
-    }
-
-    fn cpu_fwd(
-        &self,
-        x: &CpuStorage,
-        x_layout: &Layout,
-        w: &CpuStorage,
-        w_layout: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.run((x, x_layout), (w, w_layout), None)
-    }
-
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        _y: &Tensor,
-        grad_y: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let (grad_x, grad_w, _) = self.gradients(x, w, None, grad_y)?;
-        Ok((grad_x, grad_w))
-    }
-}
-
-impl CustomOp3 for Dense {
-    fn name(&self) -> &'static str {
-        "linear"
-    }
-
-    fn cpu_fwd(
-        &self,
-        x: &CpuStorage,
-        x_layout: &Layout,
-        w: &CpuStorage,
-        w_layout: &Layout,
-        bias: &CpuStorage,
-        bias_layout: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.run((x, x_layout), (w, w_layout), Some((bias, bias_layout)))
-    }
-
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        bias: &Tensor,
-        _y: &Tensor,
-        grad_y: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        self.gradients(x, w, Some(bias), grad_y)
     }
 }
 
