@@ -57,6 +57,7 @@
 
 mod activate;
 pub mod adam;
+mod batch_norm;
 mod compose;
 pub mod conv;
 mod cpu;
@@ -70,6 +71,7 @@ mod rrelu;
 mod unfold;
 
 pub use activate::{activate, activate_composed};
+pub use batch_norm::BatchNorm;
 pub use conv::{
     Conv2d, ConvTranspose2d, conv_transpose2d, conv_transpose2d_activated, conv2d, conv2d_activated,
 };

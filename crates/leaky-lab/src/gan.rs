@@ -18,8 +18,8 @@
 
 use candle_core::{Result, Tensor};
 use candle_nn::{
-    BatchNorm, BatchNormConfig, Conv2dConfig, ConvTranspose2dConfig, Embedding, Linear, Module,
-    ModuleT, VarBuilder, VarMap,
+    BatchNormConfig, Conv2dConfig, ConvTranspose2dConfig, Embedding, Linear, Module, ModuleT,
+    VarBuilder, VarMap,
 };
 use leaky::Activation;
 use rand::SeedableRng;
@@ -28,7 +28,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::init::seeded_var_builder;
-use leaky_candle::{Conv2d, ConvTranspose2d, activate};
+use leaky_candle::{BatchNorm, Conv2d, ConvTranspose2d, activate};
 
 /// The shape of a [`Generator`] or a [`Discriminator`] and its activation.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -136,7 +136,11 @@ impl Generator {
                 2 * c * 49,
                 vb.pp("project"),
             )?,
-            norm0: candle_nn::batch_norm(2 * c * 49, BatchNormConfig::default(), vb.pp("norm0"))?,
+            norm0: BatchNorm::new(candle_nn::batch_norm(
+                2 * c * 49,
+                BatchNormConfig::default(),
+                vb.pp("norm0"),
+            )?),
             up1: ConvTranspose2d::new(candle_nn::conv_transpose2d_no_bias(
                 2 * c,
                 c,
@@ -144,7 +148,11 @@ impl Generator {
                 UPSAMPLE,
                 vb.pp("up1"),
             )?)?,
-            norm1: candle_nn::batch_norm(c, BatchNormConfig::default(), vb.pp("norm1"))?,
+            norm1: BatchNorm::new(candle_nn::batch_norm(
+                c,
+                BatchNormConfig::default(),
+                vb.pp("norm1"),
+            )?),
             up2: ConvTranspose2d::new(candle_nn::conv_transpose2d(
                 c,
                 1,
@@ -262,7 +270,11 @@ impl Discriminator {
                 downsample(),
                 vb.pp("down2"),
             )?)?,
-            norm2: candle_nn::batch_norm(2 * c, BatchNormConfig::default(), vb.pp("norm2"))?,
+            norm2: BatchNorm::new(candle_nn::batch_norm(
+                2 * c,
+                BatchNormConfig::default(),
+                vb.pp("norm2"),
+            )?),
             classify: candle_nn::linear(2 * c * 49, 1, vb.pp("classify"))?,
             project: match config.conditional {
                 true => Some(candle_nn::embedding(DIGITS, 2 * c * 49, vb.pp("project"))?),
