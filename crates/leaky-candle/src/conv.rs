@@ -4,7 +4,7 @@
 //! interchange) and compute faster on the CPU.
 //!
 //! Each image of a batch is one matrix product in the images' own `(C, H, W)` layout (see
-//! [`crate::unfold`]): with `W` as `(C_out, C·K·K)`,
+//! `unfold`): with `W` as `(C_out, C·K·K)`,
 //!
 //! ```text
 //! conv2d:           y_b = W · unfold(x_b) + bias             (C_out, Ho·Wo)

@@ -18,6 +18,12 @@
 //!   seeded generator, and a backward through those slopes) and evaluation behaviour (the mean
 //!   slope), as a `candle_core::ModuleT`. Training runs on the CPU; tensors elsewhere make a round
 //!   trip.
+//! - Layer ops for training on the CPU, each one op forward and one backward, with the same bits
+//!   whatever the number of threads: [`conv2d`] and [`conv_transpose2d`], [`linear()`], each also
+//!   with its activation fused ([`conv2d_activated`], [`conv_transpose2d_activated`],
+//!   [`linear_activated`]); [`max_pool2`]; [`BatchNorm`] in training; and [`adam::Adam`]. The
+//!   layers [`Conv2d`], [`ConvTranspose2d`], [`Linear`] and [`BatchNorm`] wrap candle-nn's, so
+//!   weights, names and checkpoints interchange.
 //!
 //! No CUDA or Metal kernels of our own: there the composed forms run, at several passes over
 //! memory each.
