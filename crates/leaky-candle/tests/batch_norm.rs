@@ -1,8 +1,11 @@
 //! The fused batch norm against candle-nn's, in training (output, gradients, running
 //! statistics) and evaluation; the same bits whatever the number of threads; bad shapes refused.
 
+mod common;
+
 use candle_core::{DType, Device, ModuleT, Result, Tensor, Var};
 use candle_nn::{BatchNormConfig, VarBuilder, VarMap};
+use common::{bits, max_diff};
 use leaky_candle::BatchNorm;
 
 /// Reproducible values in [-1, 1) times `scale`, plus `shift`.
@@ -65,19 +68,6 @@ fn train_step(
     ]
 }
 
-fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
-    assert_eq!(a.dims(), b.dims());
-    let d = (a.to_dtype(DType::F64).unwrap() - b.to_dtype(DType::F64).unwrap()).unwrap();
-    d.abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar()
-        .unwrap()
-}
-
 #[test]
 fn training_matches_candle_nn_for_images_and_features() {
     for shape in [vec![4, 3, 5, 6], vec![6, 4]] {
@@ -132,15 +122,6 @@ fn f32_agrees_with_candle_nn_to_rounding_and_whatever_the_threads() {
     };
     let (one, two) = (run(1), run(2));
     for (a, b) in one.iter().zip(&two) {
-        let bits = |t: &Tensor| {
-            t.flatten_all()
-                .unwrap()
-                .to_vec1::<f32>()
-                .unwrap()
-                .iter()
-                .map(|v| v.to_bits())
-                .collect::<Vec<_>>()
-        };
         assert_eq!(bits(a), bits(b), "1 against 2 threads");
     }
     for (a, b) in two.iter().zip(&theirs) {

@@ -2,8 +2,11 @@
 //! number of threads; the fused activation the same bits as the activation after; layers that
 //! interchange weights with candle-nn's; and bad shapes refused.
 
+mod common;
+
 use candle_core::{DType, Device, Module, Result, Tensor, Var};
 use candle_nn::{Conv2dConfig, ConvTranspose2dConfig, VarBuilder, VarMap};
+use common::{bits, max_diff};
 use leaky_candle::conv::{conv_transpose2d_layer, conv2d_layer};
 use leaky_candle::{
     Activation, Conv2d, ConvTranspose2d, activate, conv_transpose2d, conv_transpose2d_activated,
@@ -27,19 +30,6 @@ fn random(shape: &[usize], seed: u64, dtype: DType) -> Var {
     let n = shape.iter().product();
     let t = Tensor::from_vec(values(n, seed), shape, &Device::Cpu).unwrap();
     Var::from_tensor(&t.to_dtype(dtype).unwrap()).unwrap()
-}
-
-fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
-    assert_eq!(a.dims(), b.dims());
-    let d = (a.to_dtype(DType::F64).unwrap() - b.to_dtype(DType::F64).unwrap()).unwrap();
-    d.abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar()
-        .unwrap()
 }
 
 /// The output and the gradients of `vars` for a loss that weights every output differently.
@@ -191,19 +181,12 @@ fn results_are_the_same_bits_whatever_the_number_of_threads() {
 }
 
 /// Every value of a forward pass and its gradients, as bits (NaN and -0 included).
-fn bits(result: &(Tensor, Vec<Option<Tensor>>)) -> Vec<Vec<u32>> {
-    let flat = |t: &Tensor| -> Vec<u32> {
-        let v = t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-        v.iter().map(|x| x.to_bits()).collect()
-    };
-    std::iter::once(flat(&result.0))
-        .chain(
-            result
-                .1
-                .iter()
-                .map(|g| flat(g.as_ref().expect("a gradient"))),
-        )
-        .collect()
+fn all_bits(result: &(Tensor, Vec<Option<Tensor>>)) -> Vec<Vec<u32>> {
+    let grads = result
+        .1
+        .iter()
+        .map(|g| bits(g.as_ref().expect("a gradient")));
+    std::iter::once(bits(&result.0)).chain(grads).collect()
 }
 
 #[test]
@@ -230,12 +213,16 @@ fn a_fused_activation_gives_the_same_bits_as_the_activation_after() {
             &vars,
             36,
         );
-        assert_eq!(bits(&fused), bits(&after), "conv2d then {spec}");
+        assert_eq!(all_bits(&fused), all_bits(&after), "conv2d then {spec}");
         let vars = [&x, &wt, &bt];
         let up = |f: &dyn Fn() -> Result<Tensor>| run(f, &vars, 37);
         let fused = up(&|| conv_transpose2d_activated(&x, &wt, Some(&bt), 2, 1, &act));
         let after = up(&|| activate(&conv_transpose2d(&x, &wt, Some(&bt), 2, 1)?, &act));
-        assert_eq!(bits(&fused), bits(&after), "conv_transpose2d then {spec}");
+        assert_eq!(
+            all_bits(&fused),
+            all_bits(&after),
+            "conv_transpose2d then {spec}"
+        );
     }
     // Without a bias, and through the layer.
     let act: Activation = "leaky_relu:alpha=0.2".parse().unwrap();
@@ -245,7 +232,7 @@ fn a_fused_activation_gives_the_same_bits_as_the_activation_after() {
         &[&x, &w],
         38,
     );
-    assert_eq!(bits(&fused), bits(&after), "no bias");
+    assert_eq!(all_bits(&fused), all_bits(&after), "no bias");
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
     let same = Conv2dConfig {

@@ -2,8 +2,11 @@
 //! same bits as the activation after; the layer interchanging weights with candle-nn's; and
 //! bad shapes refused.
 
+mod common;
+
 use candle_core::{DType, Device, Module, Result, Tensor, Var};
 use candle_nn::{VarBuilder, VarMap};
+use common::{bits, max_diff};
 use leaky_candle::linear::linear_layer;
 use leaky_candle::{Activation, activate, linear, linear_activated};
 
@@ -32,24 +35,6 @@ fn run(f: impl Fn() -> Result<Tensor>, vars: &[&Var], seed: u64) -> Vec<Tensor> 
             .map(|v| grads.get(v).expect("a gradient").clone()),
     );
     out
-}
-
-fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
-    assert_eq!(a.dims(), b.dims());
-    let d = (a.to_dtype(DType::F64).unwrap() - b.to_dtype(DType::F64).unwrap()).unwrap();
-    d.abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar()
-        .unwrap()
-}
-
-fn bits(t: &Tensor) -> Vec<u32> {
-    let v = t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-    v.iter().map(|x| x.to_bits()).collect()
 }
 
 #[test]

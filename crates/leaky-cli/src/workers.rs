@@ -116,9 +116,10 @@ impl Trainer for Workers {
             };
             let (position, _, start) = running.0.remove(ended.0);
             let run = &runs[position];
-            let outcome = match ended.1 {
-                true => read_epochs(&run.out, &run.settings).map_err(|e| e.to_string()),
-                false => Err(worker_error(&run.out)),
+            let outcome = if ended.1 {
+                read_epochs(&run.out, &run.settings).map_err(|e| e.to_string())
+            } else {
+                Err(worker_error(&run.out))
             };
             bar.suspend(|| println!("{}", report(run, &outcome, start)));
             bar.inc(1);

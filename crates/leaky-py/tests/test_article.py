@@ -1,4 +1,4 @@
-"""The seed article's snippet (shared/seed/leaky-relu-article.txt) runs unchanged but for its
+"""The LeakyReLU article's snippet (copied below as printed) runs unchanged but for its
 import: `from leaky import leaky_relu` in place of its own definition gives the same values and
 the same plot on `np.linspace(-2, 2, 100)`.
 

@@ -1,5 +1,5 @@
 //! Helpers shared by the test files: the activations under test, inputs with every edge case,
-//! one forward + backward run, and an elementwise comparison.
+//! one forward + backward run, and elementwise comparisons of tensors (largest difference, bits).
 
 // Each test file is its own crate and uses only some of these.
 #![allow(dead_code)]
@@ -151,4 +151,24 @@ pub fn assert_close(what: &str, xs: &[f64], actual: &[f64], expected: &[f64], re
             a == e || (a.is_nan() && e.is_nan()) || (a - e).abs() <= rel_tol * e.abs().max(1.0);
         assert!(ok, "{what}: at x = {x:e}, got {a:e}, expected {e:e}");
     }
+}
+
+/// The largest absolute difference between two tensors of one shape, in `f64`.
+pub fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
+    assert_eq!(a.dims(), b.dims());
+    let d = (a.to_dtype(DType::F64).unwrap() - b.to_dtype(DType::F64).unwrap()).unwrap();
+    d.abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar()
+        .unwrap()
+}
+
+/// An `f32` tensor's values as bits (NaN and -0 included), for comparisons bit for bit.
+pub fn bits(t: &Tensor) -> Vec<u32> {
+    let v = t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    v.iter().map(|x| x.to_bits()).collect()
 }
