@@ -15,7 +15,10 @@
 //! backward, one op computes the gradients of the input, the weights and the bias together.
 //! Images are shared between threads (rayon's pool); each thread runs its products on one
 //! thread, and the weights' and bias's gradients are summed image by image in batch order, so
-//! the result is the same bits whatever the number of threads. An input that needs no gradient
+//! the result is the same bits whatever the number of threads. A large image is done a band of
+//! output rows at a time, so that its columns stay in cache (and a 320x320 image's need not be
+//! held at once); the columns live in each thread's scratch memory, kept from call to call. A
+//! plane's bias gradient is summed in 16 interleaved partial sums, a vector at a time. An input that needs no gradient
 //! (a batch of images) gets none computed.
 //!
 //! `f32` and `f64` on the CPU run these ops; other dtypes and devices run candle's own
@@ -31,10 +34,15 @@ use leaky::Activation;
 use crate::activate::activate;
 use crate::cpu::{
     self, Gradients, Layer, Operand, Saved, TensorGradients, as_tensors, on_cpu, slice,
-    sum_in_order,
+    sum_in_order, sum_interleaved,
 };
-use crate::matmul::{Matrix, Real, matmul};
-use crate::unfold::{Geometry, fold_add, unfold};
+use crate::matmul::{Matrix, Real, matmul, matmul_strided};
+use crate::scratch::with_scratch;
+use crate::unfold::{Geometry, fold_add_rows, unfold_rows};
+
+/// About how many elements of unfolded columns an image's band of output rows holds (256 KiB
+/// of `f32`): small images are one band, large ones are done a band at a time in cache.
+const BAND_ELEMENTS: usize = 64 * 1024;
 
 /// Which way an op maps images: a convolution, or its transpose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,49 +115,58 @@ impl Conv {
         activation: Option<&Activation>,
     ) -> Result<(Vec<T>, Option<Vec<T>>)> {
         let (per_in, per_out) = self.sides();
-        let g = &self.geometry;
         let pixels = per_out / self.out_channels();
-        let mut z: Vec<T> = Vec::with_capacity(self.batch * per_out);
-        match bias {
-            Some(bias) => {
-                for _ in 0..self.batch {
-                    for &b in bias {
-                        z.resize(z.len() + pixels, b);
-                    }
+        let mut z = vec![T::zero(); self.batch * per_out];
+        // The bias is written first and the product added to it, in cache, image by image.
+        let image = |z: &mut [T], x: &[T]| {
+            if let Some(bias) = bias {
+                for (plane, &b) in z.chunks_mut(pixels).zip(bias) {
+                    plane.fill(b);
                 }
             }
-            None => z.resize(self.batch * per_out, T::zero()),
-        }
-        let columns = g.taps() * g.out_pixels();
-        let w = self.weights(w);
-        let scratch = || vec![T::zero(); columns];
-        let image = |cols: &mut Vec<T>, z: &mut [T], x: &[T]| match self.direction {
-            Direction::Forward => {
-                unfold(g, x, cols);
-                let cols = Matrix::new(cols, g.taps(), g.out_pixels());
-                matmul(z, w, cols, bias.is_some());
-            }
-            Direction::Transposed => {
-                let x = Matrix::new(x, self.others, g.out_pixels());
-                matmul(cols, w.t(), x, false);
-                fold_add(g, cols, z);
-            }
+            self.image_forward(x, w, z, bias.is_some());
         };
+        let images = z.par_chunks_mut(per_out).zip(x.par_chunks(per_in));
         let Some(activation) = activation else {
-            let images = z.par_chunks_mut(per_out).zip(x.par_chunks(per_in));
-            images.for_each_init(scratch, |cols, (z, x)| image(cols, z, x));
+            images.for_each(|(z, x)| image(z, x));
             return Ok((z, None));
         };
-        let mut y = vec![T::zero(); z.len()];
-        let images = z.par_chunks_mut(per_out).zip(x.par_chunks(per_in));
+        let mut y = vec![T::zero(); self.batch * per_out];
         images
             .zip(y.par_chunks_mut(per_out))
-            .try_for_each_init(scratch, |cols, ((z, x), y)| {
-                image(cols, z, x);
+            .try_for_each(|((z, x), y)| {
+                image(z, x);
                 activation.forward_slice(z, y)
             })
             .map_err(Error::wrap)?;
         Ok((y, Some(z)))
+    }
+
+    /// One image's `z = conv(x, w)`, or `z += conv(x, w)` with `accumulate` (a transposed
+    /// convolution always adds), a band of output rows at a time.
+    fn image_forward<T: Real>(&self, x: &[T], w: &[T], z: &mut [T], accumulate: bool) {
+        let g = &self.geometry;
+        let (taps, wo, pixels) = (g.taps(), g.out_width(), g.out_pixels());
+        let rows = g.band_rows(BAND_ELEMENTS);
+        let w = self.weights(w);
+        with_scratch(taps * rows * wo, |scratch: &mut [T]| {
+            for band in g.bands(rows) {
+                let at = band.start * wo..band.end * wo;
+                let cols = &mut scratch[..taps * at.len()];
+                match self.direction {
+                    Direction::Forward => {
+                        unfold_rows(g, x, band, cols);
+                        let cols = Matrix::new(cols, taps, at.len());
+                        matmul_strided(&mut z[at.start..], pixels, w, cols, accumulate);
+                    }
+                    Direction::Transposed => {
+                        let x = Matrix::new(x, self.others, pixels).columns(at);
+                        matmul(cols, w.t(), x, false);
+                        fold_add_rows(g, cols, band, z);
+                    }
+                }
+            }
+        });
     }
 
     /// The gradients of the input (when `input` asks for it), the weights and the bias, from
@@ -165,11 +182,8 @@ impl Conv {
         activated: Option<(&Activation, &[T])>,
     ) -> Result<Gradients<T>> {
         let (per_in, per_out) = self.sides();
-        let g = &self.geometry;
-        let (taps, pixels) = (g.taps(), g.out_pixels());
         let channels = self.out_channels();
-        let plane = per_out / channels;
-        let per_weights = self.others * taps;
+        let per_weights = self.others * self.geometry.taps();
         // Each image's partial gradients: the weights', then the bias's.
         let per_partial = per_weights + channels;
         let mut partials = vec![T::zero(); self.batch * per_partial];
@@ -179,71 +193,85 @@ impl Conv {
         } else {
             (0..self.batch).map(|_| None).collect()
         };
-        let w = self.weights(w);
-        let others = self.others;
-        let scratch = || {
-            let grad_cols = match (self.direction, input) {
-                (Direction::Forward, true) => vec![T::zero(); taps * pixels],
-                _ => Vec::new(),
-            };
-            let grad_z = match activated {
-                Some(_) => vec![T::zero(); per_out],
-                None => Vec::new(),
-            };
-            (vec![T::zero(); taps * pixels], grad_cols, grad_z)
-        };
         partials
             .par_chunks_mut(per_partial)
             .zip(grad_x_images.par_iter_mut())
             .enumerate()
-            .try_for_each_init(
-                scratch,
-                |(cols, grad_cols, grad_z), (i, (partial, grad_x))| {
-                    let x = &x[i * per_in..(i + 1) * per_in];
-                    let mut grad_y = &grad_y[i * per_out..(i + 1) * per_out];
-                    if let Some((activation, z)) = activated {
-                        let z = &z[i * per_out..(i + 1) * per_out];
-                        activation.backward(z, grad_y, grad_z)?;
-                        grad_y = grad_z;
-                    }
-                    let (partial_w, partial_b) = partial.split_at_mut(per_weights);
-                    for (b, plane) in partial_b.iter_mut().zip(grad_y.chunks(plane)) {
-                        *b = plane.iter().fold(T::zero(), |s, &v| s + v);
-                    }
-                    // The full-size side is unfolded; the small side is (others, Ho·Wo).
-                    let (large, small) = match self.direction {
-                        Direction::Forward => (x, grad_y),
-                        Direction::Transposed => (grad_y, x),
-                    };
-                    unfold(g, large, cols);
-                    let cols = Matrix::new(cols.as_slice(), taps, pixels);
-                    // Forward: grad_w = grad_y · colsᵀ. Transposed: grad_w = x · unfold(grad_y)ᵀ.
-                    matmul(
-                        partial_w,
-                        Matrix::new(small, others, pixels),
-                        cols.t(),
-                        false,
-                    );
-                    if let Some(grad_x) = grad_x {
-                        match self.direction {
-                            Direction::Forward => {
-                                // grad_x = fold(wᵀ · grad_y).
-                                let grad_y = Matrix::new(grad_y, others, pixels);
-                                matmul(grad_cols, w.t(), grad_y, false);
-                                fold_add(g, grad_cols, grad_x);
-                            }
-                            // grad_x = w · unfold(grad_y).
-                            Direction::Transposed => matmul(grad_x, w, cols, false),
-                        }
-                    }
+            .try_for_each(|(i, (partial, grad_x))| {
+                let x = &x[i * per_in..(i + 1) * per_in];
+                let grad_y = &grad_y[i * per_out..(i + 1) * per_out];
+                let (partial_w, partial_b) = partial.split_at_mut(per_weights);
+                let Some((activation, z)) = activated else {
+                    self.image_backward(x, w, grad_y, partial_w, partial_b, grad_x.as_deref_mut());
+                    return Ok(());
+                };
+                let z = &z[i * per_out..(i + 1) * per_out];
+                with_scratch(per_out, |grad_z: &mut [T]| {
+                    activation.backward(z, grad_y, grad_z)?;
+                    self.image_backward(x, w, grad_z, partial_w, partial_b, grad_x.as_deref_mut());
                     Ok::<(), leaky::Error>(())
-                },
-            )
+                })
+            })
             .map_err(Error::wrap)?;
         drop(grad_x_images);
         let mut grad_w = sum_in_order(&partials, per_partial);
         let grad_bias = grad_w.split_off(per_weights);
         Ok((input.then_some(grad_x), grad_w, grad_bias))
+    }
+
+    /// One image's gradients from its output's gradient `grad_y` (of `z`): the weights' and
+    /// the bias's written to `grad_w` and `grad_b`, the input's (when asked for) added to
+    /// `grad_x`, which starts at zero; a band of output rows at a time.
+    fn image_backward<T: Real>(
+        &self,
+        x: &[T],
+        w: &[T],
+        grad_y: &[T],
+        grad_w: &mut [T],
+        grad_b: &mut [T],
+        mut grad_x: Option<&mut [T]>,
+    ) {
+        let g = &self.geometry;
+        let (taps, wo, pixels) = (g.taps(), g.out_width(), g.out_pixels());
+        let plane = grad_y.len() / self.out_channels();
+        for (b, plane) in grad_b.iter_mut().zip(grad_y.chunks(plane)) {
+            *b = sum_interleaved(plane);
+        }
+        // The full-size side is unfolded; the small side is (others, Ho·Wo).
+        let (large, small) = match self.direction {
+            Direction::Forward => (x, grad_y),
+            Direction::Transposed => (grad_y, x),
+        };
+        let small = Matrix::new(small, self.others, pixels);
+        let w = self.weights(w);
+        let rows = g.band_rows(BAND_ELEMENTS);
+        let band_len = taps * rows * wo;
+        with_scratch(2 * band_len, |scratch: &mut [T]| {
+            let (cols, grad_cols) = scratch.split_at_mut(band_len);
+            for (i, band) in g.bands(rows).enumerate() {
+                let at = band.start * wo..band.end * wo;
+                let cols = &mut cols[..taps * at.len()];
+                unfold_rows(g, large, band.clone(), cols);
+                let cols = Matrix::new(cols, taps, at.len());
+                // Forward: grad_w = grad_y · colsᵀ. Transposed: grad_w = x · unfold(grad_y)ᵀ.
+                matmul(grad_w, small.columns(at.clone()), cols.t(), i > 0);
+                let Some(grad_x) = grad_x.as_deref_mut() else {
+                    continue;
+                };
+                match self.direction {
+                    Direction::Forward => {
+                        // grad_x = fold(wᵀ · grad_y).
+                        let grad_cols = &mut grad_cols[..taps * at.len()];
+                        matmul(grad_cols, w.t(), small.columns(at), false);
+                        fold_add_rows(g, grad_cols, band, grad_x);
+                    }
+                    // grad_x = w · unfold(grad_y).
+                    Direction::Transposed => {
+                        matmul_strided(&mut grad_x[at.start..], pixels, w, cols, false);
+                    }
+                }
+            }
+        });
     }
 
     fn check_bias(&self, bias: &Layout) -> Result<()> {

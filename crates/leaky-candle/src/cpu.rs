@@ -43,6 +43,27 @@ pub(crate) fn as_tensors<T: WithDType>(
     ))
 }
 
+/// How many interleaved partial sums [`sum_interleaved`] keeps.
+const LANES: usize = 16;
+
+/// The sum of `values` as [`LANES`] interleaved partial sums (element `i` goes to partial sum
+/// `i % LANES`, each added in order), then those added in order: a fixed order, so the same
+/// bits on every CPU, that the compiler can compute a vector at a time instead of one addition
+/// after another.
+pub(crate) fn sum_interleaved<T: WithDType>(values: &[T]) -> T {
+    let mut lanes = [T::zero(); LANES];
+    let mut chunks = values.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            *lane += v;
+        }
+    }
+    for (lane, &v) in lanes.iter_mut().zip(chunks.remainder()) {
+        *lane += v;
+    }
+    lanes.into_iter().fold(T::zero(), |s, v| s + v)
+}
+
 /// The element-wise sum of the `len`-element chunks of `parts`, added in order, so that the
 /// result never depends on which thread computed which chunk.
 pub(crate) fn sum_in_order<T: WithDType>(parts: &[T], len: usize) -> Vec<T> {
@@ -200,4 +221,27 @@ pub(crate) fn on_cpu<R>(
         bail!("{op}: the backward pass runs on the CPU only");
     };
     f((xs, x_layout), (ws, w_layout), (gs, g_layout), x.track_op())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interleaved_sums_add_every_element_in_a_fixed_order() {
+        for len in [0_usize, 1, 15, 16, 17, 100] {
+            let values: Vec<f64> = (0..len).map(|i| i as f64).collect();
+            assert_eq!(
+                sum_interleaved(&values),
+                (len * len.saturating_sub(1) / 2) as f64
+            );
+        }
+        // 1e16 + 1 loses the 1, so the order shows: lane 0 holds 1e16 and the 1 of element 16,
+        // lane 1 the 1 of element 1.
+        let mut values = vec![0.0_f64; 17];
+        values[0] = 1e16;
+        values[16] = 1.0;
+        values[1] = 1.0;
+        assert_eq!(sum_interleaved(&values), 1e16);
+    }
 }

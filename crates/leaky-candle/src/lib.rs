@@ -74,6 +74,7 @@ mod matmul;
 mod pool;
 mod prelu;
 mod rrelu;
+mod scratch;
 mod unfold;
 
 pub use activate::{activate, activate_composed};

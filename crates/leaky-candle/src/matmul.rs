@@ -2,11 +2,15 @@
 //! thread: the layer ops split their work between threads themselves, by image, so that a
 //! result never depends on how many threads computed it.
 
+use std::ops::Range;
+
 use candle_core::WithDType;
+
+use crate::scratch::Scratch;
 use gemm::Parallelism;
 
 /// The element types the layer ops compute in: `f32` and `f64` (candle's and the activations').
-pub(crate) trait Real: WithDType + leaky::Float {
+pub(crate) trait Real: WithDType + leaky::Float + Scratch {
     /// The square root.
     fn sqrt(self) -> Self;
 }
@@ -49,6 +53,21 @@ impl<'a, T> Matrix<'a, T> {
         }
     }
 
+    /// The columns `range` of the matrix, as a view of the same elements.
+    ///
+    /// Panics if `range` is not inside `0..cols`.
+    pub(crate) fn columns(self, range: Range<usize>) -> Self {
+        assert!(
+            range.start <= range.end && range.end <= self.cols,
+            "matrix columns"
+        );
+        Matrix {
+            data: &self.data[range.start * self.col_stride..],
+            cols: range.len(),
+            ..self
+        }
+    }
+
     /// The transpose, as a view of the same elements.
     pub(crate) fn t(self) -> Self {
         Matrix {
@@ -65,22 +84,41 @@ impl<'a, T> Matrix<'a, T> {
 ///
 /// Panics if the shapes do not agree (an internal invariant, as for [`Matrix::new`]).
 pub(crate) fn matmul<T: Real>(out: &mut [T], lhs: Matrix<T>, rhs: Matrix<T>, accumulate: bool) {
+    assert_eq!(out.len(), lhs.rows * rhs.cols, "output size");
+    matmul_strided(out, rhs.cols, lhs, rhs, accumulate);
+}
+
+/// [`matmul`] into rows `row_stride` elements apart: row `i` of the product is
+/// `out[i·row_stride..][..n]`, and the elements between rows are left as they are.
+///
+/// Panics if the shapes do not agree or `out` is too short.
+pub(crate) fn matmul_strided<T: Real>(
+    out: &mut [T],
+    row_stride: usize,
+    lhs: Matrix<T>,
+    rhs: Matrix<T>,
+    accumulate: bool,
+) {
     let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
     assert_eq!(rhs.rows, k, "inner dimensions");
-    assert_eq!(out.len(), m * n, "output size");
     if m == 0 || n == 0 {
         return;
     }
+    assert!(row_stride >= n, "output row stride");
+    assert!(out.len() >= (m - 1) * row_stride + n, "output size");
     if k == 0 {
         if !accumulate {
-            out.fill(T::zero());
+            for row in out.chunks_mut(row_stride).take(m) {
+                row[..n].fill(T::zero());
+            }
         }
         return;
     }
     // SAFETY: every index the product reads, `i·row_stride + j·col_stride` for `i < rows` and
-    // `j < cols`, is inside `data` (checked in `Matrix::new`, and a transposed view swaps the
-    // bounds with the strides); `out` holds `m·n` elements written at `i·n + j`. `T` is `f32` or
-    // `f64`, which `gemm` supports.
+    // `j < cols`, is inside `data` (checked in `Matrix::new`; a transposed view swaps the bounds
+    // with the strides, a view of columns starts its data at its first column); `out` holds the
+    // elements `i·row_stride + j` for `i < m`, `j < n` (checked above). `T` is `f32` or `f64`,
+    // which `gemm` supports.
     unsafe {
         gemm::gemm(
             m,
@@ -88,7 +126,7 @@ pub(crate) fn matmul<T: Real>(out: &mut [T], lhs: Matrix<T>, rhs: Matrix<T>, acc
             k,
             out.as_mut_ptr(),
             1,
-            n as isize,
+            row_stride as isize,
             accumulate,
             lhs.data.as_ptr(),
             lhs.col_stride as isize,
@@ -145,6 +183,28 @@ mod tests {
         );
         let plus_one: Vec<f64> = expected.iter().map(|v| v + 1.0).collect();
         assert_eq!(out2, plus_one);
+    }
+
+    #[test]
+    fn products_of_column_views_land_in_strided_rows() {
+        // a · (columns 1..3 of b) lands in columns 1..3 of the rows n apart; the rest is untouched.
+        let (m, k, n) = (2, 3, 4);
+        let a: Vec<f64> = (0..m * k).map(|i| i as f64 - 2.0).collect();
+        let b: Vec<f64> = (0..k * n).map(|i| (i % 5) as f64 - 1.0).collect();
+        let full = naive(&a, &b, m, k, n);
+        let mut out = vec![f64::NAN; m * n];
+        let b = Matrix::new(&b, k, n);
+        matmul_strided(
+            &mut out[1..],
+            n,
+            Matrix::new(&a, m, k),
+            b.columns(1..3),
+            false,
+        );
+        for i in 0..m {
+            assert_eq!(out[i * n + 1..i * n + 3], full[i * n + 1..i * n + 3]);
+            assert!(out[i * n].is_nan() && out[i * n + 3].is_nan(), "untouched");
+        }
     }
 
     #[test]

@@ -12,10 +12,12 @@
 //! The columns are `(C·K·K, Ho·Wo)`, row-major: one row per kernel tap, one column per output
 //! pixel, so that `W · unfold(x)` with `W` as `(C_out, C·K·K)` is the convolution's output in
 //! the images' own layout `(C_out, Ho, Wo)`, with no transposition. `fold` is the adjoint of
-//! `unfold`. Each row is copied a run of pixels at a time (one `copy_from_slice` per output row
-//! at stride 1), not element by element.
+//! `unfold`. Both work on a band of output rows at a time (the columns `(C·K·K, rows·Wo)` of
+//! those rows), so that a large image's columns need not fit in memory at once and a band's
+//! stay in cache. Each row is copied a run of pixels at a time, not element by element, and
+//! only the padding is written as zeros.
 
-use std::ops::AddAssign;
+use std::ops::{AddAssign, Range};
 
 use candle_core::WithDType;
 
@@ -79,26 +81,49 @@ impl Geometry {
         (lo, hi)
     }
 
-    /// Calls `f(column, pixel, lo, hi)` for every output row `oy` of every kernel tap
-    /// `(c, ky, kx)` whose input row is inside the image: the output pixels `lo..hi` of that row,
-    /// which start at index `column` of the columns, read the input pixels `pixel + (o - lo)·S`.
-    fn for_each_run(&self, mut f: impl FnMut(usize, usize, usize, usize)) {
-        let (ho, wo, k) = (self.out_height(), self.out_width(), self.kernel);
-        let n = ho * wo;
+    /// How many output rows a band holds so that its columns (`C·K·K × rows·Wo`) take about
+    /// `elements` elements, at least one row and at most all of them.
+    pub(crate) fn band_rows(&self, elements: usize) -> usize {
+        let per_row = (self.taps() * self.out_width()).max(1);
+        (elements / per_row).clamp(1, self.out_height().max(1))
+    }
+
+    /// The output rows in bands of `rows` rows (the last may be shorter), in order.
+    pub(crate) fn bands(&self, rows: usize) -> impl Iterator<Item = Range<usize>> {
+        let ho = self.out_height();
+        (0..ho)
+            .step_by(rows.max(1))
+            .map(move |start| start..(start + rows).min(ho))
+    }
+
+    /// Calls `f(column, run)` for every kernel tap `(c, ky, kx)` and every output row `oy` of
+    /// `rows`: the row's `Wo` columns start at index `column` of the band's columns
+    /// (`tap·n + (oy - rows.start)·Wo` with `n = rows.len()·Wo`), and `run` is
+    /// `Some((lo, hi, pixel))` when the output pixels `lo..hi` of the row read the input pixels
+    /// `pixel + (o - lo)·S` (the others fall on padding), `None` when the whole row does.
+    fn for_each_row(
+        &self,
+        rows: Range<usize>,
+        mut f: impl FnMut(usize, Option<(usize, usize, usize)>),
+    ) {
+        let (wo, k) = (self.out_width(), self.kernel);
+        let n = rows.len() * wo;
         for c in 0..self.channels {
             for ky in 0..k {
-                let (y_lo, y_hi) = self.inside(ky, self.height, ho);
+                let (y_lo, y_hi) = self.inside(ky, self.height, self.out_height());
                 for kx in 0..k {
                     let (x_lo, x_hi) = self.inside(kx, self.width, wo);
-                    if x_lo == x_hi {
-                        continue;
-                    }
                     let tap = (c * k + ky) * k + kx;
-                    for oy in y_lo..y_hi {
+                    for oy in rows.clone() {
+                        let column = tap * n + (oy - rows.start) * wo;
+                        if !(y_lo..y_hi).contains(&oy) || x_lo == x_hi {
+                            f(column, None);
+                            continue;
+                        }
                         let y = oy * self.stride + ky - self.padding;
                         let x = x_lo * self.stride + kx - self.padding;
-                        let start = (c * self.height + y) * self.width + x;
-                        f(tap * n + oy * wo + x_lo, start, x_lo, x_hi);
+                        let pixel = (c * self.height + y) * self.width + x;
+                        f(column, Some((x_lo, x_hi, pixel)));
                     }
                 }
             }
@@ -106,48 +131,70 @@ impl Geometry {
     }
 }
 
-/// Writes `unfold(image)` into `columns` (`C·K·K × Ho·Wo`, every element written).
-pub(crate) fn unfold<T: WithDType>(g: &Geometry, image: &[T], columns: &mut [T]) {
+/// Writes the output rows `rows` of `unfold(image)` into `columns` (`C·K·K × rows.len()·Wo`;
+/// every element written, padding as zeros).
+pub(crate) fn unfold_rows<T: WithDType>(
+    g: &Geometry,
+    image: &[T],
+    rows: Range<usize>,
+    columns: &mut [T],
+) {
     assert_eq!(image.len(), g.image_len(), "unfold: image size");
+    assert!(rows.end <= g.out_height(), "unfold: rows");
+    let wo = g.out_width();
     assert_eq!(
         columns.len(),
-        g.taps() * g.out_pixels(),
+        g.taps() * rows.len() * wo,
         "unfold: columns size"
     );
-    // Zero only what padding leaves uncovered: with P = 0 nothing is zeroed.
-    if g.padding > 0 {
-        columns.fill(T::zero());
-    }
     let s = g.stride;
-    g.for_each_run(|col, start, lo, hi| {
-        let out = &mut columns[col..col + (hi - lo)];
+    g.for_each_row(rows, |column, run| {
+        let row = &mut columns[column..column + wo];
+        let Some((lo, hi, pixel)) = run else {
+            row.fill(T::zero());
+            return;
+        };
+        row[..lo].fill(T::zero());
+        row[hi..].fill(T::zero());
+        let inside = &mut row[lo..hi];
         if s == 1 {
-            out.copy_from_slice(&image[start..start + (hi - lo)]);
+            inside.copy_from_slice(&image[pixel..pixel + inside.len()]);
         } else {
-            for (o, v) in out.iter_mut().zip(image[start..].iter().step_by(s)) {
+            for (o, v) in inside.iter_mut().zip(image[pixel..].iter().step_by(s)) {
                 *o = *v;
             }
         }
     });
 }
 
-/// Adds `fold(columns)` to `image` (`C × H × W`).
-pub(crate) fn fold_add<T: Copy + AddAssign>(g: &Geometry, columns: &[T], image: &mut [T]) {
+/// Adds `fold(columns)` to `image` (`C × H × W`), for the output rows `rows` that `columns`
+/// holds (`C·K·K × rows.len()·Wo`, as [`unfold_rows`] writes them).
+pub(crate) fn fold_add_rows<T: Copy + AddAssign>(
+    g: &Geometry,
+    columns: &[T],
+    rows: Range<usize>,
+    image: &mut [T],
+) {
     assert_eq!(image.len(), g.image_len(), "fold: image size");
+    assert!(rows.end <= g.out_height(), "fold: rows");
+    let wo = g.out_width();
     assert_eq!(
         columns.len(),
-        g.taps() * g.out_pixels(),
+        g.taps() * rows.len() * wo,
         "fold: columns size"
     );
     let s = g.stride;
-    g.for_each_run(|col, start, lo, hi| {
-        let run = &columns[col..col + (hi - lo)];
+    g.for_each_row(rows, |column, run| {
+        let Some((lo, hi, pixel)) = run else {
+            return;
+        };
+        let inside = &columns[column + lo..column + hi];
         if s == 1 {
-            for (i, v) in image[start..start + run.len()].iter_mut().zip(run) {
+            for (i, v) in image[pixel..pixel + inside.len()].iter_mut().zip(inside) {
                 *i += *v;
             }
         } else {
-            for (i, v) in image[start..].iter_mut().step_by(s).zip(run) {
+            for (i, v) in image[pixel..].iter_mut().step_by(s).zip(inside) {
                 *i += *v;
             }
         }
@@ -209,31 +256,64 @@ mod tests {
     }
 
     #[test]
-    fn unfold_matches_the_definition() {
+    fn unfold_matches_the_definition_band_by_band() {
         for g in geometries() {
             let image: Vec<f64> = (0..g.image_len()).map(|i| i as f64 + 1.0).collect();
-            let mut columns = vec![f64::NAN; g.taps() * g.out_pixels()];
-            unfold(&g, &image, &mut columns);
-            assert_eq!(columns, unfold_naive(&g, &image), "{g:?}");
+            let expected = unfold_naive(&g, &image);
+            let (taps, wo, n) = (g.taps(), g.out_width(), g.out_pixels());
+            for rows in 1..=g.out_height() {
+                for band in g.bands(rows) {
+                    let len = band.len() * wo;
+                    let mut columns = vec![f64::NAN; taps * len];
+                    unfold_rows(&g, &image, band.clone(), &mut columns);
+                    for tap in 0..taps {
+                        let start = tap * n + band.start * wo;
+                        assert_eq!(
+                            columns[tap * len..(tap + 1) * len],
+                            expected[start..start + len],
+                            "{g:?}, rows {band:?}"
+                        );
+                    }
+                }
+            }
         }
     }
 
     #[test]
-    fn fold_is_the_adjoint_of_unfold() {
+    fn fold_is_the_adjoint_of_unfold_band_by_band() {
         // <unfold(x), m> = <x, fold(m)> for any x and m, with integers so that sums are exact.
         for g in geometries() {
             let x: Vec<f64> = (0..g.image_len()).map(|i| (i % 7) as f64 - 3.0).collect();
-            let m: Vec<f64> = (0..g.taps() * g.out_pixels())
-                .map(|i| (i % 5) as f64 - 2.0)
-                .collect();
-            let mut columns = vec![0.0; m.len()];
-            unfold(&g, &x, &mut columns);
-            let mut folded = vec![0.0; x.len()];
-            fold_add(&g, &m, &mut folded);
-            let left: f64 = columns.iter().zip(&m).map(|(a, b)| a * b).sum();
-            let right: f64 = x.iter().zip(&folded).map(|(a, b)| a * b).sum();
-            assert_eq!(left, right, "{g:?}");
+            for rows in [1, 2, g.out_height()] {
+                let (mut left, mut folded) = (0.0, vec![0.0; x.len()]);
+                for band in g.bands(rows) {
+                    let len = g.taps() * band.len() * g.out_width();
+                    let m: Vec<f64> = (0..len).map(|i| (i % 5) as f64 - 2.0).collect();
+                    let mut columns = vec![0.0; len];
+                    unfold_rows(&g, &x, band.clone(), &mut columns);
+                    left += columns.iter().zip(&m).map(|(a, b)| a * b).sum::<f64>();
+                    fold_add_rows(&g, &m, band, &mut folded);
+                }
+                let right: f64 = x.iter().zip(&folded).map(|(a, b)| a * b).sum();
+                assert_eq!(left, right, "{g:?}, {rows} rows");
+            }
         }
+    }
+
+    #[test]
+    fn bands_hold_about_the_elements_asked_for() {
+        let g = Geometry {
+            channels: 3,
+            height: 320,
+            width: 320,
+            kernel: 3,
+            stride: 1,
+            padding: 1,
+        };
+        // 27 taps × 320 pixels a row: 8640 elements a row.
+        assert_eq!(g.band_rows(64 * 1024), 7);
+        assert_eq!(g.band_rows(1), 1);
+        assert_eq!(g.band_rows(usize::MAX), 320);
     }
 
     #[test]

@@ -129,6 +129,42 @@ fn conv_transpose2d_matches_candle_forward_and_backward() {
 }
 
 #[test]
+fn large_images_computed_band_by_band_match_candle() {
+    // Images whose unfolded columns exceed one band (64Ki elements): 27 taps × 60 pixels a row
+    // puts 40 of the 70 output rows in the first band; the transposed convolution's 48 taps ×
+    // 36 input pixels a row, 37 of its 40 rows.
+    let x = random(&[2, 3, 70, 60], 21, DType::F64);
+    let w = random(&[4, 3, 3, 3], 22, DType::F64);
+    let b = random(&[4], 23, DType::F64);
+    let vars = [&x, &w, &b];
+    let ours = run(|| conv2d(&x, &w, Some(&b), 1, 1), &vars, 24);
+    let theirs = run(
+        || {
+            x.conv2d(&w, 1, 1, 1, 1)?
+                .broadcast_add(&b.reshape((1, 4, 1, 1))?)
+        },
+        &vars,
+        24,
+    );
+    assert_close(&ours, &theirs, 1e-12, "conv2d in bands");
+
+    let x = random(&[2, 4, 40, 36], 25, DType::F64);
+    let w = random(&[4, 3, 4, 4], 26, DType::F64);
+    let b = random(&[3], 27, DType::F64);
+    let vars = [&x, &w, &b];
+    let ours = run(|| conv_transpose2d(&x, &w, Some(&b), 2, 1), &vars, 28);
+    let theirs = run(
+        || {
+            x.conv_transpose2d(&w, 1, 0, 2, 1)?
+                .broadcast_add(&b.reshape((1, 3, 1, 1))?)
+        },
+        &vars,
+        28,
+    );
+    assert_close(&ours, &theirs, 1e-12, "conv_transpose2d in bands");
+}
+
+#[test]
 fn f32_agrees_with_candle_to_rounding() {
     let x = random(&[4, 8, 14, 14], 9, DType::F32);
     let w = random(&[16, 8, 3, 3], 10, DType::F32);
