@@ -11,7 +11,9 @@
 //! conv_transpose2d: y_b = fold(Wᵀ · x_b) + bias              W as (C_in, C_out·K·K)
 //! ```
 //!
-//! Forward, the bias is written first and the product added to it (one pass over the output);
+//! Forward, a convolution's bias is one more column of the weights, against a row of ones in
+//! the columns (`[W | b] · [unfold(x_b); 1]`, no pass of its own), and the output is written
+//! once, never zeroed first; a transposed convolution's output starts as the bias;
 //! backward, one op computes the gradients of the input, the weights and the bias together.
 //! Images are shared between threads (rayon's pool); each thread runs its products on one
 //! thread, and the weights' and bias's gradients are summed image by image in batch order, so
@@ -23,6 +25,9 @@
 //!
 //! `f32` and `f64` on the CPU run these ops; other dtypes and devices run candle's own
 //! convolution, with the same results up to rounding.
+
+use std::borrow::Cow;
+use std::mem::MaybeUninit;
 
 use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, DType, Device, Error, Layout, Module, Result, Shape, Tensor, bail};
@@ -36,7 +41,7 @@ use crate::cpu::{
     self, Gradients, Layer, Operand, Saved, TensorGradients, as_tensors, on_cpu, slice,
     sum_in_order, sum_interleaved,
 };
-use crate::matmul::{Matrix, Real, matmul, matmul_strided};
+use crate::matmul::{Matrix, Real, matmul, matmul_strided, matmul_uninit};
 use crate::scratch::with_scratch;
 use crate::unfold::{Geometry, fold_add_rows, unfold_rows};
 
@@ -115,58 +120,105 @@ impl Conv {
         activation: Option<&Activation>,
     ) -> Result<(Vec<T>, Option<Vec<T>>)> {
         let (per_in, per_out) = self.sides();
-        let pixels = per_out / self.out_channels();
-        let mut z = vec![T::zero(); self.batch * per_out];
-        // The bias is written first and the product added to it, in cache, image by image.
-        let image = |z: &mut [T], x: &[T]| {
-            if let Some(bias) = bias {
-                for (plane, &b) in z.chunks_mut(pixels).zip(bias) {
-                    plane.fill(b);
-                }
+        let len = self.batch * per_out;
+        // A convolution's bias is one more tap, whose column is all ones: `[W | b] · [cols; 1]`.
+        let weights = match (self.direction, bias) {
+            (Direction::Forward, Some(bias)) => Cow::Owned(with_bias_column(w, bias, self.others)),
+            _ => Cow::Borrowed(w),
+        };
+        let image = |z, x| match self.direction {
+            Direction::Forward => self.image_forward(x, &weights, bias.is_some(), z),
+            Direction::Transposed => self.image_forward_transposed(x, w, bias, z),
+        };
+        // Every element is written by `image` before it is read: no zeroing first.
+        let mut z: Vec<T> = Vec::with_capacity(len);
+        let images = z.spare_capacity_mut()[..len]
+            .par_chunks_mut(per_out)
+            .zip(x.par_chunks(per_in));
+        let y = match activation {
+            None => {
+                images.for_each(|(z, x)| {
+                    image(z, x);
+                });
+                None
             }
-            self.image_forward(x, w, z, bias.is_some());
+            Some(activation) => {
+                let mut y = vec![T::zero(); len];
+                images
+                    .zip(y.par_chunks_mut(per_out))
+                    .try_for_each(|((z, x), y)| activation.forward_slice(image(z, x), y))
+                    .map_err(Error::wrap)?;
+                Some(y)
+            }
         };
-        let images = z.par_chunks_mut(per_out).zip(x.par_chunks(per_in));
-        let Some(activation) = activation else {
-            images.for_each(|(z, x)| image(z, x));
-            return Ok((z, None));
-        };
-        let mut y = vec![T::zero(); self.batch * per_out];
-        images
-            .zip(y.par_chunks_mut(per_out))
-            .try_for_each(|((z, x), y)| {
-                image(z, x);
-                activation.forward_slice(z, y)
-            })
-            .map_err(Error::wrap)?;
-        Ok((y, Some(z)))
+        // SAFETY: the loop above wrote every image's elements, `len` in all (`image` writes
+        // each of its `per_out`), and returned early on an error.
+        unsafe { z.set_len(len) };
+        Ok(match y {
+            None => (z, None),
+            Some(y) => (y, Some(z)),
+        })
     }
 
-    /// One image's `z = conv(x, w)`, or `z += conv(x, w)` with `accumulate` (a transposed
-    /// convolution always adds), a band of output rows at a time.
-    fn image_forward<T: Real>(&self, x: &[T], w: &[T], z: &mut [T], accumulate: bool) {
+    /// One image's `z = conv(x, w)` (with `biased`, `w` holds the bias as one more column and
+    /// the columns get a row of ones), a band of output rows at a time. Writes every element.
+    fn image_forward<'z, T: Real>(
+        &self,
+        x: &[T],
+        w: &[T],
+        biased: bool,
+        z: &'z mut [MaybeUninit<T>],
+    ) -> &'z mut [T] {
         let g = &self.geometry;
-        let (taps, wo, pixels) = (g.taps(), g.out_width(), g.out_pixels());
+        let (wo, pixels) = (g.out_width(), g.out_pixels());
+        let taps = g.taps() + usize::from(biased);
+        let w = Matrix::new(w, self.others, taps);
         let rows = g.band_rows(BAND_ELEMENTS);
-        let w = self.weights(w);
         with_scratch(taps * rows * wo, |scratch: &mut [T]| {
             for band in g.bands(rows) {
                 let at = band.start * wo..band.end * wo;
                 let cols = &mut scratch[..taps * at.len()];
-                match self.direction {
-                    Direction::Forward => {
-                        unfold_rows(g, x, band, cols);
-                        let cols = Matrix::new(cols, taps, at.len());
-                        matmul_strided(&mut z[at.start..], pixels, w, cols, accumulate);
-                    }
-                    Direction::Transposed => {
-                        let x = Matrix::new(x, self.others, pixels).columns(at);
-                        matmul(cols, w.t(), x, false);
-                        fold_add_rows(g, cols, band, z);
-                    }
-                }
+                let (unfolded, ones) = cols.split_at_mut(g.taps() * at.len());
+                unfold_rows(g, x, band, unfolded);
+                ones.fill(T::one());
+                let cols = Matrix::new(cols, taps, at.len());
+                matmul_uninit(&mut z[at.start..], pixels, w, cols);
             }
         });
+        // SAFETY: the bands cover the rows `0..Ho`, so the products wrote every column of every
+        // one of the `others` rows of `pixels` elements: all of `z`.
+        unsafe { assume_written(z) }
+    }
+
+    /// One transposed convolution image's `z = fold(wᵀ · x) + bias`, a band of rows at a time.
+    /// Writes every element.
+    fn image_forward_transposed<'z, T: Real>(
+        &self,
+        x: &[T],
+        w: &[T],
+        bias: Option<&[T]>,
+        z: &'z mut [MaybeUninit<T>],
+    ) -> &'z mut [T] {
+        let plane = z.len() / self.out_channels();
+        for (i, plane) in z.chunks_mut(plane).enumerate() {
+            plane.fill(MaybeUninit::new(bias.map_or(T::zero(), |b| b[i])));
+        }
+        // SAFETY: every element was just written.
+        let z = unsafe { assume_written(z) };
+        let g = &self.geometry;
+        let (taps, wo, pixels) = (g.taps(), g.out_width(), g.out_pixels());
+        let w = self.weights(w);
+        let rows = g.band_rows(BAND_ELEMENTS);
+        with_scratch(taps * rows * wo, |scratch: &mut [T]| {
+            for band in g.bands(rows) {
+                let at = band.start * wo..band.end * wo;
+                let cols = &mut scratch[..taps * at.len()];
+                let x = Matrix::new(x, self.others, pixels).columns(at);
+                matmul(cols, w.t(), x, false);
+                fold_add_rows(g, cols, band, z);
+            }
+        });
+        z
     }
 
     /// The gradients of the input (when `input` asks for it), the weights and the bias, from
@@ -364,6 +416,27 @@ impl Conv {
             .transpose()?;
         self.backward(slice(x)?, slice(w)?, slice(grad_y)?, input, activated)
     }
+}
+
+/// The weights `(others, taps)` with the bias as one more column: `(others, taps + 1)`.
+fn with_bias_column<T: Copy>(w: &[T], bias: &[T], others: usize) -> Vec<T> {
+    let taps = w.len() / others;
+    let mut out = Vec::with_capacity(w.len() + others);
+    for (row, &b) in w.chunks(taps).zip(bias) {
+        out.extend_from_slice(row);
+        out.push(b);
+    }
+    out
+}
+
+/// The elements of `z` as initialised values.
+///
+/// # Safety
+/// Every element of `z` must have been written.
+unsafe fn assume_written<T>(z: &mut [MaybeUninit<T>]) -> &mut [T] {
+    // SAFETY: `MaybeUninit<T>` has the layout of `T`, and the caller promises the values are
+    // initialised.
+    unsafe { std::slice::from_raw_parts_mut(z.as_mut_ptr().cast(), z.len()) }
 }
 
 impl Layer for Conv {

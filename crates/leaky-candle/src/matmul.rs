@@ -2,6 +2,7 @@
 //! thread: the layer ops split their work between threads themselves, by image, so that a
 //! result never depends on how many threads computed it.
 
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use candle_core::WithDType;
@@ -99,32 +100,74 @@ pub(crate) fn matmul_strided<T: Real>(
     rhs: Matrix<T>,
     accumulate: bool,
 ) {
+    check_output(out.len(), row_stride, &lhs, &rhs);
+    // SAFETY: `out` is initialised, so reading it to accumulate is sound; its size is checked.
+    unsafe { product(out.as_mut_ptr(), row_stride, lhs, rhs, accumulate) }
+}
+
+/// [`matmul_strided`] without accumulating, into memory that need not be initialised: every
+/// element `i·row_stride + j` with `i < m`, `j < n` is written (and only those).
+pub(crate) fn matmul_uninit<T: Real>(
+    out: &mut [MaybeUninit<T>],
+    row_stride: usize,
+    lhs: Matrix<T>,
+    rhs: Matrix<T>,
+) {
+    check_output(out.len(), row_stride, &lhs, &rhs);
+    // SAFETY: without accumulating, `product` writes the output and never reads it; its size
+    // is checked.
+    unsafe { product(out.as_mut_ptr().cast(), row_stride, lhs, rhs, false) }
+}
+
+/// Checks that an output of `len` elements, rows `row_stride` apart, holds `lhs · rhs`.
+fn check_output<T>(len: usize, row_stride: usize, lhs: &Matrix<T>, rhs: &Matrix<T>) {
+    let (m, n) = (lhs.rows, rhs.cols);
+    assert_eq!(rhs.rows, lhs.cols, "inner dimensions");
+    if m > 0 && n > 0 {
+        assert!(row_stride >= n, "output row stride");
+        assert!(len >= (m - 1) * row_stride + n, "output size");
+    }
+}
+
+/// `lhs · rhs` written to (or with `accumulate` added to) the `m × n` elements
+/// `out[i·row_stride + j]`.
+///
+/// # Safety
+/// Those elements must be valid for writes, and for reads with `accumulate` (checked by
+/// [`check_output`] for a slice; initialised when accumulating).
+unsafe fn product<T: Real>(
+    out: *mut T,
+    row_stride: usize,
+    lhs: Matrix<T>,
+    rhs: Matrix<T>,
+    accumulate: bool,
+) {
     let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
-    assert_eq!(rhs.rows, k, "inner dimensions");
     if m == 0 || n == 0 {
         return;
     }
-    assert!(row_stride >= n, "output row stride");
-    assert!(out.len() >= (m - 1) * row_stride + n, "output size");
     if k == 0 {
         if !accumulate {
-            for row in out.chunks_mut(row_stride).take(m) {
-                row[..n].fill(T::zero());
+            for i in 0..m {
+                for j in 0..n {
+                    // SAFETY: element `i·row_stride + j` is valid for writes (the caller's promise).
+                    unsafe { out.add(i * row_stride + j).write(T::zero()) };
+                }
             }
         }
         return;
     }
     // SAFETY: every index the product reads, `i·row_stride + j·col_stride` for `i < rows` and
     // `j < cols`, is inside `data` (checked in `Matrix::new`; a transposed view swaps the bounds
-    // with the strides, a view of columns starts its data at its first column); `out` holds the
-    // elements `i·row_stride + j` for `i < m`, `j < n` (checked above). `T` is `f32` or `f64`,
-    // which `gemm` supports.
+    // with the strides, a view of columns starts its data at its first column); the output's
+    // elements are valid as the caller promises, and `gemm` reads them only when accumulating.
+    // `T` is `f32` or `f64`, which `gemm` supports.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            out.as_mut_ptr(),
+            out,
             1,
             row_stride as isize,
             accumulate,

@@ -147,6 +147,10 @@ pub(crate) fn unfold_rows<T: WithDType>(
         g.taps() * rows.len() * wo,
         "unfold: columns size"
     );
+    if g.stride == 1 && wo == g.width {
+        unfold_rows_same_width(g, image, rows, columns);
+        return;
+    }
     let s = g.stride;
     g.for_each_row(rows, |column, run| {
         let row = &mut columns[column..column + wo];
@@ -165,6 +169,56 @@ pub(crate) fn unfold_rows<T: WithDType>(
             }
         }
     });
+}
+
+/// [`unfold_rows`] at stride 1 with the output as wide as the input (`2P = K - 1`, "same"
+/// padding): a tap's rows then follow each other in the columns as in the image, so the tap
+/// is one copy of consecutive input rows, shifted by `kx - P`, whose pixels that wrapped
+/// around from the row before or after (the padding columns) are then set to zero.
+fn unfold_rows_same_width<T: WithDType>(
+    g: &Geometry,
+    image: &[T],
+    rows: Range<usize>,
+    columns: &mut [T],
+) {
+    let (height, width, k, p) = (g.height, g.width, g.kernel, g.padding);
+    let n = rows.len() * width;
+    let plane = height * width;
+    for c in 0..g.channels {
+        let channel = &image[c * plane..(c + 1) * plane];
+        for ky in 0..k {
+            // The band's rows whose input row `oy + ky - P` is inside the image.
+            let (y_lo, y_hi) = g.inside(ky, height, g.out_height());
+            let lo = y_lo.clamp(rows.start, rows.end);
+            let hi = y_hi.clamp(lo, rows.end);
+            let (inside_lo, inside_hi) = ((lo - rows.start) * width, (hi - rows.start) * width);
+            for kx in 0..k {
+                let tap = (c * k + ky) * k + kx;
+                let out = &mut columns[tap * n..(tap + 1) * n];
+                out[..inside_lo].fill(T::zero());
+                out[inside_hi..].fill(T::zero());
+                if lo == hi {
+                    continue;
+                }
+                // Output pixel (oy, ox) reads input index (oy + ky - P)·W + ox + kx - P of the
+                // channel: consecutive outputs read consecutive inputs.
+                let first = ((lo + ky - p) * width + kx) as isize - p as isize;
+                let inside = &mut out[inside_lo..inside_hi];
+                let src_lo = first.max(0) as usize;
+                let src_hi = (first + inside.len() as isize).min(plane as isize) as usize;
+                let dst_lo = (src_lo as isize - first) as usize;
+                let dst_hi = dst_lo + (src_hi - src_lo);
+                inside[..dst_lo].fill(T::zero());
+                inside[dst_lo..dst_hi].copy_from_slice(&channel[src_lo..src_hi]);
+                inside[dst_hi..].fill(T::zero());
+                let (x_lo, x_hi) = g.inside(kx, width, width);
+                for row in inside.chunks_exact_mut(width) {
+                    row[..x_lo].fill(T::zero());
+                    row[x_hi..].fill(T::zero());
+                }
+            }
+        }
+    }
 }
 
 /// Adds `fold(columns)` to `image` (`C × H × W`), for the output rows `rows` that `columns`
