@@ -29,8 +29,10 @@
 
 pub mod accuracy;
 mod activation;
+mod catalogue;
 mod error;
 mod float;
+mod isa;
 pub mod kernels;
 mod math;
 #[cfg(feature = "ndarray")]
@@ -38,9 +40,11 @@ pub mod nd;
 pub mod prelu;
 pub mod rrelu;
 pub mod scalar;
-mod slice;
+mod slice_ops;
+mod spec;
 
-pub use activation::{Activation, GeluApproximation, Kind, KindInfo, ParamInfo};
+pub use activation::{GeluApproximation, KindInfo, ParamInfo};
+pub use catalogue::{Activation, Kind};
 pub use error::Error;
 pub use float::Float;
 

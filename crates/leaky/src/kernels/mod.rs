@@ -44,84 +44,23 @@
 //! # Ok::<(), leaky::Error>(())
 //! ```
 
-mod ops;
+mod any_float;
+mod loops;
 mod parallel;
-mod portable;
-mod simd;
-
-#[cfg(target_arch = "x86_64")]
-mod avx2;
-#[cfg(target_arch = "x86_64")]
-mod avx512;
 
 use std::cell::Cell;
-use std::fmt;
-use std::str::FromStr;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 use crate::Error;
+use crate::isa::{Isa, Vectorize, with_token};
+use crate::math::VectorMath;
 
-pub(crate) use ops::{Element, Map, Zip};
+pub use crate::isa::Tier;
+pub(crate) use any_float::{Element, ExactZip, Map, Zip};
 pub(crate) use parallel::Split;
-pub(crate) use simd::SimdF32;
-
-#[cfg(target_arch = "x86_64")]
-use self::{avx2::Avx2, avx512::Avx512};
-use portable::Portable;
-
-/// A kernel tier: the instruction set the slice operations are compiled for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Tier {
-    /// The loops over the scalar definitions: the reference every other tier is tested against.
-    Scalar,
-    /// Fixed-size arrays vectorised by the compiler for the target's baseline; runs everywhere.
-    Portable,
-    /// AVX2 with FMA (x86-64).
-    Avx2,
-    /// AVX-512F (x86-64).
-    Avx512,
-}
 
 impl Tier {
-    /// Every tier, slowest first.
-    pub const ALL: [Tier; 4] = [Tier::Scalar, Tier::Portable, Tier::Avx2, Tier::Avx512];
-
-    /// The name used by `LEAKY_TIER` and `--tier`: `scalar`, `portable`, `avx2`, `avx512`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Tier::Scalar => "scalar",
-            Tier::Portable => "portable",
-            Tier::Avx2 => "avx2",
-            Tier::Avx512 => "avx512",
-        }
-    }
-
-    /// Whether this processor can run the tier.
-    pub fn is_available(self) -> bool {
-        match self {
-            Tier::Scalar | Tier::Portable => true,
-            #[cfg(target_arch = "x86_64")]
-            Tier::Avx2 => Avx2::new().is_some(),
-            #[cfg(target_arch = "x86_64")]
-            Tier::Avx512 => Avx512::new().is_some(),
-            #[cfg(not(target_arch = "x86_64"))]
-            Tier::Avx2 | Tier::Avx512 => false,
-        }
-    }
-
-    /// The tiers this processor can run, slowest first.
-    pub fn available() -> Vec<Tier> {
-        Tier::ALL.into_iter().filter(|t| t.is_available()).collect()
-    }
-
-    /// The fastest tier this processor can run: what is used when nothing forces one.
-    pub fn best() -> Tier {
-        *Tier::available()
-            .last()
-            .expect("the scalar tier is always available")
-    }
-
     /// The tier a slice operation called now, on this thread, would use.
     pub fn current() -> Result<Tier, Error> {
         if let Some(tier) = TIER_HERE.get() {
@@ -136,41 +75,6 @@ impl Tier {
             Ok(None) => Ok(Tier::best()),
             Err(err) => Err(err.clone()),
         }
-    }
-
-    fn check_available(self) -> Result<Tier, Error> {
-        if self.is_available() {
-            Ok(self)
-        } else {
-            Err(Error::TierUnavailable {
-                tier: self.name(),
-                available: Tier::available().into_iter().map(Tier::name).collect(),
-            })
-        }
-    }
-}
-
-impl fmt::Display for Tier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// Parses a tier name (`scalar`, `portable`, `avx2`, `avx512`, any case). Does not check that the
-/// processor has it: [`set_tier`] and [`with_tier`] do.
-impl FromStr for Tier {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Tier, Error> {
-        let wanted = s.trim().to_ascii_lowercase().replace(['-', '_'], "");
-        Tier::ALL
-            .into_iter()
-            .find(|t| t.name() == wanted)
-            .ok_or_else(|| Error::InvalidSetting {
-                setting: "tier",
-                value: s.to_string(),
-                expected: "one of scalar, portable, avx2, avx512",
-            })
     }
 }
 
@@ -308,30 +212,6 @@ fn env_threads() -> &'static Result<Option<usize>, Error> {
     })
 }
 
-/// A tier's token, obtained once per slice operation.
-#[derive(Clone, Copy, Debug)]
-enum Isa {
-    Portable(Portable),
-    #[cfg(target_arch = "x86_64")]
-    Avx2(Avx2),
-    #[cfg(target_arch = "x86_64")]
-    Avx512(Avx512),
-}
-
-/// Runs `$body` with the tier's token bound to `$s` (the kernels that `$body` calls compile
-/// themselves for the tier: [`simd::Vectorize::vectorize`]).
-macro_rules! with_token {
-    ($isa:expr, |$s:ident| $body:expr) => {
-        match $isa {
-            Isa::Portable($s) => $body,
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx2($s) => $body,
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx512($s) => $body,
-        }
-    };
-}
-
 /// How a slice operation runs: which token (none for the scalar tier) and how many threads.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Plan {
@@ -342,22 +222,8 @@ pub(crate) struct Plan {
 impl Plan {
     /// The plan for a call made now on this thread; an error if the settings are invalid.
     pub(crate) fn current() -> Result<Plan, Error> {
-        let tier = Tier::current()?;
-        let isa = match tier {
-            Tier::Scalar => None,
-            Tier::Portable => Some(Isa::Portable(Portable)),
-            #[cfg(target_arch = "x86_64")]
-            Tier::Avx2 => Avx2::new().map(Isa::Avx2),
-            #[cfg(target_arch = "x86_64")]
-            Tier::Avx512 => Avx512::new().map(Isa::Avx512),
-            #[cfg(not(target_arch = "x86_64"))]
-            Tier::Avx2 | Tier::Avx512 => None,
-        };
-        if isa.is_none() && tier != Tier::Scalar {
-            return Err(tier.check_available().unwrap_err());
-        }
         Ok(Plan {
-            isa,
+            isa: Isa::of(Tier::current()?)?,
             threads: threads()?,
         })
     }
@@ -397,6 +263,62 @@ impl Plan {
             with_token!(isa, |s| T::zip(s, op, a, g, out, stream))
         });
     }
+
+    /// `y = m(x)` by an `f32` vector-math kernel. Call only when [`Plan::vectorized`].
+    pub(crate) fn map_math<M: VectorMath>(&self, m: M, x: &[f32], y: &mut [f32]) {
+        let isa = self.isa.expect("a vectorized plan");
+        let stream = streams_all(&[size_of_val(x), size_of_val(y)]);
+        self.split((x, y), thresholds::VECTOR_MATH, |(x, y)| {
+            with_token!(isa, |s| s.vectorize(
+                #[inline(always)]
+                move |s| loops::map(
+                    s,
+                    x,
+                    y,
+                    stream,
+                    #[inline(always)]
+                    |v| m.forward(s, v)
+                )
+            ))
+        });
+    }
+
+    /// `x = m(x)` by an `f32` vector-math kernel. Call only when [`Plan::vectorized`].
+    pub(crate) fn map_math_in_place<M: VectorMath>(&self, m: M, x: &mut [f32]) {
+        let isa = self.isa.expect("a vectorized plan");
+        self.split(x, thresholds::VECTOR_MATH, |x| {
+            with_token!(isa, |s| s.vectorize(
+                #[inline(always)]
+                move |s| loops::map_in_place(
+                    s,
+                    x,
+                    #[inline(always)]
+                    |v| m.forward(s, v)
+                )
+            ))
+        });
+    }
+
+    /// `out = m'(x)·g`, the backward from the input by an `f32` vector-math kernel. Call only
+    /// when [`Plan::vectorized`].
+    pub(crate) fn backward_math<M: VectorMath>(&self, m: M, x: &[f32], g: &[f32], out: &mut [f32]) {
+        let isa = self.isa.expect("a vectorized plan");
+        let stream = streams_all(&[size_of_val(x), size_of_val(g), size_of_val(out)]);
+        self.split((x, g, out), thresholds::VECTOR_MATH, |(x, g, out)| {
+            with_token!(isa, |s| s.vectorize(
+                #[inline(always)]
+                move |s| loops::zip(
+                    s,
+                    x,
+                    g,
+                    out,
+                    stream,
+                    #[inline(always)]
+                    |x, g| m.backward(s, x, g)
+                )
+            ))
+        });
+    }
 }
 
 /// Whether the output is written with non-temporal stores: when the buffers of the operation
@@ -418,27 +340,4 @@ pub(crate) mod thresholds {
     /// Operations touching more than this many bytes in all stream their output past the caches
     /// (non-temporal stores): the size of a Zen 4 L3 (per CCD).
     pub(crate) const STREAM_BYTES: usize = 32 << 20;
-}
-
-impl<T: crate::Float> Map<T> {
-    fn min_parallel_len(&self) -> usize {
-        match self {
-            Map::LeakyRelu(_) | Map::Relu => thresholds::CHEAP,
-            _ if T::NAME == "f32" => thresholds::VECTOR_MATH,
-            _ => thresholds::LIBM,
-        }
-    }
-}
-
-impl<T: crate::Float> Zip<T> {
-    fn min_parallel_len(&self) -> usize {
-        match self {
-            Zip::LeakyReluBackward(_)
-            | Zip::ReluBackward
-            | Zip::SigmoidFromOutput
-            | Zip::TanhFromOutput => thresholds::CHEAP,
-            _ if T::NAME == "f32" => thresholds::VECTOR_MATH,
-            _ => thresholds::LIBM,
-        }
-    }
 }

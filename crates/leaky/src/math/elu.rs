@@ -7,9 +7,10 @@
 //! remainder of the division) into the result to first order, since `e^z` magnifies an error in
 //! `z` by `|z|`.
 
-use super::exp::exp_neg;
-use super::silu::TAIL;
-use crate::kernels::SimdF32;
+use super::VectorMath;
+use super::compensated::{Split, in_kernel_range};
+use super::exp::{TAIL, exp_neg};
+use crate::isa::SimdF32;
 
 /// Above this, `expm1(z)` is a polynomial; below, `e^z - 1`, which loses at most one bit there.
 const SMALL: f32 = -std::f32::consts::LN_2;
@@ -26,47 +27,6 @@ const P: [f32; 8] = [
     7.080_723e-6,
 ];
 
-/// A constant in two `f32` parts, `hi + lo`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Split {
-    hi: f32,
-    lo: f32,
-}
-
-impl Split {
-    /// `c·v` as its rounded value and the rest, `(hi, lo)`: `hi + lo` is `c·v` to about 2^-48.
-    #[inline(always)]
-    pub(super) fn times_in_two<S: SimdF32>(self, s: S, v: S::V) -> (S::V, S::V) {
-        let hi = s.mul(s.splat(self.hi), v);
-        let err = s.mul_add(s.splat(self.hi), v, s.mul(hi, s.splat(-1.0)));
-        (hi, s.mul_add(s.splat(self.lo), v, err))
-    }
-
-    /// `v` as `hi + lo`.
-    pub(crate) fn new(v: f64) -> Split {
-        let hi = v as f32;
-        Split {
-            hi,
-            lo: (v - f64::from(hi)) as f32,
-        }
-    }
-
-    /// `c·(v + v_lo)` rounded once, for a `v_lo` small beside `v`.
-    #[inline(always)]
-    pub(super) fn times_sum<S: SimdF32>(self, s: S, v: S::V, v_lo: S::V) -> S::V {
-        let rest = s.mul_add(s.splat(self.hi), v_lo, s.mul(s.splat(self.lo), v));
-        s.mul_add(s.splat(self.hi), v, rest)
-    }
-
-    /// `c·v` with one rounding of the main part, and the sign of `hi·v` (also for zeros).
-    #[inline(always)]
-    pub(super) fn times<S: SimdF32>(self, s: S, v: S::V) -> S::V {
-        let plain = s.mul(s.splat(self.hi), v);
-        let fused = s.mul_add(s.splat(self.hi), v, s.mul(s.splat(self.lo), v));
-        s.or_sign(s.abs(fused), plain)
-    }
-}
-
 /// The parameters of one of the three functions.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EluParams {
@@ -81,14 +41,15 @@ pub struct EluParams {
 }
 
 impl EluParams {
-    /// ELU with α (any finite α).
-    pub(crate) fn elu(alpha: f64) -> EluParams {
-        EluParams {
+    /// ELU with α, if the kernel takes it: `α = 0` or `2^-20 ≤ |α| ≤ 2^20` (see
+    /// [`in_kernel_range`]); `None` runs the scalar definitions.
+    pub(crate) fn elu(alpha: f64) -> Option<EluParams> {
+        (alpha == 0.0 || in_kernel_range(alpha.abs())).then(|| EluParams {
             pos: Split::new(1.0),
             neg: Split::new(alpha),
             neg_derivative: Split::new(alpha),
             celu_alpha: None,
-        }
+        })
     }
 
     /// SELU with its scale and α.
@@ -101,14 +62,14 @@ impl EluParams {
         }
     }
 
-    /// CELU with α > 0.
-    pub(crate) fn celu(alpha: f64) -> EluParams {
-        EluParams {
+    /// CELU with α, if the kernel takes it: `2^-20 ≤ α ≤ 2^20`.
+    pub(crate) fn celu(alpha: f64) -> Option<EluParams> {
+        (alpha > 0.0 && in_kernel_range(alpha)).then(|| EluParams {
             pos: Split::new(1.0),
             neg: Split::new(alpha),
             neg_derivative: Split::new(1.0),
             celu_alpha: Some(Split::new(alpha)),
-        }
+        })
     }
 
     /// `(z, zc)`: `z` = x or `x/α` rounded, `zc` its rounding error to first order; `x` is
@@ -142,31 +103,33 @@ fn expm1<S: SimdF32>(s: S, z: S::V, zc: S::V) -> S::V {
     s.neg_abs(s.mul_add(zc, s.add(m, s.splat(1.0)), m))
 }
 
-/// The forward: `x > 0 ? p·x : n·expm1(z)`; ±inf give ±inf·p and -n, NaN gives NaN.
-#[inline(always)]
-pub(crate) fn elu<S: SimdF32>(s: S, params: &EluParams, x: S::V) -> S::V {
-    let (z, zc) = params.argument(s, x);
-    let neg = params.neg.times(s, expm1(s, z, zc));
-    let pos = params.pos.times(s, x);
-    // `lo·inf` may be -inf against `hi·inf`: take the plain product for infinities.
-    let pos = s.select(
-        s.gt(s.abs(x), s.splat(f32::MAX)),
-        s.mul(x, s.splat(params.pos.hi)),
-        pos,
-    );
-    s.select(s.gt(x, s.splat(0.0)), pos, neg)
-}
+impl VectorMath for EluParams {
+    /// The forward: `x > 0 ? p·x : n·expm1(z)`; ±inf give ±inf·p and -n, NaN gives NaN.
+    #[inline(always)]
+    fn forward<S: SimdF32>(&self, s: S, x: S::V) -> S::V {
+        let (z, zc) = self.argument(s, x);
+        let neg = self.neg.times(s, expm1(s, z, zc));
+        let pos = self.pos.times(s, x);
+        // `lo·inf` may be -inf against `hi·inf`: take the plain product for infinities.
+        let pos = s.select(
+            s.gt(s.abs(x), s.splat(f32::MAX)),
+            s.mul(x, s.splat(self.pos.hi)),
+            pos,
+        );
+        s.select(s.gt(x, s.splat(0.0)), pos, neg)
+    }
 
-/// The derivative: `x > 0 ? p : n'·e^z`, with `e^z = h·h` (`h = e^(z/2)`) in the tail so that
-/// subnormal results are rounded once; NaN gives NaN.
-#[inline(always)]
-pub(crate) fn elu_derivative<S: SimdF32>(s: S, params: &EluParams, x: S::V) -> S::V {
-    let (z, zc) = params.argument(s, x);
-    let z = s.min(s.splat(0.0), z);
-    let tail = s.lt(z, s.splat(TAIL));
-    let h = exp_neg(s, s.select(tail, s.mul(z, s.splat(0.5)), z), 0.0);
-    let n = params.neg_derivative.times(s, h);
-    let n = s.mul_add(n, zc, n);
-    let neg = s.select(tail, s.mul(n, h), n);
-    s.select(s.gt(x, s.splat(0.0)), s.splat(params.pos.hi), neg)
+    /// The derivative: `x > 0 ? p : n'·e^z`, with `e^z = h·h` (`h = e^(z/2)`) in the tail so that
+    /// subnormal results are rounded once; NaN gives NaN.
+    #[inline(always)]
+    fn derivative<S: SimdF32>(&self, s: S, x: S::V) -> S::V {
+        let (z, zc) = self.argument(s, x);
+        let z = s.min(s.splat(0.0), z);
+        let tail = s.lt(z, s.splat(TAIL));
+        let h = exp_neg(s, s.select(tail, s.mul(z, s.splat(0.5)), z), 0.0);
+        let n = self.neg_derivative.times(s, h);
+        let n = s.mul_add(n, zc, n);
+        let neg = s.select(tail, s.mul(n, h), n);
+        s.select(s.gt(x, s.splat(0.0)), s.splat(self.pos.hi), neg)
+    }
 }

@@ -5,7 +5,7 @@
 //! `2^(n+k)` is applied by one or two exact multiplications, the last one rounding once, so
 //! that results down in the subnormal range are rounded only once too.
 
-use crate::kernels::SimdF32;
+use crate::isa::SimdF32;
 
 /// Below this, `e^a` is below half the smallest subnormal even after `·2^2`: the result is 0.
 const A_MIN: f32 = -106.0;
@@ -72,4 +72,15 @@ pub(crate) fn times_shifted_exp<S: SimdF32>(
     let p_err = s.mul_add(v, s.splat(c.0), s.mul(p, s.splat(-1.0)));
     let p_lo = s.add(p_err, s.mul_add(v_lo, s.splat(c.0), s.mul(v, s.splat(c.1))));
     s.mul(s.add(p, s.mul_add(p, a_lo, p_lo)), e)
+}
+
+/// Below this, `1 + e^x` is 1 in `f32` and the result is `x·e^x`, computed as `(x·h)·h` with
+/// `h = e^(x/2)` (normal down to x ≈ -174), so that a subnormal result is rounded only once.
+pub(crate) const TAIL: f32 = -80.0;
+/// `e^-|x|`, or `e^(x/2)` in the tail, and the tail mask.
+#[inline(always)]
+pub(crate) fn exp_or_half<S: SimdF32>(s: S, x: S::V) -> (S::V, S::M) {
+    let tail = s.lt(x, s.splat(TAIL));
+    let a = s.select(tail, s.mul(x, s.splat(0.5)), s.neg_abs(x));
+    (exp_neg(s, a, 0.0), tail)
 }

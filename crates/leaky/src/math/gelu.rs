@@ -10,9 +10,9 @@
 //! `u²` is split into its rounded value and its exact error (a fused multiply-add), and the
 //! error is fed back to first order, `E·(1 - lo/2)`, since the exponential magnifies it by `u²/2`.
 
+use super::compensated::two_sum;
 use super::exp::exp_neg;
-use super::two_sum;
-use crate::kernels::SimdF32;
+use crate::isa::SimdF32;
 
 /// `|x|` is clamped here: `E` is 0 beyond, and the last interval ends at 16.
 const CLAMP: f32 = 15.9;
@@ -122,3 +122,8 @@ pub(crate) fn gelu_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
         s.neg_mul_add(k, e_up, s.splat(1.0)),
     )
 }
+
+vector_math!(
+    /// Exact GELU's kernel.
+    Gelu: gelu, gelu_derivative
+);

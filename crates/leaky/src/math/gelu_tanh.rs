@@ -1,22 +1,16 @@
-//! GELU with the tanh approximation, and its derivative, in `f32`, from [`exp_neg`].
+//! GELU with the tanh approximation, and its derivative, in `f32`, from the sigmoid gate.
 //!
 //! `gelu(x) = x/2·(1 + tanh(u)) = x·σ(w)` with `w = 2u = x·(K1 + K3·x²)`, `K1 = 2·√(2/π)`,
-//! `K3 = K1·0.044715`. In the negative tail `σ(w) ≈ e^w` turns an absolute error in `w` into a
-//! relative error of the result, and `|w|` reaches 100, so `w` is carried in two parts: its
-//! rounded value and the rest (from the exact error of each product and sum), and the result is
-//! corrected by the rest to first order: `σ(hi + lo) ≈ σ(hi)·(1 + (1 - σ(hi))·lo)`.
+//! `K3 = K1·0.044715`, `w` carried in two parts through [`Gate`] (see `sigmoid_gate` for why).
 //!
 //! The derivative is `σ(w)·(1 + z·(1 - σ(w)))` with `z = x·w' = x·(K1 + 3·K3·x²)`; with
 //! `e = e^-|w|` it is `e·((1 + z) + e)/(1 + e)²` for x < 0 and `((1 + e) + z·e)/(1 + e)²` for
 //! x ≥ 0, like SiLU's. Next to its root x0 ≈ -0.7525, where `(1 + z) + e` cancels, it is `t·Q(t)`
-//! with `t = x - x0` from a two-part x0. Below `w = -80` both are `v·e^w` (`v = x` or `1 + z`),
-//! from `e^(w + 60)` and `v·e^-60` ([`times_shifted_exp`]), so that subnormal results round once.
+//! with `t = x - x0` from a two-part x0.
 
-use super::exp::{SHIFT, UNSHIFT, exp_neg, times_shifted_exp};
-use super::sigmoid::sigmoid_from_exp;
-use super::silu::TAIL;
-use super::two_sum;
-use crate::kernels::SimdF32;
+use super::compensated::two_sum;
+use super::sigmoid_gate::Gate;
+use crate::isa::SimdF32;
 
 /// `|x|` is clamped here (NaN kept): beyond it σ(w) is 1 or the result is 0 in `f32`, and `x³`
 /// stays finite.
@@ -63,107 +57,32 @@ fn cubic<S: SimdF32>(s: S, x: S::V, c1: (f32, f32), c3: (f32, f32)) -> (S::V, S:
     (hi, lo)
 }
 
-/// The shared first steps of the forward and the derivative.
-struct Reduced<V, M> {
-    /// x clamped to ±[`CLAMP`], NaN kept.
-    xc: V,
-    /// `w` in two parts.
-    w: V,
-    w_lo: V,
-    /// `e^-|w|`, or in the tail `e^(w + SHIFT)` (normal wherever the results are not 0).
-    e: V,
-    /// `w < TAIL`.
-    tail: M,
-}
-
+/// `x` clamped to ±[`CLAMP`] (NaN kept), and the gate of `w(x)`: the shared first steps of the
+/// forward and the derivative.
 #[inline(always)]
-fn reduce<S: SimdF32>(s: S, x: S::V) -> Reduced<S::V, S::M> {
+fn reduce<S: SimdF32>(s: S, x: S::V) -> (S::V, Gate<S>) {
     let xc = s.min(s.splat(CLAMP), s.max(s.splat(-CLAMP), x));
     let (w, w_lo) = cubic(s, xc, K1, K3);
-    let tail = s.lt(w, s.splat(TAIL));
-    // w + SHIFT is exact there (|w + SHIFT| < |w| and SHIFT is a multiple of w's ULP).
-    let a = s.select(tail, s.add(w, s.splat(SHIFT)), s.neg_abs(w));
-    Reduced {
-        xc,
-        w,
-        w_lo,
-        e: exp_neg(s, a, 0.0),
-        tail,
-    }
+    (xc, Gate::new(s, w, w_lo))
 }
 
 /// `gelu_tanh(x) = x·σ(w)`; gelu_tanh(±inf) = +inf, -0; -0 at -0; NaN gives NaN.
 #[inline(always)]
 pub(crate) fn gelu_tanh<S: SimdF32>(s: S, x: S::V) -> S::V {
-    let Reduced {
-        xc,
-        w,
-        w_lo,
-        e,
-        tail,
-    } = reduce(s, x);
-    let sig = sigmoid_from_exp(s, w, e);
-    // x·σ(w + lo) = x·σ(w)·(1 + (1 - σ(w))·lo), with x·σ(w) = p + p_lo exactly.
-    let p = s.mul(x, sig);
-    let p_lo = s.mul_add(x, sig, s.mul(p, s.splat(-1.0)));
-    let c = s.mul(s.sub(s.splat(1.0), sig), w_lo);
-    let main = s.add(p, s.mul_add(p, c, p_lo));
-    // Above the clamp σ is 1 (and p_lo would be NaN at +inf).
+    let (xc, gate) = reduce(s, x);
+    let main = gate.times_sigmoid(s, x);
+    // Above the clamp σ is 1 (and the product's error would be NaN at +inf).
     let main = s.select(s.gt(x, s.splat(CLAMP)), x, main);
-    s.select(
-        tail,
-        times_shifted_exp(s, xc, s.splat(0.0), UNSHIFT, w_lo, e),
-        main,
-    )
+    s.select(gate.tail, gate.tail_times(s, xc, s.splat(0.0)), main)
 }
 
-/// `gelu_tanh'(x) = σ(w)·(1 + z·(1 - σ(w)))`; 1/2 at 0, 1 at +inf, 0 at -inf; NaN gives NaN.
-///
-/// Every sum and product before the quotient is kept as a rounded part and the rest, and so is
-/// `e^-|w|` corrected by `w`'s low part, so that the quotient (a reciprocal and one correction
-/// step, as in the sigmoid) rounds once on top of the exponential's error.
+/// `gelu_tanh'(x) = σ(w)·(1 + z·(1 - σ(w)))` ([`Gate::derivative`]), and `t·Q(t)` next to its
+/// root; 1/2 at 0, 1 at +inf, 0 at -inf; NaN gives NaN.
 #[inline(always)]
 pub(crate) fn gelu_tanh_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
-    let one = s.splat(1.0);
-    let minus = |v| s.mul(v, s.splat(-1.0));
-    let Reduced {
-        xc,
-        w,
-        w_lo,
-        e,
-        tail,
-    } = reduce(s, x);
-    // e^-|w + lo| = e + e_lo, e_lo = e·(∓lo).
-    let negative = s.lt(w, s.splat(0.0));
-    let e_lo = s.mul(e, s.select(negative, w_lo, minus(w_lo)));
+    let (xc, gate) = reduce(s, x);
     let (z, z_lo) = cubic(s, xc, K1, K3_DERIVATIVE);
-    // (1 + e)² = den + den_lo.
-    let d = s.add(one, e);
-    let d_lo = s.add(s.sub(e, s.sub(d, one)), e_lo);
-    let den = s.mul(d, d);
-    let den_lo = s.mul_add(s.add(d, d), d_lo, s.mul_add(d, d, minus(den)));
-    // x < 0: e·((1 + z) + e).
-    let (one_z, one_z_err) = two_sum(s, one, z);
-    let one_z_lo = s.add(one_z_err, z_lo);
-    let (sum, sum_err) = two_sum(s, one_z, e);
-    let sum_lo = s.add(sum_err, s.add(one_z_lo, e_lo));
-    let neg = s.mul(e, sum);
-    let neg_lo = s.mul_add(e, sum, minus(neg));
-    let neg_lo = s.add(neg_lo, s.mul_add(e, sum_lo, s.mul(e_lo, sum)));
-    // x ≥ 0: (1 + e) + z·e.
-    let p = s.mul(z, e);
-    let p_lo = s.mul_add(z, e, minus(p));
-    let p_lo = s.add(p_lo, s.mul_add(z_lo, e, s.mul(z, e_lo)));
-    let (pos, pos_err) = two_sum(s, d, p);
-    let pos_lo = s.add(pos_err, s.add(d_lo, p_lo));
-    let num = s.select(negative, neg, pos);
-    let num_lo = s.select(negative, neg_lo, pos_lo);
-    // num/den: q0 = num·r, corrected once by the remainder against the two-part values.
-    let r = s.recip(den);
-    let q0 = s.mul(num, r);
-    let rem = s.neg_mul_add(q0, den, num);
-    let rem = s.add(rem, s.neg_mul_add(q0, den_lo, num_lo));
-    let main = s.mul_add(rem, r, q0);
+    let (main, one_z, one_z_lo) = gate.derivative(s, z, z_lo);
     let t = s.sub(s.sub(xc, s.splat(X0_HI)), s.splat(X0_LO));
     let mut q = s.splat(Q[6]);
     for &c in Q[..6].iter().rev() {
@@ -171,9 +90,10 @@ pub(crate) fn gelu_tanh_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
     }
     let near = s.lt(s.abs(t), s.splat(ROOT_WINDOW));
     let main = s.select(near, s.mul(t, q), main);
-    s.select(
-        tail,
-        times_shifted_exp(s, one_z, one_z_lo, UNSHIFT, w_lo, e),
-        main,
-    )
+    s.select(gate.tail, gate.tail_times(s, one_z, one_z_lo), main)
 }
+
+vector_math!(
+    /// The kernel of GELU's tanh approximation.
+    GeluTanh: gelu_tanh, gelu_tanh_derivative
+);

@@ -1,7 +1,7 @@
 //! Sigmoid and its derivative in `f32`, from [`exp_neg`].
 
 use super::exp::exp_neg;
-use crate::kernels::SimdF32;
+use crate::isa::SimdF32;
 
 /// `σ(x) = 1/(1 + e^-x)`, evaluated as `n/(1 + e)` with `e = e^-|x|` and `n = x > 0 ? 1 : e`:
 /// no cancellation, subnormal results kept (the sum rounds to 1 there).
@@ -37,3 +37,8 @@ pub(crate) fn sigmoid_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
     let d2 = s.mul_add(t, s.add(t, s.splat(2.0)), s.splat(1.0));
     s.div(t, d2)
 }
+
+vector_math!(
+    /// The logistic sigmoid's kernel.
+    Sigmoid: sigmoid, sigmoid_derivative
+);

@@ -1,13 +1,10 @@
 //! SiLU and its derivative in `f32`, from [`exp_neg`].
 
-use super::exp::exp_neg;
+use super::compensated::two_sum;
+use super::exp::exp_or_half;
 use super::sigmoid::sigmoid_from_exp;
-use super::two_sum;
-use crate::kernels::SimdF32;
+use crate::isa::SimdF32;
 
-/// Below this, `1 + e^x` is 1 in `f32` and the result is `x·e^x`, computed as `(x·h)·h` with
-/// `h = e^(x/2)` (normal down to x ≈ -174), so that a subnormal result is rounded only once.
-pub(super) const TAIL: f32 = -80.0;
 /// Inputs are clamped here (NaN kept), so that `-inf` gives `-inf·0` nowhere.
 const FLOOR: f32 = -250.0;
 /// The root of SiLU' in two parts.
@@ -26,14 +23,6 @@ const Q: [f32; 8] = [
     0.001_057_617,
     0.000_385_364_87,
 ];
-
-/// `e^-|x|`, or `e^(x/2)` in the tail, and the tail mask.
-#[inline(always)]
-pub(super) fn exp_or_half<S: SimdF32>(s: S, x: S::V) -> (S::V, S::M) {
-    let tail = s.lt(x, s.splat(TAIL));
-    let a = s.select(tail, s.mul(x, s.splat(0.5)), s.neg_abs(x));
-    (exp_neg(s, a, 0.0), tail)
-}
 
 /// `silu(x) = x·σ(x)`: `x` times the sigmoid kernel's `σ`, and `(x·h)·h` in the tail.
 /// silu(-inf) = -0, silu(+inf) = +inf, NaN gives NaN.
@@ -66,12 +55,22 @@ pub(crate) fn silu_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
     let d_err = s.sub(e, s.sub(d, one));
     let den = s.mul_add(d, d, s.mul(s.add(d, d), d_err));
     let main = s.div(num, den);
-    let t = s.sub(s.sub(x, s.splat(X0_HI)), s.splat(X0_LO));
+    let (root, near) = near_root(s, s.sub(s.sub(x, s.splat(X0_HI)), s.splat(X0_LO)));
+    let main = s.select(near, root, main);
+    s.select(tail, s.mul(s.mul(one_x, e), e), main)
+}
+
+/// `silu'(x0 + t) = t·Q(t)`, and whether `t` is close enough to the root x0 ≈ -1.2785 for it.
+#[inline(always)]
+pub(crate) fn near_root<S: SimdF32>(s: S, t: S::V) -> (S::V, S::M) {
     let mut q = s.splat(Q[7]);
     for &c in Q[..7].iter().rev() {
         q = s.mul_add(q, t, s.splat(c));
     }
-    let near = s.lt(s.abs(t), s.splat(ROOT_WINDOW));
-    let main = s.select(near, s.mul(t, q), main);
-    s.select(tail, s.mul(s.mul(one_x, e), e), main)
+    (s.mul(t, q), s.lt(s.abs(t), s.splat(ROOT_WINDOW)))
 }
+
+vector_math!(
+    /// SiLU's kernel.
+    Silu: silu, silu_derivative
+);

@@ -5,13 +5,11 @@
 //! remainder of the quotient are folded back in), so `L` is rounded about once. Then
 //! softplus(x) = max(x, 0) + L and log σ(x) = min(x, 0) - L, sums of like signs.
 
-use super::elu::Split;
-use super::exp::{SHIFT, exp_neg, times_shifted_exp};
+use super::VectorMath;
+use super::compensated::{Split, in_kernel_range, quotient, two_sum};
+use super::exp::{SHIFT, TAIL, exp_neg, exp_or_half, times_shifted_exp};
 use super::sigmoid::{sigmoid, sigmoid_derivative};
-use super::silu::{TAIL, exp_or_half};
-use super::softsign::quotient;
-use super::two_sum;
-use crate::kernels::SimdF32;
+use crate::isa::SimdF32;
 
 /// `atanh(s)/s = 1 + s²·P(s²)` on `s ≤ 1/3` (relative error 2^-25 on the `P` term, which is
 /// at most 1/27 of the result; `tools/fit_math.py log1p 5`).
@@ -74,12 +72,49 @@ fn log1p<S: SimdF32>(s: S, u: S::V) -> (S::V, S::V) {
     )
 }
 
-/// `softplus(x) = x > threshold ? x : max(x, 0) + log(1 + e^-|x|)` (β = 1); `threshold` is the
-/// `f32` that gives the comparison of the definition (see `Map::Softplus`).
-#[inline(always)]
-pub(crate) fn softplus<S: SimdF32>(s: S, threshold: f32, x: S::V) -> S::V {
-    let y = s.add(s.max(x, s.splat(0.0)), log1p_exp(s, x));
-    s.select(s.gt(x, s.splat(threshold)), x, y)
+/// Softplus with β = 1: the `f32` threshold `t` with `x > t` exactly when `x > threshold` in
+/// `f64`, for every `f32` x (the threshold rounded down).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Softplus {
+    threshold: f32,
+}
+
+impl Softplus {
+    /// The kernel for β = 1 and `threshold`.
+    pub(crate) fn new(threshold: f64) -> Softplus {
+        let t = threshold as f32;
+        Softplus {
+            threshold: if f64::from(t) > threshold {
+                t.next_down()
+            } else {
+                t
+            },
+        }
+    }
+}
+
+impl VectorMath for Softplus {
+    /// `softplus(x) = x > threshold ? x : max(x, 0) + log(1 + e^-|x|)`.
+    #[inline(always)]
+    fn forward<S: SimdF32>(&self, s: S, x: S::V) -> S::V {
+        let y = s.add(s.max(x, s.splat(0.0)), log1p_exp(s, x));
+        s.select(s.gt(x, s.splat(self.threshold)), x, y)
+    }
+
+    /// `x > threshold ? 1 : σ(x)`.
+    #[inline(always)]
+    fn derivative<S: SimdF32>(&self, s: S, x: S::V) -> S::V {
+        let above = s.gt(x, s.splat(self.threshold));
+        s.select(above, s.splat(1.0), sigmoid(s, x))
+    }
+
+    /// `x > threshold ? g : g·σ(x)`.
+    #[inline(always)]
+    fn backward<S: SimdF32>(&self, s: S, x: S::V, g: S::V) -> S::V {
+        let d = sigmoid(s, x);
+        let above = s.gt(x, s.splat(self.threshold));
+        s.select(above, g, s.mul(g, d))
+    }
 }
 
 /// Softplus with β ≠ 1 (the kernel takes 2^-20 ≤ β ≤ 2^20): β, 1/β and `e^-SHIFT/β` in two
@@ -93,8 +128,12 @@ pub struct SoftplusParams {
 }
 
 impl SoftplusParams {
-    /// The parameters for `beta` (2^-20 ≤ β ≤ 2^20) and `threshold`.
-    pub(crate) fn new(beta: f64, threshold: f64) -> SoftplusParams {
+    /// The kernel for `beta` and `threshold`, if it takes that β: `2^-20 ≤ β ≤ 2^20`, β ≠ 1
+    /// (β = 1 is [`Softplus`]).
+    pub(crate) fn new(beta: f64, threshold: f64) -> Option<SoftplusParams> {
+        if beta == 1.0 || !in_kernel_range(beta) {
+            return None;
+        }
         let above = |x: f32| f64::from(x) * beta > threshold;
         let mut t = ((threshold / beta) as f32).clamp(f32::MIN, f32::MAX);
         while t > f32::MIN && above(t) {
@@ -105,12 +144,12 @@ impl SoftplusParams {
         }
         let tail = (-f64::from(SHIFT)).exp() / beta;
         let tail_hi = tail as f32;
-        SoftplusParams {
+        Some(SoftplusParams {
             beta: Split::new(beta),
             inverse: Split::new(1.0 / beta),
             tail: (tail_hi, (tail - f64::from(tail_hi)) as f32),
             threshold: t,
-        }
+        })
     }
 }
 
@@ -123,47 +162,49 @@ fn scaled<S: SimdF32>(s: S, p: &SoftplusParams, x: S::V) -> (S::V, S::V) {
     (hi, lo)
 }
 
-/// `softplus_β(x) = β·x > threshold ? x : max(x, 0) + log(1 + e^-|z|)/β`, `z = β·x`, with the
-/// rounding error `lo` of `z` fed back to first order (`L' = ∓σ(-|z|)`), since `L` magnifies it
-/// by up to |z|. Below z = -80 it is `e^z/β`, from `e^(z + SHIFT)` and `e^-SHIFT/β`, so that a
-/// result that is subnormal (or, for β < 1, normal while `e^z` is not) is rounded once. NaN gives
-/// NaN, ±inf as softplus.
-#[inline(always)]
-pub(crate) fn softplus_beta<S: SimdF32>(s: S, p: &SoftplusParams, x: S::V) -> S::V {
-    let (hi, lo) = scaled(s, p, x);
-    let tail = s.lt(hi, s.splat(TAIL));
-    // z + SHIFT is exact there (|z + SHIFT| < |z|, SHIFT a multiple of z's ULP) or irrelevant.
-    let u = exp_neg(
-        s,
-        s.select(tail, s.add(hi, s.splat(SHIFT)), s.neg_abs(hi)),
-        0.0,
-    );
-    let slope = s.div(u, s.add(s.splat(1.0), u));
-    let dz = s.select(s.lt(hi, s.splat(0.0)), lo, s.mul(lo, s.splat(-1.0)));
-    let (l, l_lo) = log1p(s, u);
-    let l_lo = s.mul_add(slope, dz, l_lo);
-    let y = s.add(s.max(x, s.splat(0.0)), p.inverse.times_sum(s, l, l_lo));
-    let one = s.splat(1.0);
-    let y = s.select(
-        tail,
-        times_shifted_exp(s, one, s.splat(0.0), p.tail, lo, u),
-        y,
-    );
-    s.select(s.gt(x, s.splat(p.threshold)), x, y)
-}
+impl VectorMath for SoftplusParams {
+    /// `softplus_β(x) = β·x > threshold ? x : max(x, 0) + log(1 + e^-|z|)/β`, `z = β·x`, with the
+    /// rounding error `lo` of `z` fed back to first order (`L' = ∓σ(-|z|)`), since `L` magnifies it
+    /// by up to |z|. Below z = -80 it is `e^z/β`, from `e^(z + SHIFT)` and `e^-SHIFT/β`, so that a
+    /// result that is subnormal (or, for β < 1, normal while `e^z` is not) is rounded once. NaN gives
+    /// NaN, ±inf as softplus.
+    #[inline(always)]
+    fn forward<S: SimdF32>(&self, s: S, x: S::V) -> S::V {
+        let (hi, lo) = scaled(s, self, x);
+        let tail = s.lt(hi, s.splat(TAIL));
+        // z + SHIFT is exact there (|z + SHIFT| < |z|, SHIFT a multiple of z's ULP) or irrelevant.
+        let u = exp_neg(
+            s,
+            s.select(tail, s.add(hi, s.splat(SHIFT)), s.neg_abs(hi)),
+            0.0,
+        );
+        let slope = s.div(u, s.add(s.splat(1.0), u));
+        let dz = s.select(s.lt(hi, s.splat(0.0)), lo, s.mul(lo, s.splat(-1.0)));
+        let (l, l_lo) = log1p(s, u);
+        let l_lo = s.mul_add(slope, dz, l_lo);
+        let y = s.add(s.max(x, s.splat(0.0)), self.inverse.times_sum(s, l, l_lo));
+        let one = s.splat(1.0);
+        let y = s.select(
+            tail,
+            times_shifted_exp(s, one, s.splat(0.0), self.tail, lo, u),
+            y,
+        );
+        s.select(s.gt(x, s.splat(self.threshold)), x, y)
+    }
 
-/// `softplus_β'(x) = β·x > threshold ? 1 : σ(β·x)`, with `σ(hi + lo) ≈ σ + σ·(1 - σ)·lo`.
-#[inline(always)]
-pub(crate) fn softplus_beta_derivative<S: SimdF32>(s: S, p: &SoftplusParams, x: S::V) -> S::V {
-    let (hi, lo) = scaled(s, p, x);
-    let sig = sigmoid(s, hi);
-    let d = s.mul_add(sigmoid_derivative(s, hi), lo, sig);
-    s.select(s.gt(x, s.splat(p.threshold)), s.splat(1.0), d)
+    /// `softplus_β'(x) = β·x > threshold ? 1 : σ(β·x)`, with `σ(hi + lo) ≈ σ + σ·(1 - σ)·lo`.
+    #[inline(always)]
+    fn derivative<S: SimdF32>(&self, s: S, x: S::V) -> S::V {
+        let (hi, lo) = scaled(s, self, x);
+        let sig = sigmoid(s, hi);
+        let d = s.mul_add(sigmoid_derivative(s, hi), lo, sig);
+        s.select(s.gt(x, s.splat(self.threshold)), s.splat(1.0), d)
+    }
 }
 
 /// `log σ(x) = min(x, 0) - log(1 + e^-|x|)`; +0 at +inf, -inf at -inf, NaN for NaN.
 #[inline(always)]
-pub(crate) fn log_sigmoid<S: SimdF32>(s: S, x: S::V) -> S::V {
+fn log_sigmoid<S: SimdF32>(s: S, x: S::V) -> S::V {
     s.sub(s.min(x, s.splat(0.0)), log1p_exp(s, x))
 }
 
@@ -172,7 +213,7 @@ pub(crate) fn log_sigmoid<S: SimdF32>(s: S, x: S::V) -> S::V {
 /// `1 - 2e²/(1 + 2e + 2e²)`; in the tail (x < -80) `mish(x) = x·e^x = (x·h)·h`. No cancellation
 /// anywhere. mish(-inf) = -0, mish(+inf) = +inf, NaN gives NaN.
 #[inline(always)]
-pub(crate) fn mish<S: SimdF32>(s: S, x: S::V) -> S::V {
+fn mish<S: SimdF32>(s: S, x: S::V) -> S::V {
     let one = s.splat(1.0);
     let two = s.splat(2.0);
     let x = s.max(s.splat(-250.0), x);
@@ -197,7 +238,7 @@ pub(crate) fn mish<S: SimdF32>(s: S, x: S::V) -> S::V {
 /// `t = x - x0` from a two-part x0; in the tail (x < -80) `((1 + x)·h)·h`, `h = e^(x/2)`.
 /// mish'(-inf) = 0, mish'(+inf) = 1, NaN gives NaN.
 #[inline(always)]
-pub(crate) fn mish_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
+fn mish_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
     let one = s.splat(1.0);
     let two = s.splat(2.0);
     let four = s.splat(4.0);
@@ -253,3 +294,19 @@ pub(crate) fn mish_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
     let main = s.select(near, root, main);
     s.select(tail, s.mul(s.mul(one_x, e), e), main)
 }
+
+/// `log σ(x)' = σ(-x)`.
+#[inline(always)]
+fn log_sigmoid_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
+    sigmoid(s, s.sub(s.splat(0.0), x))
+}
+
+vector_math!(
+    /// LogSigmoid's kernel.
+    LogSigmoid: log_sigmoid, log_sigmoid_derivative
+);
+
+vector_math!(
+    /// Mish's kernel.
+    Mish: mish, mish_derivative
+);

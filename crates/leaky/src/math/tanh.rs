@@ -1,7 +1,7 @@
 //! Tanh and its derivative in `f32`, from [`exp_neg`] and an odd polynomial near 0.
 
 use super::exp::exp_neg;
-use crate::kernels::SimdF32;
+use crate::isa::SimdF32;
 
 /// Below this |x| the polynomial is used; above, `1 - 2e/(1 + e)` with `e = e^-2|x|`, which is
 /// at least 1/2 there, so the subtraction loses nothing.
@@ -44,3 +44,8 @@ pub(crate) fn tanh_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
     let d2 = s.mul_add(t, s.add(t, s.splat(2.0)), s.splat(1.0));
     s.div(t4, d2)
 }
+
+vector_math!(
+    /// Tanh's kernel.
+    Tanh: tanh, tanh_derivative
+);

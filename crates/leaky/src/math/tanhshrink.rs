@@ -3,7 +3,7 @@
 
 use super::exp::exp_neg;
 use super::tanh::{SMALL as TANH_SMALL, tanh};
-use crate::kernels::SimdF32;
+use crate::isa::SimdF32;
 
 /// Up to this |x| the polynomial is used; above, `(|x| - 1) + 2e/(1 + e)` with `e = e^-2|x|`, a
 /// sum of two non-negative terms (no cancellation).
@@ -64,3 +64,8 @@ pub(crate) fn tanhshrink_derivative<S: SimdF32>(s: S, x: S::V) -> S::V {
     let den = s.mul_add(e, s.add(e, s.splat(2.0)), one);
     s.select(s.lt(ax, s.splat(TANH_SMALL)), s.mul(t, t), s.div(num, den))
 }
+
+vector_math!(
+    /// Tanhshrink's kernel.
+    Tanhshrink: tanhshrink, tanhshrink_derivative
+);

@@ -1,0 +1,255 @@
+//! The slice operations: forward and backward over whole buffers.
+//!
+//! Each operation checks the lengths (a mismatch is an [`Error::LengthMismatch`], never a panic,
+//! and nothing is written), then asks the [kernels](crate::kernels) for the tier and threads to
+//! use. An activation with a kernel in its catalogue entry runs it (the `f32` vector math only on
+//! `f32` slices: [`Element::as_f32`] says which, by type); any other activation, and every
+//! activation on the scalar tier, runs a plain loop over its scalar definition, compiled for that
+//! activation alone and split between threads the same way.
+
+use crate::activation::{WithScalarMap, WithScalarZip, WithVectorMath};
+use crate::kernels::Plan;
+use crate::math::VectorMath;
+use crate::{Activation, Error, Float};
+
+/// Below this length the scalar loops run on one thread.
+const SCALAR_MIN_PARALLEL_LEN: usize = 16 * 1024;
+
+impl Activation {
+    /// Writes `y[i] = f(x[i])`. `y` must have the length of `x`.
+    pub fn forward_slice<T: Float>(&self, x: &[T], y: &mut [T]) -> Result<(), Error> {
+        self.validate()?;
+        check_len("output", x.len(), y.len())?;
+        let plan = Plan::current()?;
+        if plan.vectorized() {
+            if let Some((op, _)) = self.kernels::<T>() {
+                plan.map(op, x, y);
+                return Ok(());
+            }
+            if let (Some(x), Some(y)) = (T::as_f32(x), T::as_f32_mut(&mut *y)) {
+                if self.with_vector_math(MapMath { plan, x, y }).is_some() {
+                    return Ok(());
+                }
+            }
+        }
+        self.with_scalar_forward(MapLoop { plan, x, y });
+        Ok(())
+    }
+
+    /// Replaces each `x[i]` with `f(x[i])`.
+    pub fn forward_in_place<T: Float>(&self, x: &mut [T]) -> Result<(), Error> {
+        self.validate()?;
+        let plan = Plan::current()?;
+        if plan.vectorized() {
+            if let Some((op, _)) = self.kernels::<T>() {
+                plan.map_in_place(op, x);
+                return Ok(());
+            }
+            if let Some(x) = T::as_f32_mut(&mut *x) {
+                if self.with_vector_math(MapMathInPlace { plan, x }).is_some() {
+                    return Ok(());
+                }
+            }
+        }
+        self.with_scalar_forward(MapLoopInPlace { plan, x });
+        Ok(())
+    }
+
+    /// Backward from the input: `grad_in[i] = grad_out[i] · f'(x[i])`.
+    ///
+    /// For the piecewise-linear functions this is a select, as in PyTorch, not a product:
+    /// LeakyReLU gives `x > 0 ? g : g·α`, and the others `f'(x) == 0 ? 0 : g·f'(x)` (ReLU:
+    /// `x <= 0 ? 0 : g`), so an infinite or NaN gradient where the function is flat gives 0.
+    pub fn backward<T: Float>(
+        &self,
+        x: &[T],
+        grad_out: &[T],
+        grad_in: &mut [T],
+    ) -> Result<(), Error> {
+        self.validate()?;
+        check_len("grad_out", x.len(), grad_out.len())?;
+        check_len("grad_in", x.len(), grad_in.len())?;
+        let plan = Plan::current()?;
+        if plan.vectorized() {
+            if let Some((_, op)) = self.kernels::<T>() {
+                plan.zip(op, x, grad_out, grad_in);
+                return Ok(());
+            }
+            let f32s = (
+                T::as_f32(x),
+                T::as_f32(grad_out),
+                T::as_f32_mut(&mut *grad_in),
+            );
+            if let (Some(x), Some(g), Some(out)) = f32s {
+                if self
+                    .with_vector_math(BackwardMath { plan, x, g, out })
+                    .is_some()
+                {
+                    return Ok(());
+                }
+            }
+        }
+        self.with_scalar_backward(ZipLoop {
+            plan,
+            a: x,
+            g: grad_out,
+            out: grad_in,
+        });
+        Ok(())
+    }
+
+    /// Backward from the output `y = f(x)`, for when the input was overwritten (in-place forward):
+    /// `grad_in[i] = grad_out[i] · f'(f⁻¹(y[i]))`.
+    ///
+    /// Valid where f' can be told from f(x): ReLU, LeakyReLU and PReLU with a slope ≥ 0 (the sign
+    /// of y must be the sign of x, as PyTorch requires), RReLU (evaluation slope), sigmoid, tanh,
+    /// ELU with α ≥ 0, SELU, CELU, Softsign, Hardtanh, ReLU6 and Hardsigmoid. Anything else is an
+    /// [`Error::Unsupported`] that says why.
+    pub fn backward_from_output<T: Float>(
+        &self,
+        y: &[T],
+        grad_out: &[T],
+        grad_in: &mut [T],
+    ) -> Result<(), Error> {
+        self.validate()?;
+        check_len("grad_out", y.len(), grad_out.len())?;
+        check_len("grad_in", y.len(), grad_in.len())?;
+        let unsupported = |reason| {
+            Err(Error::Unsupported {
+                activation: self.to_string(),
+                reason,
+            })
+        };
+        if let Some(reason) = self.from_output_refused() {
+            return unsupported(reason);
+        }
+        let plan = Plan::current()?;
+        if let Some(op) = self.from_output_kernel::<T>().filter(|_| plan.vectorized()) {
+            plan.zip(op, y, grad_out, grad_in);
+            return Ok(());
+        }
+        let run = ZipLoop {
+            plan,
+            a: y,
+            g: grad_out,
+            out: grad_in,
+        };
+        match self.with_scalar_from_output(run) {
+            Some(()) => Ok(()),
+            None => unsupported(
+                "its derivative cannot be told from its output (it is not invertible there); use the backward from the input",
+            ),
+        }
+    }
+}
+
+fn check_len(what: &'static str, expected: usize, found: usize) -> Result<(), Error> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(Error::LengthMismatch {
+            what,
+            expected,
+            found,
+        })
+    }
+}
+
+/// `y[i] = f(x[i])` by the scalar loop, on the plan's threads.
+struct MapLoop<'a, T> {
+    plan: Plan,
+    x: &'a [T],
+    y: &'a mut [T],
+}
+
+impl<T: Float> WithScalarMap<T> for MapLoop<'_, T> {
+    type Output = ();
+    fn with(self, f: impl Fn(T) -> T + Sync) {
+        self.plan
+            .split((self.x, self.y), SCALAR_MIN_PARALLEL_LEN, |(x, y)| {
+                for (out, &v) in y.iter_mut().zip(x) {
+                    *out = f(v);
+                }
+            });
+    }
+}
+
+/// `x[i] = f(x[i])` by the scalar loop, on the plan's threads.
+struct MapLoopInPlace<'a, T> {
+    plan: Plan,
+    x: &'a mut [T],
+}
+
+impl<T: Float> WithScalarMap<T> for MapLoopInPlace<'_, T> {
+    type Output = ();
+    fn with(self, f: impl Fn(T) -> T + Sync) {
+        self.plan.split(self.x, SCALAR_MIN_PARALLEL_LEN, |x| {
+            for v in x.iter_mut() {
+                *v = f(*v);
+            }
+        });
+    }
+}
+
+/// `out[i] = f(a[i], g[i])` by the scalar loop, on the plan's threads.
+struct ZipLoop<'a, T> {
+    plan: Plan,
+    a: &'a [T],
+    g: &'a [T],
+    out: &'a mut [T],
+}
+
+impl<T: Float> WithScalarZip<T> for ZipLoop<'_, T> {
+    type Output = ();
+    fn with(self, f: impl Fn(T, T) -> T + Sync) {
+        let data = (self.a, self.g, self.out);
+        self.plan
+            .split(data, SCALAR_MIN_PARALLEL_LEN, |(a, g, out)| {
+                for ((o, &g), &a) in out.iter_mut().zip(g).zip(a) {
+                    *o = f(a, g);
+                }
+            });
+    }
+}
+
+/// `y = f(x)` by an `f32` vector-math kernel.
+struct MapMath<'a> {
+    plan: Plan,
+    x: &'a [f32],
+    y: &'a mut [f32],
+}
+
+impl WithVectorMath for MapMath<'_> {
+    type Output = ();
+    fn with<M: VectorMath>(self, math: M) {
+        self.plan.map_math(math, self.x, self.y);
+    }
+}
+
+/// `x = f(x)` by an `f32` vector-math kernel.
+struct MapMathInPlace<'a> {
+    plan: Plan,
+    x: &'a mut [f32],
+}
+
+impl WithVectorMath for MapMathInPlace<'_> {
+    type Output = ();
+    fn with<M: VectorMath>(self, math: M) {
+        self.plan.map_math_in_place(math, self.x);
+    }
+}
+
+/// `out = g·f'(x)` by an `f32` vector-math kernel.
+struct BackwardMath<'a> {
+    plan: Plan,
+    x: &'a [f32],
+    g: &'a [f32],
+    out: &'a mut [f32],
+}
+
+impl WithVectorMath for BackwardMath<'_> {
+    type Output = ();
+    fn with<M: VectorMath>(self, math: M) {
+        self.plan.backward_math(math, self.x, self.g, self.out);
+    }
+}
