@@ -139,6 +139,14 @@ REFERENCE = {
         lambda x, threshold=0.0, value=0.0: where(x <= threshold, value, x),
         lambda x, threshold=0.0, value=0.0: where(x <= threshold, 0.0, 1.0),
     ),
+    "quick_gelu": (
+        lambda x: x * sigmoid(1.702 * x),
+        lambda x: sigmoid(1.702 * x) * (1 + 1.702 * x * (1 - sigmoid(1.702 * x))),
+    ),
+    "relu_squared": (
+        lambda x: where(x > 0, x * x, 0.0),
+        lambda x: where(x > 0, 2 * x, 0.0),
+    ),
 }
 
 # Parameter sets beyond the defaults, by PyTorch's names (the Python functions' keywords), and

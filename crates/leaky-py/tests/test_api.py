@@ -38,12 +38,14 @@ TORCH_SIGNATURES = {
     "softshrink": [("lambd", 0.5)],
     "hardshrink": [("lambd", 0.5)],
     "threshold": [("threshold", 0.0), ("value", 0.0)],  # required in PyTorch
+    "quick_gelu": [],  # not in PyTorch: x * torch.sigmoid(1.702 * x)
+    "relu_squared": [],  # not in PyTorch: torch.relu(x) ** 2
 }
 
 
 def test_every_activation_has_a_function_and_a_backward():
     names = [entry["name"] for entry in leaky.catalogue()]
-    assert len(names) == 23
+    assert len(names) == 25
     assert sorted(names) == sorted(TORCH_SIGNATURES)
     for name in names:
         assert callable(getattr(leaky, name)) and name in leaky.__all__

@@ -32,6 +32,12 @@ TORCH_NOTES = {
     "threshold": "PyTorch requires ``threshold`` and ``value``; here both default to 0.",
 }
 
+# Activations that torch.nn.functional lacks, and the PyTorch expression each one is.
+NOT_IN_TORCH = {
+    "quick_gelu": "``x * torch.sigmoid(1.702 * x)`` (CLIP's ``QuickGELU``)",
+    "relu_squared": "``torch.relu(x) ** 2`` (Primer's squared ReLU)",
+}
+
 X_DOC = """\
 x : array_like or float
     float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
@@ -120,7 +126,11 @@ def forward_doc(entry: dict) -> str:
         "",
         paragraph(
             f"Derivative: ``{entry['derivative']}``; the gradient is ``{name}_backward``. "
-            f"As ``torch.nn.functional.{name}`` (``torch.nn.{entry['torch_name']}``)."
+            + (
+                f"Not in PyTorch; there it is {NOT_IN_TORCH[name]}."
+                if name in NOT_IN_TORCH
+                else f"As ``torch.nn.functional.{name}`` (``torch.nn.{entry['torch_name']}``)."
+            )
             + (" " + TORCH_NOTES[name] if name in TORCH_NOTES else "")
         ),
     ]

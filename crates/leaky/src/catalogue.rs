@@ -27,6 +27,8 @@ use crate::kernels::{ExactZip, Map, Zip};
 use crate::math::elu::EluParams;
 use crate::math::gelu::Gelu;
 use crate::math::gelu_tanh::GeluTanh;
+use crate::math::quick_gelu::QuickGelu;
+use crate::math::relu_squared::ReluSquared;
 use crate::math::silu::Silu;
 use crate::math::softplus::{LogSigmoid, Mish, Softplus, SoftplusParams};
 use crate::math::softsign::Softsign;
@@ -405,5 +407,29 @@ catalogue! {
         piecewise_linear: true,
         forward: |x| scalar::threshold(x, T::from_f64(threshold), T::from_f64(value)),
         derivative: |x| scalar::threshold_derivative(x, T::from_f64(threshold)),
+    },
+    /// QuickGELU (CLIP's), `x·σ(1.702·x)`: GELU approximated by a scaled SiLU.
+    QuickGelu => {
+        name: "quick_gelu",
+        torch: "QuickGELU",
+        formula: "x * sigmoid(1.702*x)",
+        derivative: "s + 1.702*x*s*(1 - s), s = sigmoid(1.702*x) (f'(0) = 1/2)",
+        piecewise_linear: false,
+        forward: |x| scalar::quick_gelu(x),
+        derivative: |x| scalar::quick_gelu_derivative(x),
+        vector_math: |run| Some(run.with(QuickGelu)),
+    },
+    /// ReLU² (Primer's squared ReLU), `x > 0 ? x² : 0`.
+    ReluSquared => {
+        name: "relu_squared",
+        torch: "ReLUSquared",
+        formula: "x > 0 ? x^2 : 0",
+        derivative: "x > 0 ? 2x : 0 (f'(0) = 0)",
+        piecewise_linear: false,
+        forward: |x| scalar::relu_squared(x),
+        derivative: |x| scalar::relu_squared_derivative(x),
+        // PyTorch's backward of relu(x)**2 ends in ReLU's select: 0 wherever x <= 0.
+        backward: |x, g| if x <= T::ZERO { T::ZERO } else { g * scalar::relu_squared_derivative(x) },
+        vector_math: |run| Some(run.with(ReluSquared)),
     },
 }

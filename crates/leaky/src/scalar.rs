@@ -499,6 +499,47 @@ pub fn threshold_derivative<T: Float>(x: T, threshold: T) -> T {
     if x <= threshold { T::ZERO } else { T::ONE }
 }
 
+/// QuickGELU's factor (CLIP's approximation of GELU, `x·σ(1.702·x)`).
+const QUICK_GELU_SCALE: f64 = 1.702;
+
+/// QuickGELU (CLIP's): `x·σ(1.702·x)`. quick_gelu(-inf) = -0.
+#[inline]
+pub fn quick_gelu<T: Float>(x: T) -> T {
+    x.via_f64(|x| {
+        if x == f64::NEG_INFINITY {
+            -0.0
+        } else {
+            x * sigmoid_f64(QUICK_GELU_SCALE * x)
+        }
+    })
+}
+
+/// Derivative of QuickGELU: SiLU's derivative at `w = 1.702·x`, `σ(w)·(1 + w·σ(-w))`;
+/// f'(0) = 1/2, f'(+inf) = 1, f'(-inf) = 0.
+#[inline]
+pub fn quick_gelu_derivative<T: Float>(x: T) -> T {
+    x.via_f64(|x| {
+        if x.is_infinite() {
+            return if x > 0.0 { 1.0 } else { 0.0 };
+        }
+        let w = QUICK_GELU_SCALE * x;
+        sigmoid_f64(w) * (1.0 + w * sigmoid_f64(-w))
+    })
+}
+
+/// ReLU² (Primer's squared ReLU): `x > 0 ? x² : 0`, written `x <= 0 ? 0 : x·x` so that NaN stays
+/// NaN; computed in the type of `x` (one rounding, as PyTorch's `relu(x)**2`).
+#[inline(always)]
+pub fn relu_squared<T: Float>(x: T) -> T {
+    if x <= T::ZERO { T::ZERO } else { x * x }
+}
+
+/// Derivative of ReLU²: `x <= 0 ? 0 : 2x`, so f'(0) = 0 and f'(NaN) = NaN.
+#[inline(always)]
+pub fn relu_squared_derivative<T: Float>(x: T) -> T {
+    if x <= T::ZERO { T::ZERO } else { x + x }
+}
+
 fn sigmoid_derivative_f64(x: f64) -> f64 {
     let t = (-x.abs()).exp();
     t / ((1.0 + t) * (1.0 + t))

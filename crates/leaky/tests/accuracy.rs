@@ -55,6 +55,7 @@ fn other_smooth_kernels_hold_4_ulp_on_every_tier() {
             "mish",
             "softsign",
             "tanhshrink",
+            "quick_gelu",
         ] {
             let act: Activation = spec.parse().unwrap();
             for direction in [Direction::Forward, Direction::Derivative] {
@@ -81,6 +82,22 @@ fn piecewise_linear_kernels_are_correctly_rounded_on_a_sample() {
         for act in [Activation::leaky_relu(0.5).unwrap(), Activation::Relu] {
             let report = kernels::with_tier(tier, || {
                 sweep_f32(&act, Direction::Forward, Inputs::Sample(1 << 18))
+            })
+            .unwrap()
+            .unwrap();
+            assert!(report.max_ulp <= 0.5, "{report}");
+            assert_eq!(report.not_correctly_rounded, 0, "{report}");
+        }
+    }
+}
+
+#[test]
+fn relu_squared_kernel_is_correctly_rounded_on_a_sample() {
+    // x·x rounds once, as the definition does; the derivative 2x is exact.
+    for tier in Tier::available() {
+        for direction in [Direction::Forward, Direction::Derivative] {
+            let report = kernels::with_tier(tier, || {
+                sweep_f32(&Activation::ReluSquared, direction, Inputs::Sample(1 << 18))
             })
             .unwrap()
             .unwrap();

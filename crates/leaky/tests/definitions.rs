@@ -305,3 +305,49 @@ fn rrelu_training_draws_reproducible_slopes_in_range() {
     assert!(grad_in.iter().zip(&slopes).all(|(g, s)| *g == 3.0 * s));
     assert!(rrelu::forward_train(&x, 0.5, 0.1, &mut Rng::new(1), &mut y, &mut slopes).is_err());
 }
+
+#[test]
+fn quick_gelu_is_x_times_sigmoid_of_1_702_x_with_its_limits() {
+    let q = act("quick_gelu");
+    assert_eq!(q.forward(0.0_f64), 0.0);
+    assert!(same_f32(q.forward(-0.0_f32), -0.0));
+    assert_eq!(q.forward(f32::INFINITY), f32::INFINITY);
+    assert!(same_f32(q.forward(f32::NEG_INFINITY), -0.0));
+    assert_eq!(q.derivative(0.0_f64), 0.5);
+    assert_eq!(q.derivative(f64::INFINITY), 1.0);
+    assert_eq!(q.derivative(f64::NEG_INFINITY), 0.0);
+    assert!(q.derivative(f32::NAN).is_nan());
+    // The definition at a few points: x·σ(1.702x), and SiLU's derivative at 1.702x.
+    for x in [-20.0_f64, -3.0, -0.75, 0.3, 2.0, 9.0] {
+        let sigma = 1.0 / (1.0 + (-1.702 * x).exp());
+        assert!(ulp_f64(q.forward(x), x * sigma) <= 2, "quick_gelu({x})");
+        let d = sigma * (1.0 + 1.702 * x * (1.0 - sigma));
+        assert!((q.derivative(x) - d).abs() <= 1e-15, "quick_gelu'({x})");
+    }
+    // The left tail stays a normal float, not 0 from an underflowing sigmoid.
+    let tail = q.forward(-50.0_f32);
+    assert!(tail.is_normal() && tail < 0.0, "quick_gelu(-50) = {tail:e}");
+}
+
+#[test]
+fn relu_squared_is_the_square_above_zero_with_relus_kink() {
+    let r = act("relu_squared");
+    assert_eq!(r.forward(3.0_f32), 9.0);
+    assert_eq!(r.forward(-3.0_f64), 0.0);
+    assert!(same_f32(r.forward(-0.0_f32), 0.0));
+    assert_eq!(r.forward(f32::MAX), f32::INFINITY);
+    assert_eq!(r.forward(f64::NEG_INFINITY), 0.0);
+    assert_eq!(r.derivative(3.0_f64), 6.0);
+    assert_eq!(r.derivative(0.0_f32), 0.0);
+    assert_eq!(r.derivative(-2.0_f32), 0.0);
+    assert!(r.derivative(f64::NAN).is_nan());
+    // The backward is ReLU's select after the square's: 0 where x <= 0, whatever the gradient.
+    let mut grad_in = [1.0_f32; 3];
+    r.backward(
+        &[-1.0, 0.0, 2.0],
+        &[f32::INFINITY, f32::NAN, 3.0],
+        &mut grad_in,
+    )
+    .unwrap();
+    assert_eq!(grad_in, [0.0, 0.0, 12.0]);
+}

@@ -14,7 +14,7 @@ const FORWARD_ULP: u64 = 2;
 /// Backward of sigmoid and tanh in `f32` (`g·f'(x)`, two roundings on each side).
 const BACKWARD_ULP: u64 = 4;
 /// The other smooth kernels (GELU, SiLU, the ELU family, Softplus, LogSigmoid, Mish, Softsign,
-/// Tanhshrink):
+/// Tanhshrink, QuickGELU, ReLU²):
 /// 4 ULP from the true value, forward and derivative, so 4 from the rounded one; and the
 /// backward's product with `g` one more.
 const OTHER_FORWARD_ULP: u64 = 4;
@@ -50,6 +50,8 @@ fn other_smooth() -> Vec<Activation> {
         "mish",
         "softsign",
         "tanhshrink",
+        "quick_gelu",
+        "relu_squared",
     ]
     .iter()
     .map(|s| s.parse().unwrap())

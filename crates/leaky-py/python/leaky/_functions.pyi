@@ -2306,6 +2306,153 @@ def threshold_backward(
     out: None = None,
 ) -> NDArray[Any]: ...
 
+@overload
+def quick_gelu(x: _Array, *, out: _Array | None = None) -> _Array:
+    """QuickGELU, elementwise: ``x * sigmoid(1.702*x)``.
+
+    Derivative: ``s + 1.702*x*s*(1 - s), s = sigmoid(1.702*x) (f'(0) = 1/2)``; the gradient is
+    ``quick_gelu_backward``. Not in PyTorch; there it is ``x * torch.sigmoid(1.702 * x)``
+    (CLIP's ``QuickGELU``).
+
+    Parameters
+    ----------
+    x : array_like or float
+        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
+        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+    out : numpy.ndarray, optional
+        Where to write the result: an array of the input's shape and of the result's dtype.
+        ``out=x`` computes in place.
+
+    Returns
+    -------
+    The result, of the input's shape and dtype (``out`` itself when given).
+
+    Raises
+    ------
+    ValueError
+        A parameter outside its domain, with the message of the ``leaky`` command line.
+    TypeError
+        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+    """
+@overload
+def quick_gelu(x: _Scalar, *, out: None = None) -> _Scalar: ...
+@overload
+def quick_gelu(x: float, *, out: None = None) -> float: ...
+@overload
+def quick_gelu(x: ArrayLike, *, out: _Array) -> _Array: ...
+@overload
+def quick_gelu(x: ArrayLike, *, out: None = None) -> NDArray[Any]: ...
+
+@overload
+def quick_gelu_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) -> _Array:
+    """Gradient of ``quick_gelu`` with respect to its input: ``grad * f'(x)``, elementwise.
+
+    f'(x) = ``s + 1.702*x*s*(1 - s), s = sigmoid(1.702*x) (f'(0) = 1/2)``.
+
+    Parameters
+    ----------
+    grad : array_like or float
+        The gradient with respect to the output, of the shape of ``x``.
+    x : array_like or float
+        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
+        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+    out : numpy.ndarray, optional
+        Where to write the result: an array of the input's shape and of the result's dtype.
+        ``out=x`` computes in place.
+
+    Returns
+    -------
+    The gradient with respect to ``x``, of its shape and dtype (``out`` when given).
+
+    Raises
+    ------
+    ValueError
+        A parameter outside its domain, with the message of the ``leaky`` command line.
+    TypeError
+        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+    """
+@overload
+def quick_gelu_backward(grad: ArrayLike, x: _Scalar, *, out: None = None) -> _Scalar: ...
+@overload
+def quick_gelu_backward(grad: ArrayLike, x: float, *, out: None = None) -> float: ...
+@overload
+def quick_gelu_backward(grad: ArrayLike, x: ArrayLike, *, out: _Array) -> _Array: ...
+@overload
+def quick_gelu_backward(grad: ArrayLike, x: ArrayLike, *, out: None = None) -> NDArray[Any]: ...
+
+@overload
+def relu_squared(x: _Array, *, out: _Array | None = None) -> _Array:
+    """ReLUSquared, elementwise: ``x > 0 ? x^2 : 0``.
+
+    Derivative: ``x > 0 ? 2x : 0 (f'(0) = 0)``; the gradient is ``relu_squared_backward``. Not
+    in PyTorch; there it is ``torch.relu(x) ** 2`` (Primer's squared ReLU).
+
+    Parameters
+    ----------
+    x : array_like or float
+        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
+        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+    out : numpy.ndarray, optional
+        Where to write the result: an array of the input's shape and of the result's dtype.
+        ``out=x`` computes in place.
+
+    Returns
+    -------
+    The result, of the input's shape and dtype (``out`` itself when given).
+
+    Raises
+    ------
+    ValueError
+        A parameter outside its domain, with the message of the ``leaky`` command line.
+    TypeError
+        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+    """
+@overload
+def relu_squared(x: _Scalar, *, out: None = None) -> _Scalar: ...
+@overload
+def relu_squared(x: float, *, out: None = None) -> float: ...
+@overload
+def relu_squared(x: ArrayLike, *, out: _Array) -> _Array: ...
+@overload
+def relu_squared(x: ArrayLike, *, out: None = None) -> NDArray[Any]: ...
+
+@overload
+def relu_squared_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) -> _Array:
+    """Gradient of ``relu_squared`` with respect to its input: ``grad * f'(x)``, elementwise.
+
+    f'(x) = ``x > 0 ? 2x : 0 (f'(0) = 0)``.
+
+    Parameters
+    ----------
+    grad : array_like or float
+        The gradient with respect to the output, of the shape of ``x``.
+    x : array_like or float
+        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
+        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+    out : numpy.ndarray, optional
+        Where to write the result: an array of the input's shape and of the result's dtype.
+        ``out=x`` computes in place.
+
+    Returns
+    -------
+    The gradient with respect to ``x``, of its shape and dtype (``out`` when given).
+
+    Raises
+    ------
+    ValueError
+        A parameter outside its domain, with the message of the ``leaky`` command line.
+    TypeError
+        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+    """
+@overload
+def relu_squared_backward(grad: ArrayLike, x: _Scalar, *, out: None = None) -> _Scalar: ...
+@overload
+def relu_squared_backward(grad: ArrayLike, x: float, *, out: None = None) -> float: ...
+@overload
+def relu_squared_backward(grad: ArrayLike, x: ArrayLike, *, out: _Array) -> _Array: ...
+@overload
+def relu_squared_backward(grad: ArrayLike, x: ArrayLike, *, out: None = None) -> NDArray[Any]: ...
+
 __all__ = [
     'leaky_relu',
     'leaky_relu_backward',
@@ -2353,4 +2500,8 @@ __all__ = [
     'hardshrink_backward',
     'threshold',
     'threshold_backward',
+    'quick_gelu',
+    'quick_gelu_backward',
+    'relu_squared',
+    'relu_squared_backward',
 ]

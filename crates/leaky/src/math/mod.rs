@@ -61,6 +61,8 @@ pub(crate) mod elu;
 pub(crate) mod exp;
 pub(crate) mod gelu;
 pub(crate) mod gelu_tanh;
+pub(crate) mod quick_gelu;
+pub(crate) mod relu_squared;
 pub(crate) mod sigmoid;
 pub(crate) mod sigmoid_gate;
 pub(crate) mod silu;

@@ -59,6 +59,9 @@ ACTIVATIONS = {
     "hardshrink": F.hardshrink,
     "hardshrink:lambda=0.25": lambda x: F.hardshrink(x, 0.25),
     "threshold:threshold=0.5,value=-2": lambda x: F.threshold(x, 0.5, -2.0),
+    # Not in PyTorch: composed as CLIP's QuickGELU and Primer's squared ReLU are written.
+    "quick_gelu": lambda x: x * torch.sigmoid(1.702 * x),
+    "relu_squared": lambda x: torch.relu(x) ** 2,
 }
 
 
@@ -81,6 +84,11 @@ def _tanhshrink(x):
     # x - tanh(x) ~ x^3/3 cancels: enough digits for the smallest f64 inputs.
     with mp.workdps(700):
         return +(x - mp.tanh(x))
+
+
+def _quick_gelu_derivative(x):
+    w = mp.mpf("1.702") * x
+    return _sigmoid(w) * (1 + w * _sigmoid(-w))
 
 
 SELU_ALPHA = mp.mpf("1.6732632423543772848170429916717")
@@ -114,6 +122,8 @@ TRUTH = {
     "softsign": (lambda x: x / (1 + abs(x)), lambda x: 1 / (1 + abs(x)) ** 2),
     "logsigmoid": (lambda x: -mp.log1p(mp.exp(-x)), lambda x: _sigmoid(-x)),
     "tanhshrink": (_tanhshrink, lambda x: mp.tanh(x) ** 2),
+    "quick_gelu": (lambda x: x * _sigmoid(mp.mpf("1.702") * x), _quick_gelu_derivative),
+    "relu_squared": (lambda x: x**2 if x > 0 else mp.mpf(0), lambda x: 2 * x if x > 0 else 0),
 }
 
 
