@@ -262,12 +262,7 @@ pub fn silu<T: Float>(x: T) -> T {
 /// Derivative of SiLU: `σ(x)·(1 + x·σ(-x))`; f'(0) = 1/2, f'(+inf) = 1, f'(-inf) = 0.
 #[inline]
 pub fn silu_derivative<T: Float>(x: T) -> T {
-    x.via_f64(|x| {
-        if x.is_infinite() {
-            return if x > 0.0 { 1.0 } else { 0.0 };
-        }
-        sigmoid_f64(x) * (1.0 + x * sigmoid_f64(-x))
-    })
+    x.via_f64(silu_derivative_f64)
 }
 
 /// Mish: `x·tanh(softplus(x))`. mish(-inf) = -0.
@@ -518,13 +513,7 @@ pub fn quick_gelu<T: Float>(x: T) -> T {
 /// f'(0) = 1/2, f'(+inf) = 1, f'(-inf) = 0.
 #[inline]
 pub fn quick_gelu_derivative<T: Float>(x: T) -> T {
-    x.via_f64(|x| {
-        if x.is_infinite() {
-            return if x > 0.0 { 1.0 } else { 0.0 };
-        }
-        let w = QUICK_GELU_SCALE * x;
-        sigmoid_f64(w) * (1.0 + w * sigmoid_f64(-w))
-    })
+    x.via_f64(|x| silu_derivative_f64(QUICK_GELU_SCALE * x))
 }
 
 /// ReLU² (Primer's squared ReLU): `x > 0 ? x² : 0`, written `x <= 0 ? 0 : x·x` so that NaN stays
@@ -538,6 +527,14 @@ pub fn relu_squared<T: Float>(x: T) -> T {
 #[inline(always)]
 pub fn relu_squared_derivative<T: Float>(x: T) -> T {
     if x <= T::ZERO { T::ZERO } else { x + x }
+}
+
+/// SiLU's derivative, `σ(x)·(1 + x·σ(-x))`, 1 at +inf and 0 at -inf.
+fn silu_derivative_f64(x: f64) -> f64 {
+    if x.is_infinite() {
+        return if x > 0.0 { 1.0 } else { 0.0 };
+    }
+    sigmoid_f64(x) * (1.0 + x * sigmoid_f64(-x))
 }
 
 fn sigmoid_derivative_f64(x: f64) -> f64 {
