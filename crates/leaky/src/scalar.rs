@@ -497,15 +497,27 @@ pub fn threshold_derivative<T: Float>(x: T, threshold: T) -> T {
 /// QuickGELU's factor (CLIP's approximation of GELU, `x·σ(1.702·x)`).
 const QUICK_GELU_SCALE: f64 = 1.702;
 
+/// `1.702 - QUICK_GELU_SCALE`: the part of 1.702 that `f64` cannot hold.
+const QUICK_GELU_SCALE_LOW: f64 = 4.263_256_414_560_601e-17;
+
 /// QuickGELU (CLIP's): `x·σ(1.702·x)`. quick_gelu(-inf) = -0.
+///
+/// `w = 1.702·x` is carried with its rounding error `w_lo` (a fused multiply-add), which is fed
+/// back to first order, `σ(w + w_lo) ≈ σ(w)·(1 + σ(-w)·w_lo)`: in the left tail `σ(w) ≈ e^w`
+/// magnifies an error in `w` by `|w|`.
 #[inline]
 pub fn quick_gelu<T: Float>(x: T) -> T {
     x.via_f64(|x| {
         if x == f64::NEG_INFINITY {
-            -0.0
-        } else {
-            x * sigmoid_f64(QUICK_GELU_SCALE * x)
+            return -0.0;
         }
+        let w = QUICK_GELU_SCALE * x;
+        let w_lo = if w.abs() < 1e3 {
+            QUICK_GELU_SCALE.mul_add(x, -w) + QUICK_GELU_SCALE_LOW * x
+        } else {
+            0.0 // σ(w) is 0 or 1 there; the correction would be inf·0
+        };
+        x * sigmoid_f64(w) * (1.0 + sigmoid_f64(-w) * w_lo)
     })
 }
 

@@ -321,7 +321,8 @@ fn quick_gelu_is_x_times_sigmoid_of_1_702_x_with_its_limits() {
     for x in [-20.0_f64, -3.0, -0.75, 0.3, 2.0, 9.0] {
         let sigma = 1.0 / (1.0 + (-1.702 * x).exp());
         assert!(ulp_f64(q.forward(x), x * sigma) <= 2, "quick_gelu({x})");
-        let d = sigma * (1.0 + 1.702 * x * (1.0 - sigma));
+        let sigma_of_minus = 1.0 / (1.0 + (1.702 * x).exp()); // 1 - σ, without cancellation
+        let d = sigma * (1.0 + 1.702 * x * sigma_of_minus);
         assert!((q.derivative(x) - d).abs() <= 1e-15, "quick_gelu'({x})");
     }
     // The left tail stays a normal float, not 0 from an underflowing sigmoid.
