@@ -61,9 +61,26 @@ pub fn png_chunks(rng: &mut Rng, input: &[u8]) -> Option<Vec<u8>> {
         0 => chunks[i].1 = mutate_bytes(rng, &chunks[i].1, &[]),
         1 | 2 if &chunks[0].0 == b"IHDR" && chunks[0].1.len() == 13 => {
             let header = &mut chunks[0].1;
-            let size = *rng.pick(&[0u32, 1, 27, 28, 29, 8192, 8193, 65535, 1 << 20, u32::MAX]);
-            let at = 4 * rng.below(2);
-            header[at..at + 4].copy_from_slice(&size.to_be_bytes());
+            let sizes = [
+                0u32,
+                1,
+                27,
+                28,
+                29,
+                8192,
+                8193,
+                12000,
+                65535,
+                1 << 20,
+                u32::MAX,
+            ];
+            // The width, the height, or both.
+            for at in [0, 4] {
+                if rng.below(3) > 0 {
+                    let size = *rng.pick(&sizes);
+                    header[at..at + 4].copy_from_slice(&size.to_be_bytes());
+                }
+            }
             header[8] = *rng.pick(&[1, 2, 4, 8, 16, 3, 0]);
             header[9] = *rng.pick(&[0, 2, 3, 4, 6, 1, 7]);
             header[12] = *rng.pick(&[0, 1, 2]);
