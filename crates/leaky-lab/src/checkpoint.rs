@@ -1,6 +1,6 @@
 //! Checkpoints: safetensors files holding a model's weights (and optimiser state), with metadata
-//! saying which kind of model it is and how to rebuild it, and a checksum of all of it
-//! ([`crate::checksum`]) that every load checks. Written atomically.
+//! saying which kind of model it is and how to rebuild it, and a checksum of all of it (CRC-32
+//! of the metadata and the tensors) that every load checks. Written atomically.
 
 use std::collections::HashMap;
 use std::fmt;

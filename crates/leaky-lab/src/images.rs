@@ -46,8 +46,8 @@ pub fn write_grid(path: &Path, pixels: &[u8], columns: usize) -> Result<(), LabE
 
 /// Reads a picture of one digit as 784 pixels in MNIST's convention (0 = background): converted
 /// to greyscale, resized to 28x28 if needed, and inverted if it is dark ink on a light background
-/// (judged by the mean of its border pixels). Pictures over [`MAX_SIDE`] pixels a side, or
-/// over [`MAX_DECODED_BYTES`] decoded, are refused.
+/// (judged by the mean of its border pixels). Pictures over 8192 pixels a side, or over 64 MiB
+/// decoded, are refused before anything is allocated.
 pub fn read_digit(path: &Path) -> Result<Vec<u8>, LabError> {
     let image_error = |message: String| LabError::Image {
         path: path.to_path_buf(),

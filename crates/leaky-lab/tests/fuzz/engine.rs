@@ -75,10 +75,13 @@ pub struct Target {
     pub cases: usize,
     /// Words worth inserting (keywords of the format).
     pub dictionary: &'static [&'static str],
-    /// A mutation that knows the format (decompress, mutate, recompress; fix checksums; edit a
-    /// JSON value), tried on half the inputs; `None` when it cannot read the input.
-    pub structured: Option<fn(&mut Rng, &[u8]) -> Option<Vec<u8>>>,
+    /// A mutation that knows the format, tried on half the inputs.
+    pub structured: Option<Mutation>,
 }
+
+/// A mutation that knows a format (decompress, mutate, recompress; fix checksums; edit a JSON
+/// value): the new input, or `None` when it cannot read the input.
+pub type Mutation = fn(&mut Rng, &[u8]) -> Option<Vec<u8>>;
 
 /// A small seeded generator (SplitMix64).
 pub struct Rng(u64);
@@ -363,26 +366,34 @@ fn hash(bytes: &[u8]) -> u64 {
 /// Watches the input being run: saves it and stops the process if it runs for
 /// [`HANG_SECONDS`].
 struct Watchdog {
-    running: Arc<Mutex<Option<(usize, Instant, Vec<u8>)>>>,
+    running: Arc<Mutex<Option<Running>>>,
     done: Arc<AtomicBool>,
     thread: std::thread::JoinHandle<()>,
 }
 
+/// The input being run: its number, since when, and its bytes.
+struct Running {
+    case: usize,
+    since: Instant,
+    input: Vec<u8>,
+}
+
 impl Watchdog {
     fn start(target: &'static str) -> Self {
-        let running: Arc<Mutex<Option<(usize, Instant, Vec<u8>)>>> = Arc::default();
+        let running: Arc<Mutex<Option<Running>>> = Arc::default();
         let done = Arc::new(AtomicBool::new(false));
         let (watched, finished) = (running.clone(), done.clone());
         let thread = std::thread::spawn(move || {
             while !finished.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(100));
                 let guard = watched.lock().unwrap();
-                if let Some((case, since, input)) = guard.as_ref()
-                    && since.elapsed() > Duration::from_secs(HANG_SECONDS)
+                if let Some(run) = guard.as_ref()
+                    && run.since.elapsed() > Duration::from_secs(HANG_SECONDS)
                 {
-                    let path = save_failure(target, *case, input);
+                    let path = save_failure(target, run.case, &run.input);
                     eprintln!(
-                        "fuzz {target}: input {case} has run for {HANG_SECONDS} s; saved to {}",
+                        "fuzz {target}: input {} has run for {HANG_SECONDS} s; saved to {}",
+                        run.case,
                         path.display()
                     );
                     std::process::exit(101);
@@ -397,7 +408,11 @@ impl Watchdog {
     }
 
     fn begin(&self, case: usize, input: &[u8]) {
-        *self.running.lock().unwrap() = Some((case, Instant::now(), input.to_vec()));
+        *self.running.lock().unwrap() = Some(Running {
+            case,
+            since: Instant::now(),
+            input: input.to_vec(),
+        });
     }
 
     fn end(&self) {
