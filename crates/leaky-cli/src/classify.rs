@@ -3,11 +3,12 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use leaky_lab::checkpoint::{Checkpoint, Kind};
+use leaky_lab::checkpoint::Kind;
 use leaky_lab::cnn::Cnn;
 use leaky_lab::images::read_digit;
 use leaky_lab::score::classify_pixels;
 
+use crate::checkpoints;
 use crate::error::CliError;
 
 /// Arguments of `leaky classify`.
@@ -24,7 +25,7 @@ pub struct ClassifyArgs {
 
 /// Runs `leaky classify`: one line per picture, `PATH: DIGIT (probability P)`.
 pub fn run(args: &ClassifyArgs) -> Result<(), CliError> {
-    let cnn = Cnn::load(&Checkpoint::load(&args.checkpoint, Kind::Cnn)?)?;
+    let cnn = Cnn::load(&checkpoints::load(&args.checkpoint, Kind::Cnn)?)?;
     let mut pixels = Vec::new();
     for path in &args.images {
         pixels.extend(read_digit(path)?);

@@ -11,12 +11,13 @@ use leaky_lab::compare::{
     self, CSV_FILE, CompareSettings, Comparison, DEFAULT_ACTIVATIONS, JSON_FILE, MARKDOWN_FILE,
     RunResult, RunStatus, STRESS_BIAS,
 };
+use leaky_lab::run_folder::RunFolder;
 use leaky_lab::shard::{self, Shard};
 use leaky_lab::train_cnn::{CnnSettings, EpochRecord};
 use leaky_plot::{Chart, Figure, Legend, Series};
 
 use crate::error::CliError;
-use crate::train::{CnnOptions, count, create_out, load_data};
+use crate::train::{CnnOptions, count, load_data, start};
 use crate::workers::Workers;
 
 /// The accuracy plot's file name.
@@ -53,8 +54,16 @@ pub struct CompareArgs {
     shard: Option<Shard>,
     /// Train nothing: assemble the results of the shards of one sweep from their output
     /// directories (every shard, each complete) into --out.
-    #[arg(long, value_name = "DIR", num_args = 1.., conflicts_with_all = ["activations", "seeds", "epochs", "stress", "jobs", "shard"])]
+    #[arg(long, value_name = "DIR", num_args = 1.., conflicts_with_all = ["activations", "seeds", "epochs", "stress", "jobs", "shard", "resume"])]
     merge: Vec<PathBuf>,
+    /// Continue the sweep in the output directory: runs that finished are kept, runs with a
+    /// checkpoint continue, the others start (in a directory without a sweep, all of them).
+    #[arg(long)]
+    resume: bool,
+    /// Replace the sweep (or the merged results) the output directory holds (without this, or
+    /// --resume, a directory that holds one is refused).
+    #[arg(long, conflicts_with = "resume")]
+    overwrite: bool,
     /// The output directory [default: runs/compare, or runs/compare-stress with --stress;
     /// a shard's default is the folder shard-I-of-N in it].
     #[arg(long, value_name = "DIR")]
@@ -90,7 +99,8 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let data = load_data(args.options.data.as_deref())?;
-    create_out(&out)?;
+    let start = start(args.resume, args.overwrite);
+    let folder = RunFolder::claim(&out, start, compare::previous_sweep)?;
     let base = &settings.base;
     let runs = settings.plan(&out, shard).len();
     println!(
@@ -109,13 +119,14 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         base.bias_init
             .map_or(String::new(), |b| format!(", initial biases {b}"))
     );
-    let mut workers = Workers::new(jobs, args.options.data.as_deref())?;
+    let mut workers = Workers::new(jobs, args.options.data.as_deref(), &data.source)?;
     let comparison = compare::compare(
         &settings,
         args.stress,
         shard,
         &data.source,
-        &out,
+        &folder,
+        start,
         &mut workers,
     )?;
     finish(&comparison, &out)
@@ -141,7 +152,7 @@ fn merge(args: &CompareArgs) -> Result<(), CliError> {
         .out
         .clone()
         .unwrap_or_else(|| default_out(comparison.stress));
-    create_out(&out)?;
+    let _folder = RunFolder::claim(&out, start(false, args.overwrite), compare::previous_sweep)?;
     compare::write(&comparison, &out)?;
     println!(
         "merged {} shards: {} runs",

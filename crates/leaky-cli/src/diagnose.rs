@@ -4,11 +4,12 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use leaky_lab::checkpoint::{Checkpoint, Kind};
+use leaky_lab::checkpoint::Kind;
 use leaky_lab::cnn::Cnn;
 use leaky_lab::diagnose::{Diagnosis, diagnose};
 use leaky_plot::{Chart, Figure, Series};
 
+use crate::checkpoints;
 use crate::error::CliError;
 use crate::train::{count, load_data};
 
@@ -43,7 +44,7 @@ pub struct DiagnoseArgs {
 
 /// Runs `leaky diagnose`.
 pub fn run(args: &DiagnoseArgs) -> Result<(), CliError> {
-    let cnn = Cnn::load(&Checkpoint::load(&args.checkpoint, Kind::Cnn)?)?;
+    let cnn = Cnn::load(&checkpoints::load(&args.checkpoint, Kind::Cnn)?)?;
     let data = load_data(args.data.as_deref())?;
     let diagnosis = diagnose(&cnn, &data.test, args.batch)?;
     let activation = cnn.config().activation.to_string();

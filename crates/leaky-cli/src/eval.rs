@@ -115,12 +115,13 @@ fn parse_list<T: FromStr>(list: &str) -> Result<Vec<T>, CliError> {
         .map(|item| {
             let item = item.trim();
             item.parse()
-                .map_err(|_| CliError::Usage(format!("--x: '{item}' is not a number")))
+                .map_err(|_| CliError::Usage(format!("--x: '{}' is not a number", shown(item))))
         })
         .collect()
 }
 
-/// One number per line; blank lines skipped; the first bad line is reported by number.
+/// One number per line; blank lines skipped; the first bad line (not a number, or not UTF-8
+/// text) is reported by number.
 fn read_stdin<T: FromStr>() -> Result<Vec<T>, CliError> {
     let stdin = io::stdin();
     if stdin.is_terminal() {
@@ -128,20 +129,26 @@ fn read_stdin<T: FromStr>() -> Result<Vec<T>, CliError> {
             "no input: give --x X,..., or --from A --to B [--points N], or pipe one number per line on standard input".into(),
         ));
     }
+    parse_lines(stdin.lock())
+}
+
+/// The numbers of `input`, one per line, as [`read_stdin`] reads them.
+fn parse_lines<T: FromStr>(input: impl BufRead) -> Result<Vec<T>, CliError> {
     let mut xs = Vec::new();
-    for (index, line) in stdin.lock().lines().enumerate() {
+    for (index, line) in input.split(b'\n').enumerate() {
         let line =
             line.map_err(|e| CliError::Failure(format!("cannot read standard input: {e}")))?;
-        let text = line.trim();
+        let bad_line =
+            |what: String| CliError::Usage(format!("standard input, line {}: {what}", index + 1));
+        let text = std::str::from_utf8(&line)
+            .map_err(|_| bad_line("not UTF-8 text".into()))?
+            .trim();
         if text.is_empty() {
             continue;
         }
-        let x = text.parse().map_err(|_| {
-            CliError::Usage(format!(
-                "standard input, line {}: '{text}' is not a number",
-                index + 1
-            ))
-        })?;
+        let x = text
+            .parse()
+            .map_err(|_| bad_line(format!("'{}' is not a number", shown(text))))?;
         xs.push(x);
     }
     if xs.is_empty() {
@@ -149,3 +156,23 @@ fn read_stdin<T: FromStr>() -> Result<Vec<T>, CliError> {
     }
     Ok(xs)
 }
+
+/// At most [`SHOWN_CHARS`] characters of `text`, control characters escaped, for a one-line
+/// message.
+fn shown(text: &str) -> String {
+    let mut shown: String = text
+        .chars()
+        .take(SHOWN_CHARS)
+        .flat_map(|c| match c.is_control() {
+            true => c.escape_default().collect::<Vec<_>>(),
+            false => vec![c],
+        })
+        .collect();
+    if text.chars().nth(SHOWN_CHARS).is_some() {
+        shown.push_str("...");
+    }
+    shown
+}
+
+/// How much of a bad line an error message shows.
+const SHOWN_CHARS: usize = 40;

@@ -6,6 +6,7 @@
 
 mod accuracy;
 mod bench;
+mod checkpoints;
 mod classify;
 mod compare;
 mod curves;

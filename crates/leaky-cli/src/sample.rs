@@ -3,12 +3,13 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use leaky_lab::checkpoint::{Checkpoint, Kind};
+use leaky_lab::checkpoint::Kind;
 use leaky_lab::cnn::Cnn;
 use leaky_lab::gan::{DIGITS, Generator, asked_digits};
 use leaky_lab::images::write_grid;
 use leaky_lab::score::{CONFIDENCE, score_pixels};
 
+use crate::checkpoints;
 use crate::error::CliError;
 
 /// The most digits one grid may hold.
@@ -46,9 +47,9 @@ pub struct SampleArgs {
 
 /// Runs `leaky sample`.
 pub fn run(args: &SampleArgs) -> Result<(), CliError> {
-    let generator = Generator::load(&Checkpoint::load(&args.checkpoint, Kind::Generator)?)?;
+    let generator = Generator::load(&checkpoints::load(&args.checkpoint, Kind::Generator)?)?;
     let classifier = match &args.classifier {
-        Some(path) => Some(Cnn::load(&Checkpoint::load(path, Kind::Cnn)?)?),
+        Some(path) => Some(Cnn::load(&checkpoints::load(path, Kind::Cnn)?)?),
         None => None,
     };
     let count = args.count as usize;

@@ -1,18 +1,19 @@
 //! `leaky train cnn` and `leaky train gan`: train the classifier or the GAN on MNIST digits.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use leaky::Activation;
-use leaky_lab::checkpoint::{Checkpoint, Kind};
+use leaky_lab::checkpoint::Kind;
 use leaky_lab::cnn::{Cnn, Ops};
 use leaky_lab::dataset::{self, Split};
 use leaky_lab::gan::Generator;
+use leaky_lab::run_folder::{RunFolder, Start};
 use leaky_lab::score::{CONFIDENCE, ClassifierScore, classifier_score, score_pixels};
 use leaky_lab::train_cnn::{self, CnnResume, CnnSettings, train_cnn};
 use leaky_lab::train_gan::{self, GanResume, GanSettings, train_gan};
 
+use crate::checkpoints::{self, print_notes};
 use crate::curves;
 use crate::error::CliError;
 use crate::progress::{CnnBars, GanBar};
@@ -54,6 +55,10 @@ struct CnnArgs {
     /// Continue the run whose checkpoint is in the output directory, up to --epochs.
     #[arg(long)]
     resume: bool,
+    /// Replace the run the output directory holds (without this, or --resume, a directory that
+    /// holds a run is refused).
+    #[arg(long, conflicts_with = "resume")]
+    overwrite: bool,
     /// Compute with candle's own ops instead of ours, for comparing speed: `activations`
     /// (candle_nn::ops::leaky_relu, ...) or `all` (its convolutions and pooling too).
     #[arg(long, hide = true, value_name = "WHICH")]
@@ -157,6 +162,10 @@ struct GanArgs {
     /// Continue the run whose checkpoints are in the output directory, up to --steps.
     #[arg(long)]
     resume: bool,
+    /// Replace the run the output directory holds (without this, or --resume, a directory that
+    /// holds a run is refused).
+    #[arg(long, conflicts_with = "resume")]
+    overwrite: bool,
 }
 
 /// The classifier `train gan` uses when --classifier is not given and this file exists.
@@ -175,10 +184,17 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
 }
 
 fn run_cnn(args: &CnnArgs) -> Result<(), CliError> {
+    let data = load_data(args.options.data.as_deref())?;
+    let out = RunFolder::claim(
+        &args.out,
+        start(args.resume, args.overwrite),
+        train_cnn::previous_run,
+    )?;
     let resume = args
         .resume
         .then(|| CnnResume::load(&args.out))
         .transpose()?;
+    print_notes(resume.as_ref().and_then(CnnResume::note));
     let base = match &resume {
         Some(resume) => resume.settings.clone(),
         None => CnnSettings::default(),
@@ -196,8 +212,6 @@ fn run_cnn(args: &CnnArgs) -> Result<(), CliError> {
         },
         ..base
     });
-    let data = load_data(args.options.data.as_deref())?;
-    create_out(&args.out)?;
     println!(
         "training a CNN with {}{} on {}, {} epochs, batch {}, lr {} (x{} per epoch), shifts up to {} px, seed {}{}",
         settings.activation,
@@ -217,7 +231,7 @@ fn run_cnn(args: &CnnArgs) -> Result<(), CliError> {
             .bias_init
             .map_or(String::new(), |b| format!(", initial biases {b}"))
     );
-    let metrics = train_cnn(&settings, &data, &args.out, resume, &mut CnnBars::new())?;
+    let metrics = train_cnn(&settings, &data, &out, resume, &mut CnnBars::new())?;
     let curves_path = args.out.join("curves.png");
     curves::draw(&metrics, &curves_path)?;
     println!(
@@ -230,10 +244,25 @@ fn run_cnn(args: &CnnArgs) -> Result<(), CliError> {
 }
 
 fn run_gan(args: &GanArgs) -> Result<(), CliError> {
+    // Load the classifier first: a bad checkpoint should stop the run before it starts.
+    let classifier = match &args.classifier {
+        Some(path) => Some(load_classifier(path)?),
+        None if Path::new(DEFAULT_CLASSIFIER).is_file() => {
+            Some(load_classifier(Path::new(DEFAULT_CLASSIFIER))?)
+        }
+        None => None,
+    };
+    let data = load_data(args.data.as_deref())?;
+    let out = RunFolder::claim(
+        &args.out,
+        start(args.resume, args.overwrite),
+        train_gan::previous_run,
+    )?;
     let resume = args
         .resume
         .then(|| GanResume::load(&args.out))
         .transpose()?;
+    print_notes(resume.iter().flat_map(GanResume::notes));
     let base = match &resume {
         Some(resume) => resume.settings.clone(),
         None => GanSettings::default(),
@@ -253,16 +282,6 @@ fn run_gan(args: &GanArgs) -> Result<(), CliError> {
         sample_every: args.sample_every.unwrap_or(base.sample_every),
         seed: args.seed.unwrap_or(base.seed),
     };
-    // Load the classifier first: a bad checkpoint should stop the run before it starts.
-    let classifier = match &args.classifier {
-        Some(path) => Some(load_classifier(path)?),
-        None if Path::new(DEFAULT_CLASSIFIER).is_file() => {
-            Some(load_classifier(Path::new(DEFAULT_CLASSIFIER))?)
-        }
-        None => None,
-    };
-    let data = load_data(args.data.as_deref())?;
-    create_out(&args.out)?;
     println!(
         "training a{} GAN (generator {}, discriminator {}) on the training part of {}, {} steps, batch {}, lr {}, seed {}",
         if settings.conditional {
@@ -279,7 +298,7 @@ fn run_gan(args: &GanArgs) -> Result<(), CliError> {
         settings.seed
     );
     let mut bar = GanBar::new(settings.steps, done);
-    let result = train_gan(&settings, &data, &args.out, resume, &mut bar);
+    let result = train_gan(&settings, &data, &out, resume, &mut bar);
     bar.finish();
     let mut metrics = result?;
     if let Some(last) = metrics.losses.last() {
@@ -288,7 +307,7 @@ fn run_gan(args: &GanArgs) -> Result<(), CliError> {
             last.step, last.d_loss, last.g_loss
         );
     }
-    let generator = Generator::load(&Checkpoint::load(
+    let generator = Generator::load(&checkpoints::load(
         &args.out.join(train_gan::GENERATOR_FILE),
         Kind::Generator,
     )?)?;
@@ -346,7 +365,7 @@ pub(crate) fn intended(score: &ClassifierScore) -> String {
 }
 
 fn load_classifier(path: &Path) -> Result<(PathBuf, Cnn), CliError> {
-    let cnn = Cnn::load(&Checkpoint::load(path, Kind::Cnn)?)?;
+    let cnn = Cnn::load(&checkpoints::load(path, Kind::Cnn)?)?;
     Ok((path.to_path_buf(), cnn))
 }
 
@@ -357,13 +376,13 @@ pub(crate) fn load_data(dir: Option<&Path>) -> Result<Split, CliError> {
     })
 }
 
-pub(crate) fn create_out(out: &Path) -> Result<(), CliError> {
-    fs::create_dir_all(out).map_err(|e| {
-        CliError::Failure(format!(
-            "cannot create the output directory {}: {e}",
-            out.display()
-        ))
-    })
+/// What `--resume` and `--overwrite` ask of the output directory's previous run.
+pub(crate) fn start(resume: bool, overwrite: bool) -> Start {
+    match (resume, overwrite) {
+        (true, _) => Start::Resume,
+        (false, true) => Start::Overwrite,
+        (false, false) => Start::Fresh,
+    }
 }
 
 /// A count of at least 1 (epochs, steps, batch size).

@@ -4,9 +4,10 @@
 //! A run gives the same figures whichever worker trains it and however many train beside it:
 //! its result depends on its settings only (every reduction of leaky's ops is in a fixed order,
 //! whatever the thread count). A worker writes its output to `train.log` in its run folder;
-//! a failed run's error is the last `leaky: error:` line there.
+//! a failed run's error is the last `leaky: error:` line there. The sweep's process holds the
+//! sweep folder's lock, and each worker the lock of its own run folder.
 
-use std::fs::File;
+use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::thread;
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 use leaky_lab::LabError;
 use leaky_lab::compare::{Outcome, PlannedRun, Trainer, train_args};
+use leaky_lab::run_folder::Start;
 use leaky_lab::train_cnn::read_epochs;
 
 use crate::progress::dead_units;
@@ -30,12 +32,13 @@ pub struct Workers {
     jobs: usize,
     threads: usize,
     data: Option<PathBuf>,
+    source: String,
 }
 
 impl Workers {
     /// `jobs` workers sharing the machine's cores; `data` is the MNIST directory, if not the
-    /// embedded digits.
-    pub fn new(jobs: usize, data: Option<&Path>) -> Result<Self, LabError> {
+    /// embedded digits, and `source` names the digits (as `Split::source`).
+    pub fn new(jobs: usize, data: Option<&Path>, source: &str) -> Result<Self, LabError> {
         let exe = std::env::current_exe().map_err(|e| {
             LabError::Settings(format!(
                 "cannot find the leaky binary to start workers: {e}"
@@ -47,6 +50,7 @@ impl Workers {
             jobs,
             threads: (cores / jobs).max(1),
             data: data.map(Path::to_path_buf),
+            source: source.to_string(),
         })
     }
 
@@ -56,11 +60,27 @@ impl Workers {
             source,
         };
         std::fs::create_dir_all(&run.out).map_err(write_error)?;
-        let log = File::create(run.out.join(LOG_FILE)).map_err(write_error)?;
+        // A resumed run's log goes on after the lines of its earlier part.
+        let log = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(run.start == Start::Resume)
+            .truncate(run.start != Start::Resume)
+            .open(run.out.join(LOG_FILE))
+            .map_err(write_error)?;
         let mut command = Command::new(&self.exe);
         command.args(train_args(&run.settings, &run.out));
         if let Some(data) = &self.data {
             command.arg("--data").arg(data);
+        }
+        match run.start {
+            Start::Fresh => {}
+            Start::Resume => {
+                command.arg("--resume");
+            }
+            Start::Overwrite => {
+                command.arg("--overwrite");
+            }
         }
         command
             .env("RAYON_NUM_THREADS", self.threads.to_string())
@@ -117,7 +137,7 @@ impl Trainer for Workers {
             let (position, _, start) = running.0.remove(ended.0);
             let run = &runs[position];
             let outcome = if ended.1 {
-                read_epochs(&run.out, &run.settings).map_err(|e| e.to_string())
+                read_epochs(&run.out, &run.settings, &self.source).map_err(|e| e.to_string())
             } else {
                 Err(worker_error(&run.out))
             };

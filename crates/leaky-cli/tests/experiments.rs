@@ -3,57 +3,12 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use leaky_lab::checkpoint::{Checkpoint, Kind};
 use leaky_lab::cnn::{Cnn, CnnConfig};
-use leaky_lab::dataset;
-use leaky_lab::idx::{self, Images};
 
-fn leaky(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leaky"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the leaky binary runs")
-}
-
-fn assert_success(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// Asserts exit code `code` and a `leaky: error:` or clap `error:` message containing `needle`.
-fn assert_error(output: &Output, code: i32, needle: &str) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(code), "stderr: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(stderr.contains(needle), "expected {needle:?} in: {stderr}");
-}
-
-/// An MNIST directory of the first `train` and `test` embedded digits, so that runs are quick.
-fn small_mnist(dir: &Path, train: usize, test: usize) {
-    let full = dataset::embedded().unwrap();
-    fs::create_dir_all(dir).unwrap();
-    for (digits, n, prefix) in [(&full.train, train, "train"), (&full.test, test, "t10k")] {
-        let pixels: Vec<u8> = (0..n).flat_map(|i| digits.image(i).to_vec()).collect();
-        let images = Images { count: n, pixels };
-        fs::write(
-            dir.join(format!("{prefix}-images-idx3-ubyte")),
-            idx::encode_images(&images),
-        )
-        .unwrap();
-        fs::write(
-            dir.join(format!("{prefix}-labels-idx1-ubyte")),
-            idx::encode_labels(&digits.labels()[..n]),
-        )
-        .unwrap();
-    }
-}
+mod common;
+use common::{assert_error, assert_success, leaky, small_mnist};
 
 #[test]
 fn compare_writes_its_reports_and_plots() {

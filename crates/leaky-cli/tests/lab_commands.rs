@@ -2,29 +2,11 @@
 //! line on standard error and a non-zero exit, never a panic; and the happy paths that are fast.
 
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
 
 use leaky_lab::checkpoint::{Checkpoint, Kind};
 
-fn leaky(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leaky"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the leaky binary runs")
-}
-
-/// Asserts exit code `code` and a single `leaky: error:` line on standard error containing `needle`.
-fn assert_error(output: &Output, code: i32, needle: &str) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(code), "stderr: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(stderr.contains(needle), "expected {needle:?} in: {stderr}");
-    if code == 1 || !stderr.starts_with("error:") {
-        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
-    }
-}
+mod common;
+use common::{assert_error, leaky};
 
 #[test]
 fn bad_numbers_are_usage_errors() {

@@ -13,7 +13,7 @@ use candle_nn::{Conv2dConfig, Module, VarBuilder, VarMap};
 use leaky::{Activation, GeluApproximation};
 use serde::Serialize;
 
-use crate::checkpoint::{Checkpoint, CheckpointError};
+use crate::checkpoint::{Checkpoint, CheckpointError, MAX_WIDTH};
 use crate::error::LabError;
 use crate::init::seeded_var_builder;
 use leaky_candle::{Conv2d, Linear, Prelu, activate, max_pool2};
@@ -55,13 +55,14 @@ impl CnnConfig {
         checkpoint.set("hidden", self.hidden);
     }
 
-    /// Reads the configuration from a checkpoint's metadata.
+    /// Reads the configuration from a checkpoint's metadata (each width from 1 to
+    /// [`MAX_WIDTH`]).
     pub fn read(checkpoint: &Checkpoint) -> std::result::Result<Self, CheckpointError> {
         Ok(CnnConfig {
             activation: checkpoint.get("activation")?,
-            channels1: checkpoint.get("channels1")?,
-            channels2: checkpoint.get("channels2")?,
-            hidden: checkpoint.get("hidden")?,
+            channels1: checkpoint.get_within("channels1", 1..=MAX_WIDTH)?,
+            channels2: checkpoint.get_within("channels2", 1..=MAX_WIDTH)?,
+            hidden: checkpoint.get_within("hidden", 1..=MAX_WIDTH)?,
         })
     }
 }
@@ -180,14 +181,13 @@ impl Cnn {
         Cnn::new(config, seeded_var_builder(varmap, seed))
     }
 
-    /// The model saved in a checkpoint, ready for inference.
+    /// The model saved in a checkpoint, ready for inference (its weights are variables, so
+    /// gradients reach them).
     pub fn load(checkpoint: &Checkpoint) -> std::result::Result<Self, CheckpointError> {
         let config = CnnConfig::read(checkpoint)?;
         let varmap = VarMap::new();
-        let model =
-            Cnn::seeded(config, &varmap, 0).map_err(|e| checkpoint.invalid(e.to_string()))?;
-        checkpoint.restore_vars("", &varmap)?;
-        Ok(model)
+        Cnn::new(config, checkpoint.var_builder(&varmap))
+            .map_err(|e| checkpoint.invalid(e.to_string()))
     }
 
     /// The configuration it was built with.

@@ -1,7 +1,8 @@
 //! Comparing activations on one network: the same CNN trained with each activation and seed
 //! (for a seed, the same initial weights and the same order of digits whatever the activation),
 //! summarised per activation. Runs that fail (a diverging loss, say) are recorded as failed and
-//! the sweep goes on.
+//! the sweep goes on. A sweep resumed ([`Start::Resume`]) keeps the runs that finished, continues
+//! those with a checkpoint, and starts the others.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -14,8 +15,11 @@ use crate::cnn::{LAYER_NAMES, LAYERS};
 use crate::dataset::Split;
 use crate::error::LabError;
 use crate::metrics::write_json;
+use crate::run_folder::{RunFolder, Start};
 use crate::shard::Shard;
-use crate::train_cnn::{CnnProgress, CnnSettings, EpochRecord, train_cnn};
+use crate::train_cnn::{
+    CnnProgress, CnnResume, CnnSettings, EpochRecord, previous_run, read_epochs, train_cnn,
+};
 
 /// The activations compared by default: those the article names, LeakyReLU's variants, and the
 /// smooth ones in use today.
@@ -31,6 +35,8 @@ pub const MARKDOWN_FILE: &str = "compare.md";
 pub const JSON_FILE: &str = "compare.json";
 /// The CSV file: one row per run and epoch.
 pub const CSV_FILE: &str = "compare.csv";
+/// The folder, in a sweep's folder, of the runs' folders.
+pub const RUNS_DIR: &str = "runs";
 
 /// What to compare.
 #[derive(Clone, Debug)]
@@ -180,11 +186,14 @@ pub struct PlannedRun {
     pub settings: CnnSettings,
     /// Its output directory (checkpoint and metrics).
     pub out: PathBuf,
+    /// What its training does with what its folder holds: [`Start::Fresh`] in a new sweep,
+    /// [`Start::Resume`] for a run to continue in a resumed one, [`Start::Overwrite`] otherwise.
+    pub start: Start,
 }
 
 impl CompareSettings {
     /// The runs of `shard` of the sweep, each in `out/runs/NAME-seedS` ([`run_name`]), in
-    /// sweep order.
+    /// sweep order, each to start fresh.
     pub fn plan(&self, out: &Path, shard: Shard) -> Vec<PlannedRun> {
         let pairs = self
             .seeds
@@ -196,7 +205,8 @@ impl CompareSettings {
             .map(|(index, (activation, seed))| PlannedRun {
                 index,
                 settings: self.run(activation, seed),
-                out: out.join("runs").join(run_name(&activation, seed)),
+                out: out.join(RUNS_DIR).join(run_name(&activation, seed)),
+                start: Start::Fresh,
             })
             .collect()
     }
@@ -242,15 +252,7 @@ impl Trainer for InProcess<'_> {
     ) -> Result<(), LabError> {
         for (position, run) in runs.iter().enumerate() {
             self.progress.run_started(run, position, runs.len());
-            let trained = std::fs::create_dir_all(&run.out)
-                .map_err(|source| LabError::Write {
-                    path: run.out.clone(),
-                    source,
-                })
-                .and_then(|()| train_cnn(&run.settings, self.data, &run.out, None, self.progress));
-            let outcome = trained
-                .map(|metrics| metrics.epochs)
-                .map_err(|err| err.to_string());
+            let outcome = self.train(run).map_err(|err| err.to_string());
             self.progress.run_done(run, &outcome);
             finished(position, outcome)?;
         }
@@ -258,17 +260,33 @@ impl Trainer for InProcess<'_> {
     }
 }
 
+impl InProcess<'_> {
+    /// Claims the run's folder and trains it, or continues it.
+    fn train(&mut self, run: &PlannedRun) -> Result<Vec<EpochRecord>, LabError> {
+        let folder = RunFolder::claim(&run.out, run.start, previous_run)?;
+        let resume = match run.start {
+            Start::Resume => Some(CnnResume::load(&run.out)?),
+            Start::Fresh | Start::Overwrite => None,
+        };
+        let metrics = train_cnn(&run.settings, self.data, &folder, resume, self.progress)?;
+        Ok(metrics.epochs)
+    }
+}
+
 /// Trains the runs of `shard` of the sweep with `trainer`, each into `out/runs/NAME-seedS/`,
-/// rewriting `compare.json`, `compare.csv` and `compare.md` in `out` as each run ends
-/// (atomically, the runs in sweep order whatever order they end in). `data` names the digits
-/// (as [`Split::source`]); `stress` only labels the results: the settings are in
-/// `settings.base`.
+/// rewriting `compare.json`, `compare.csv` and `compare.md` in `out` at the start and as each
+/// run ends (atomically, the runs in sweep order whatever order they end in). `data` names the
+/// digits (as [`Split::source`]); `stress` only labels the results: the settings are in
+/// `settings.base`. With [`Start::Resume`], a run whose folder records it finished
+/// ([`read_epochs`]) is kept as it is, one with a checkpoint of fewer epochs continues, and the
+/// others start afresh; with [`Start::Overwrite`], every run starts afresh in its folder.
 pub fn compare(
     settings: &CompareSettings,
     stress: bool,
     shard: Shard,
     data: &str,
-    out: &Path,
+    out: &RunFolder,
+    start: Start,
     trainer: &mut dyn Trainer,
 ) -> Result<Comparison, LabError> {
     let base = &settings.base;
@@ -287,19 +305,67 @@ pub fn compare(
         summary: Vec::new(),
         runs: Vec::new(),
     };
-    let plan = settings.plan(out, shard);
+    let mut plan = settings.plan(out.path(), shard);
     let mut outcomes: Vec<Option<Outcome>> = vec![None; plan.len()];
-    trainer.train_all(&plan, &mut |position, outcome| {
-        outcomes[position] = Some(outcome);
+    for (run, outcome) in plan.iter_mut().zip(&mut outcomes) {
+        run.start = match start {
+            Start::Fresh | Start::Overwrite => start,
+            Start::Resume => match read_epochs(&run.out, &run.settings, data) {
+                Ok(epochs) => {
+                    *outcome = Some(Ok(epochs));
+                    Start::Resume
+                }
+                // A checkpoint is continued only if it has epochs to go: one that has them all
+                // beside metrics that do not (damaged, or for other settings) is trained again.
+                Err(_) => match CnnResume::load(&run.out) {
+                    Ok(resume) if resume.settings.epochs < run.settings.epochs => Start::Resume,
+                    _ => Start::Overwrite,
+                },
+            },
+        };
+    }
+    let record = |comparison: &mut Comparison, outcomes: &[Option<Outcome>]| {
         comparison.runs = plan
             .iter()
-            .zip(&outcomes)
+            .zip(outcomes)
             .filter_map(|(run, outcome)| Some(result(run, outcome.clone()?)))
             .collect();
         comparison.summary = summarise(&comparison.activations, &comparison.runs);
-        write(&comparison, out)
+        write(comparison, out.path())
+    };
+    record(&mut comparison, &outcomes)?;
+    let (to_train, positions): (Vec<PlannedRun>, Vec<usize>) = plan
+        .iter()
+        .zip(&outcomes)
+        .enumerate()
+        .filter(|(_, (_, outcome))| outcome.is_none())
+        .map(|(position, (run, _))| (run.clone(), position))
+        .unzip();
+    trainer.train_all(&to_train, &mut |position, outcome| {
+        outcomes[positions[position]] = Some(outcome);
+        record(&mut comparison, &outcomes)
     })?;
     Ok(comparison)
+}
+
+/// The sweep that `dir` holds, in words (its activations, seeds, epochs and the runs that
+/// ended, from its `compare.json`, or else the count of its run folders), or `None` when it
+/// holds neither: what [`RunFolder::claim`] needs to refuse replacing it.
+pub fn previous_sweep(dir: &Path) -> Option<String> {
+    if dir.join(JSON_FILE).exists() {
+        return Some(match crate::shard::load(dir) {
+            Ok(c) => format!(
+                "a `compare` sweep ({} with seeds {:?}, {} epochs; {} runs ended)",
+                c.activations.join(","),
+                c.seeds,
+                c.epochs,
+                c.runs.len()
+            ),
+            Err(err) => format!("a {JSON_FILE} that cannot be read ({err})"),
+        });
+    }
+    let runs = std::fs::read_dir(dir.join(RUNS_DIR)).ok()?.count();
+    (runs > 0).then(|| format!("the folders of {runs} `compare` runs in {RUNS_DIR}/"))
 }
 
 /// The record of a run that ended.
@@ -398,15 +464,8 @@ pub fn summarise(activations: &[String], runs: &[RunResult]) -> Vec<Summary> {
 /// Writes `compare.json`, `compare.csv` and `compare.md` into `out`, each atomically.
 pub fn write(comparison: &Comparison, out: &Path) -> Result<(), LabError> {
     write_json(&out.join(JSON_FILE), comparison)?;
-    write_text(&out.join(CSV_FILE), &csv(comparison))?;
-    write_text(&out.join(MARKDOWN_FILE), &markdown(comparison))
-}
-
-fn write_text(path: &Path, text: &str) -> Result<(), LabError> {
-    atomic::write(path, text.as_bytes()).map_err(|source| LabError::Write {
-        path: path.to_path_buf(),
-        source,
-    })
+    atomic::write(&out.join(CSV_FILE), csv(comparison).as_bytes())?;
+    atomic::write(&out.join(MARKDOWN_FILE), markdown(comparison).as_bytes())
 }
 
 /// One row per run and finished epoch (a failed run's row has its error and no figures), with

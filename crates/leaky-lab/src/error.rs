@@ -29,6 +29,27 @@ pub enum LabError {
         /// The error.
         source: io::Error,
     },
+    /// An output folder could not be created (or its lock file, in it).
+    CreateDir {
+        /// The folder.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+    /// Another process is writing to the run folder (see [`crate::run_folder`]).
+    Locked {
+        /// The folder.
+        dir: PathBuf,
+        /// The process that holds it, if its lock file says.
+        pid: Option<u32>,
+    },
+    /// The run folder holds another run, and neither resuming nor replacing it was asked for.
+    Occupied {
+        /// The folder.
+        dir: PathBuf,
+        /// The run found there, in words (its kind, settings and last step).
+        run: String,
+    },
     /// A results file (`compare.json`) could not be read back, or is not one.
     Results {
         /// The file.
@@ -53,7 +74,10 @@ impl LabError {
     pub fn is_input_error(&self) -> bool {
         !matches!(
             self,
-            LabError::Write { .. } | LabError::Diverged { .. } | LabError::Candle(_)
+            LabError::Write { .. }
+                | LabError::CreateDir { .. }
+                | LabError::Diverged { .. }
+                | LabError::Candle(_)
         )
     }
 }
@@ -67,6 +91,23 @@ impl fmt::Display for LabError {
             LabError::Write { path, source } => {
                 write!(f, "cannot write {}: {source}", path.display())
             }
+            LabError::CreateDir { path, source } => write!(
+                f,
+                "cannot create the output directory {}: {source}",
+                path.display()
+            ),
+            LabError::Locked { dir, pid } => write!(
+                f,
+                "{} is in use by another leaky process ({}): one process writes to a run folder \
+                 at a time; wait for it to end, or write elsewhere",
+                dir.display(),
+                pid.map_or("PID unknown".to_string(), |pid| format!("PID {pid}"))
+            ),
+            LabError::Occupied { dir, run } => write!(
+                f,
+                "{} already holds {run}: continue it with --resume, or replace it with --overwrite",
+                dir.display()
+            ),
             LabError::Results { path, message } => write!(f, "{}: {message}", path.display()),
             LabError::Settings(message) => f.write_str(message),
             LabError::Diverged { epoch } => write!(

@@ -26,7 +26,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::checkpoint::{Checkpoint, CheckpointError};
+use crate::checkpoint::{Checkpoint, CheckpointError, MAX_WIDTH};
 use crate::init::seeded_var_builder;
 use leaky_candle::{BatchNorm, Conv2d, ConvTranspose2d, activate};
 
@@ -64,12 +64,13 @@ impl GanConfig {
         checkpoint.set("conditional", self.conditional);
     }
 
-    /// Reads the configuration from a checkpoint's metadata.
+    /// Reads the configuration from a checkpoint's metadata (the widths from 1 to
+    /// [`MAX_WIDTH`]).
     pub fn read(checkpoint: &Checkpoint) -> std::result::Result<Self, CheckpointError> {
         Ok(GanConfig {
             activation: checkpoint.get("activation")?,
-            channels: checkpoint.get("channels")?,
-            latent: checkpoint.get("latent")?,
+            channels: checkpoint.get_within("channels", 1..=MAX_WIDTH)?,
+            latent: checkpoint.get_within("latent", 1..=MAX_WIDTH)?,
             // Checkpoints written before conditional GANs have no such key.
             conditional: checkpoint.get_optional("conditional")?.unwrap_or(false),
         })
@@ -172,10 +173,8 @@ impl Generator {
     pub fn load(checkpoint: &Checkpoint) -> std::result::Result<Self, CheckpointError> {
         let config = GanConfig::read(checkpoint)?;
         let varmap = VarMap::new();
-        let model =
-            Generator::seeded(config, &varmap, 0).map_err(|e| checkpoint.invalid(e.to_string()))?;
-        checkpoint.restore_vars("", &varmap)?;
-        Ok(model)
+        Generator::new(config, checkpoint.var_builder(&varmap))
+            .map_err(|e| checkpoint.invalid(e.to_string()))
     }
 
     /// The configuration it was built with.

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use image::codecs::png::PngEncoder;
 use image::imageops::{self, FilterType};
-use image::{ExtendedColorType, GrayImage, ImageEncoder};
+use image::{ExtendedColorType, GrayImage, ImageEncoder, ImageReader, Limits};
 
 use crate::atomic;
 use crate::error::LabError;
@@ -12,6 +12,11 @@ use crate::idx::{PIXELS, SIDE};
 
 /// Pixels between digits, and around the grid.
 const GAP: usize = 2;
+/// The widest and tallest picture [`read_digit`] decodes, in pixels.
+const MAX_SIDE: u32 = 8192;
+/// The most memory [`read_digit`] lets the decoder take (a 4096x4096 RGBA picture): a header
+/// announcing more is refused before anything is allocated.
+const MAX_DECODED_BYTES: u64 = 64 << 20;
 
 /// Writes digits (784 pixels each, 0 = background) as a PNG grid with `columns` per row, white
 /// ink on black as in MNIST, atomically.
@@ -37,20 +42,24 @@ pub fn write_grid(path: &Path, pixels: &[u8], columns: usize) -> Result<(), LabE
             .write_image(&canvas, width as u32, height as u32, ExtendedColorType::L8)
             .map_err(std::io::Error::other)
     })
-    .map_err(|source| LabError::Write {
-        path: path.to_path_buf(),
-        source,
-    })
 }
 
 /// Reads a picture of one digit as 784 pixels in MNIST's convention (0 = background): converted
 /// to greyscale, resized to 28x28 if needed, and inverted if it is dark ink on a light background
-/// (judged by the mean of its border pixels).
+/// (judged by the mean of its border pixels). Pictures over 8192 pixels a side, or over 64 MiB
+/// decoded, are refused before anything is allocated.
 pub fn read_digit(path: &Path) -> Result<Vec<u8>, LabError> {
-    let picture = image::open(path).map_err(|e| LabError::Image {
+    let image_error = |message: String| LabError::Image {
         path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+        message,
+    };
+    let mut reader = ImageReader::open(path).map_err(|e| image_error(e.to_string()))?;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    reader.limits(limits);
+    let picture = reader.decode().map_err(|e| image_error(e.to_string()))?;
     let mut grey: GrayImage = picture.to_luma8();
     if grey.dimensions() != (SIDE as u32, SIDE as u32) {
         grey = imageops::resize(&grey, SIDE as u32, SIDE as u32, FilterType::Triangle);

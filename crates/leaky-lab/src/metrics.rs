@@ -9,12 +9,16 @@ use crate::error::LabError;
 
 /// Writes `value` as pretty-printed JSON (with a final newline) to `path`, atomically.
 pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), LabError> {
-    atomic::write_with(path, |out| {
-        serde_json::to_writer_pretty(&mut *out, value)?;
-        out.write_all(b"\n")
-    })
-    .map_err(|source| LabError::Write {
+    atomic::write(path, &to_json(path, value)?)
+}
+
+/// `value` as pretty-printed JSON with a final newline, to be written to `path` (which the
+/// error names).
+pub fn to_json(path: &Path, value: &impl Serialize) -> Result<Vec<u8>, LabError> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| LabError::Write {
         path: path.to_path_buf(),
-        source,
-    })
+        source: e.into(),
+    })?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }

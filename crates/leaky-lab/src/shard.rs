@@ -6,17 +6,22 @@
 //! shards of one sweep (the same settings, no shard twice, none missing, each complete) and
 //! names the shard at fault otherwise: no run is ever silently left out.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{Comparison, JSON_FILE, summarise};
+use crate::compare::{Comparison, JSON_FILE, RunResult, RunStatus, summarise};
 use crate::error::LabError;
+
+/// How many missing shards a failed merge names.
+const MISSING_SHOWN: usize = 10;
 
 /// Shard `index` (from 1) of `count`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "UncheckedShard")]
 pub struct Shard {
     /// Which share, from 1 to `count`.
     pub index: usize,
@@ -24,9 +29,34 @@ pub struct Shard {
     pub count: usize,
 }
 
+/// A shard as read from a results file, before [`Shard::new`] checks it.
+#[derive(Deserialize)]
+struct UncheckedShard {
+    index: usize,
+    count: usize,
+}
+
+impl TryFrom<UncheckedShard> for Shard {
+    type Error = String;
+
+    fn try_from(shard: UncheckedShard) -> Result<Self, Self::Error> {
+        Shard::new(shard.index, shard.count)
+    }
+}
+
 impl Shard {
     /// The whole sweep: shard 1 of 1.
     pub const WHOLE: Shard = Shard { index: 1, count: 1 };
+
+    /// Shard `index` of `count`, which must be from 1 to `count`.
+    pub fn new(index: usize, count: usize) -> Result<Shard, String> {
+        if count == 0 || index == 0 || index > count {
+            return Err(format!(
+                "shard {index}/{count}: I must be from 1 to N, and N at least 1"
+            ));
+        }
+        Ok(Shard { index, count })
+    }
 
     /// Whether run `run` (its index in the whole sweep, from 0) belongs to this shard.
     pub fn holds(&self, run: usize) -> bool {
@@ -52,12 +82,7 @@ impl FromStr for Shard {
         else {
             return Err(format!("'{text}' is not I/N (for example 2/4)"));
         };
-        if count == 0 || index == 0 || index > count {
-            return Err(format!(
-                "shard {text}: I must be from 1 to N, and N at least 1"
-            ));
-        }
-        Ok(Shard { index, count })
+        Shard::new(index, count)
     }
 }
 
@@ -76,13 +101,14 @@ pub fn load(dir: &Path) -> Result<Comparison, LabError> {
 /// The sweep whose shards are `parts` (each with the directory it was read from), its runs in
 /// sweep order and its summary recomputed. Fails, naming the directory or the shard, when the
 /// parts are not the shards of one sweep, when one is given twice or missing, or when one is
-/// incomplete (a run of its share has no result).
+/// incomplete (a run of its share has no result, or a finished run lacks epochs).
 pub fn merge(parts: &[(PathBuf, Comparison)]) -> Result<Comparison, LabError> {
     let Some((first_dir, first)) = parts.first() else {
         return Err(LabError::Settings("nothing to merge".into()));
     };
     let count = first.shard.unwrap_or(Shard::WHOLE).count;
-    let mut holders: Vec<Option<&Path>> = vec![None; count];
+    // By shard index; not a vector of `count` slots, since the count comes from a file.
+    let mut holders: BTreeMap<usize, &Path> = BTreeMap::new();
     for (dir, part) in parts {
         let differs = settings_difference(first, part);
         if let Some(what) = differs {
@@ -93,7 +119,7 @@ pub fn merge(parts: &[(PathBuf, Comparison)]) -> Result<Comparison, LabError> {
             )));
         }
         let shard = part.shard.unwrap_or(Shard::WHOLE);
-        if let Some(other) = holders[shard.index - 1].replace(dir) {
+        if let Some(other) = holders.insert(shard.index, dir) {
             return Err(LabError::Settings(format!(
                 "shard {shard} is given twice: {} and {}",
                 other.display(),
@@ -114,7 +140,7 @@ pub fn merge(parts: &[(PathBuf, Comparison)]) -> Result<Comparison, LabError> {
                 .collect();
             return Err(LabError::Settings(format!(
                 "shard {shard} in {} is incomplete or altered ({} of {} runs; missing: {}): \
-                 run it again with the same command to finish it",
+                 run it again with the same command and --resume to finish it",
                 dir.display(),
                 got.len(),
                 expected.len(),
@@ -125,18 +151,37 @@ pub fn merge(parts: &[(PathBuf, Comparison)]) -> Result<Comparison, LabError> {
                 }
             )));
         }
+        let epochs = |run: &RunResult| run.epochs.iter().map(|e| e.epoch).collect::<Vec<_>>();
+        if let Some(run) = part.runs.iter().find(|run| {
+            run.status == RunStatus::Done && !epochs(run).into_iter().eq(1..=part.epochs)
+        }) {
+            return Err(LabError::Settings(format!(
+                "shard {shard} in {} is incomplete or altered: {} seed {} is marked done with \
+                 epochs {:?} of {}",
+                dir.display(),
+                run.activation,
+                run.seed,
+                epochs(run),
+                part.epochs
+            )));
+        }
     }
-    let missing: Vec<String> = holders
-        .iter()
-        .enumerate()
-        .filter(|(_, holder)| holder.is_none())
-        .map(|(i, _)| format!("{}/{count}", i + 1))
-        .collect();
-    if !missing.is_empty() {
+    if holders.len() < count {
+        let missing: Vec<String> = (1..=count)
+            .filter(|index| !holders.contains_key(index))
+            .take(MISSING_SHOWN)
+            .map(|index| format!("{index}/{count}"))
+            .collect();
+        let more = count - holders.len() - missing.len();
         return Err(LabError::Settings(format!(
-            "shard{} {} missing: give the folder of every shard of the sweep",
+            "shard{} {}{} missing: give the folder of every shard of the sweep",
             if missing.len() > 1 { "s" } else { "" },
-            missing.join(", ")
+            missing.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
         )));
     }
     let mut runs: Vec<_> = parts.iter().flat_map(|(_, p)| p.runs.clone()).collect();

@@ -10,12 +10,14 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use crate::atomic;
 use crate::checkpoint::{Checkpoint, Kind};
 use crate::cnn::{Cnn, CnnConfig, Ops, correct};
 use crate::dataset::{Digits, Scale, Split, epoch_order};
 use crate::dead::{DeathCounter, LayerDeath};
 use crate::error::LabError;
-use crate::metrics::write_json;
+use crate::metrics::to_json;
+use crate::run_folder::RunFolder;
 use leaky_candle::adam::{Adam, AdamParams};
 
 /// The checkpoint's file name in the output directory.
@@ -119,39 +121,114 @@ pub struct CnnMetrics {
     pub epochs: Vec<EpochRecord>,
 }
 
-/// The epochs that `out/metrics.json` records for a finished run with `settings`, checked
-/// against them (activation, seed, number of epochs): how a sweep reads back a run trained by
-/// another process.
-pub fn read_epochs(out: &Path, settings: &CnnSettings) -> Result<Vec<EpochRecord>, LabError> {
-    #[derive(Deserialize)]
-    struct Recorded {
-        activation: String,
-        seed: u64,
-        epochs: Vec<EpochRecord>,
+/// What `metrics.json` holds, as read back (the fields that identify the run and its epochs).
+#[derive(Deserialize)]
+struct Recorded {
+    activation: String,
+    data: String,
+    batch: usize,
+    lr: f64,
+    lr_decay: f64,
+    max_shift: u32,
+    seed: u64,
+    bias_init: Option<f32>,
+    epochs: Vec<EpochRecord>,
+}
+
+impl Recorded {
+    fn read(path: &Path) -> Result<Recorded, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| format!("not the metrics of `leaky train cnn`: {e}"))
     }
+
+    /// The first setting in which the record differs from `settings` on `data`, as
+    /// `what: recorded, not wanted`.
+    fn difference(&self, settings: &CnnSettings, data: &str) -> Option<String> {
+        let show = |b: Option<f32>| b.map_or("random".to_string(), |b| b.to_string());
+        let pairs = [
+            (
+                "activation",
+                self.activation.clone(),
+                settings.activation.to_string(),
+            ),
+            ("seed", self.seed.to_string(), settings.seed.to_string()),
+            ("batch", self.batch.to_string(), settings.batch.to_string()),
+            ("lr", self.lr.to_string(), settings.lr.to_string()),
+            (
+                "lr_decay",
+                self.lr_decay.to_string(),
+                settings.lr_decay.to_string(),
+            ),
+            (
+                "max_shift",
+                self.max_shift.to_string(),
+                settings.max_shift.to_string(),
+            ),
+            ("bias_init", show(self.bias_init), show(settings.bias_init)),
+            ("data", self.data.clone(), data.to_string()),
+        ];
+        pairs
+            .into_iter()
+            .find(|(_, recorded, wanted)| recorded != wanted)
+            .map(|(what, recorded, wanted)| format!("{what}: {recorded}, not {wanted}"))
+    }
+}
+
+/// The epochs that `out/metrics.json` records for a finished run with `settings` on `data` (as
+/// [`Split::source`]), checked before they are used: the same settings and data, and every
+/// epoch from 1 to `settings.epochs` recorded in order. How a sweep reads back a run trained by
+/// another process, or finished before it was resumed.
+pub fn read_epochs(
+    out: &Path,
+    settings: &CnnSettings,
+    data: &str,
+) -> Result<Vec<EpochRecord>, LabError> {
     let path = out.join(METRICS_FILE);
     let fail = |message: String| LabError::Results {
         path: path.clone(),
         message,
     };
-    let bytes = std::fs::read(&path).map_err(|e| fail(format!("cannot read it: {e}")))?;
-    let recorded: Recorded = serde_json::from_slice(&bytes)
-        .map_err(|e| fail(format!("not the metrics of `leaky train cnn`: {e}")))?;
-    let wanted = settings.activation.to_string();
-    if recorded.activation != wanted
-        || recorded.seed != settings.seed
-        || recorded.epochs.len() != settings.epochs
-    {
+    let recorded = Recorded::read(&path).map_err(fail)?;
+    if let Some(difference) = recorded.difference(settings, data) {
+        return Err(fail(format!("records another run ({difference})")));
+    }
+    let numbers: Vec<usize> = recorded.epochs.iter().map(|e| e.epoch).collect();
+    if !numbers.iter().copied().eq(1..=settings.epochs) {
         return Err(fail(format!(
-            "records {} seed {} with {} epochs, not {wanted} seed {} with {}",
-            recorded.activation,
-            recorded.seed,
-            recorded.epochs.len(),
-            settings.seed,
+            "incomplete: records epochs {numbers:?} of the {} asked for",
             settings.epochs
         )));
     }
     Ok(recorded.epochs)
+}
+
+/// The `train cnn` run that `dir` holds, in words (its settings and last epoch, from its
+/// checkpoint, or else from its metrics), or `None` when it holds neither file: what
+/// [`crate::run_folder::RunFolder::claim`] needs to refuse replacing it.
+pub fn previous_run(dir: &Path) -> Option<String> {
+    if dir.join(MODEL_FILE).exists() {
+        return Some(match CnnResume::load(dir) {
+            Ok(resume) => describe(
+                &resume.settings.activation.to_string(),
+                resume.settings.seed,
+                resume.settings.epochs,
+            ),
+            Err(err) => format!("a `train cnn` checkpoint that cannot be read ({err})"),
+        });
+    }
+    let metrics = dir.join(METRICS_FILE);
+    if metrics.exists() {
+        return Some(match Recorded::read(&metrics) {
+            Ok(r) => describe(&r.activation, r.seed, r.epochs.len()),
+            Err(err) => format!("a {METRICS_FILE} that is {err}"),
+        });
+    }
+    None
+}
+
+fn describe(activation: &str, seed: u64, epochs: usize) -> String {
+    format!("a `train cnn` run ({activation}, seed {seed}, epoch {epochs} done)")
 }
 
 /// Follows the training as it goes (the command line shows a progress bar).
@@ -195,18 +272,25 @@ impl CnnResume {
             data,
         })
     }
+
+    /// The checkpoint's note for the user, if it could not be checked ([`Checkpoint::note`]).
+    pub fn note(&self) -> Option<String> {
+        self.checkpoint.note()
+    }
 }
 
 /// Trains a classifier with `settings` on `data`, writing `model.safetensors` and
-/// `metrics.json` into `out` after every epoch; continues `resume` if given, whose settings must
-/// match (except the number of epochs, which must be larger). Returns the metrics.
+/// `metrics.json` into `out` after every epoch, together (a failed write leaves both at the
+/// previous epoch); continues `resume` if given, whose settings must match (except the number of
+/// epochs, which must be larger). Returns the metrics.
 pub fn train_cnn(
     settings: &CnnSettings,
     data: &Split,
-    out: &Path,
+    out: &RunFolder,
     resume: Option<CnnResume>,
     progress: &mut dyn CnnProgress,
 ) -> Result<CnnMetrics, LabError> {
+    let out = out.path();
     let config = CnnConfig::new(settings.activation);
     let varmap = VarMap::new();
     let model = Cnn::seeded(config, &varmap, settings.seed)?.with_ops(settings.ops)?;
@@ -244,15 +328,7 @@ pub fn train_cnn(
     for epoch in metrics.epochs.len() + 1..=settings.epochs {
         let record = train_epoch(&model, &mut adam, settings, data, epoch, progress)?;
         metrics.epochs.push(record);
-        save(
-            &model,
-            &varmap,
-            &adam,
-            settings,
-            &metrics,
-            &out.join(MODEL_FILE),
-        )?;
-        write_json(&out.join(METRICS_FILE), &metrics)?;
+        save(&model, &varmap, &adam, settings, &metrics, out)?;
         progress.epoch_done(metrics.epochs.last().expect("just pushed"));
     }
     Ok(metrics)
@@ -411,15 +487,17 @@ pub fn evaluate(model: &Cnn, digits: &Digits) -> Result<Evaluation, LabError> {
     })
 }
 
+/// Writes the checkpoint and `metrics.json` into `out`, together.
 fn save(
     model: &Cnn,
     varmap: &VarMap,
     adam: &Adam,
     settings: &CnnSettings,
     metrics: &CnnMetrics,
-    path: &Path,
+    out: &Path,
 ) -> Result<(), LabError> {
-    let mut checkpoint = Checkpoint::new(Kind::Cnn, path);
+    let path = out.join(MODEL_FILE);
+    let mut checkpoint = Checkpoint::new(Kind::Cnn, &path);
     model.config().store(&mut checkpoint);
     checkpoint.set("epochs_done", metrics.epochs.len());
     checkpoint.set("batch", settings.batch);
@@ -433,11 +511,15 @@ fn save(
     checkpoint.set("data", &metrics.data);
     checkpoint.set("adam_steps", adam.steps());
     let history = serde_json::to_string(&metrics.epochs).map_err(|e| LabError::Write {
-        path: path.to_path_buf(),
+        path: path.clone(),
         source: e.into(),
     })?;
     checkpoint.set("history", history);
     checkpoint.add_vars("", varmap);
     checkpoint.add_tensors(adam.state()?);
-    checkpoint.save()
+    let metrics_path = out.join(METRICS_FILE);
+    atomic::write_together(&[
+        (&path, &checkpoint.to_bytes()?),
+        (&metrics_path, &to_json(&metrics_path, metrics)?),
+    ])
 }

@@ -11,12 +11,14 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use crate::atomic;
 use crate::checkpoint::{Checkpoint, Kind};
 use crate::dataset::{Scale, Split, epoch_order};
 use crate::error::LabError;
 use crate::gan::{DIGITS, Discriminator, GanConfig, Generator, binary_cross_entropy};
 use crate::images::write_grid;
-use crate::metrics::write_json;
+use crate::metrics::to_json;
+use crate::run_folder::RunFolder;
 use crate::score::ClassifierScore;
 use leaky_candle::adam::{Adam, AdamParams};
 
@@ -176,6 +178,59 @@ impl GanResume {
             data,
         })
     }
+
+    /// The checkpoints' notes for the user, for those that could not be checked
+    /// ([`Checkpoint::note`]).
+    pub fn notes(&self) -> Vec<String> {
+        [&self.generator, &self.discriminator]
+            .into_iter()
+            .filter_map(Checkpoint::note)
+            .collect()
+    }
+}
+
+/// The `train gan` run that `dir` holds, in words (its activations, seed and last step, from
+/// its checkpoints, or else from its metrics), or `None` when it holds none of those files: what
+/// [`crate::run_folder::RunFolder::claim`] needs to refuse replacing it.
+pub fn previous_run(dir: &Path) -> Option<String> {
+    if dir.join(GENERATOR_FILE).exists() || dir.join(DISCRIMINATOR_FILE).exists() {
+        return Some(match GanResume::load(dir) {
+            Ok(resume) => describe(
+                &resume.settings.g_activation.to_string(),
+                &resume.settings.d_activation.to_string(),
+                resume.settings.seed,
+                resume.settings.steps,
+            ),
+            Err(err) => format!("`train gan` checkpoints that cannot be read ({err})"),
+        });
+    }
+    #[derive(Deserialize)]
+    struct Recorded {
+        g_activation: String,
+        d_activation: String,
+        seed: u64,
+        losses: Vec<StepRecord>,
+    }
+    let metrics = dir.join(METRICS_FILE);
+    let bytes = std::fs::read(&metrics).ok()?;
+    Some(match serde_json::from_slice::<Recorded>(&bytes) {
+        Ok(r) => describe(
+            &r.g_activation,
+            &r.d_activation,
+            r.seed,
+            r.losses.last().map_or(0, |l| l.step),
+        ),
+        Err(err) => {
+            format!("a {METRICS_FILE} that is not the metrics of `leaky train gan` ({err})")
+        }
+    })
+}
+
+fn describe(generator: &str, discriminator: &str, seed: u64, steps: usize) -> String {
+    format!(
+        "a `train gan` run (generator {generator}, discriminator {discriminator}, seed {seed}, \
+         step {steps} done)"
+    )
 }
 
 /// The networks of a GAN being trained, with their variables and optimisers.
@@ -190,16 +245,18 @@ struct Gan {
 
 /// Trains a GAN with `settings` on the training digits of `data`, writing sample grids
 /// (`samples-STEP.png`), checkpoints and `metrics.json` into `out` every `sample_every` steps and
-/// at the end, and `samples.png` at the end; continues `resume` if given, whose settings must
+/// at the end (the checkpoints and the metrics together: a failed write leaves all three as
+/// they were), and `samples.png` at the end; continues `resume` if given, whose settings must
 /// match (except the number of steps, which must be larger). Returns the metrics, without
 /// classifier scores.
 pub fn train_gan(
     settings: &GanSettings,
     data: &Split,
-    out: &Path,
+    out: &RunFolder,
     resume: Option<GanResume>,
     progress: &mut dyn GanProgress,
 ) -> Result<GanMetrics, LabError> {
+    let out = out.path();
     let mut gan = build(settings)?;
     let mut metrics = GanMetrics {
         model: "gan",
@@ -269,7 +326,6 @@ pub fn train_gan(
             let grid = out.join(format!("samples-{step}.png"));
             write_sample_grid(&gan.generator, &grid)?;
             save(&gan, settings, &metrics, step, out)?;
-            write_json(&out.join(METRICS_FILE), &metrics)?;
             progress.saved(step, &grid);
         }
     }
@@ -433,8 +489,9 @@ fn restore(
     Ok(())
 }
 
-/// Writes both checkpoints. Each is atomic; both are renamed into place one after the other,
-/// and [`GanResume::load`] refuses a pair from different steps.
+/// Writes both checkpoints and `metrics.json`, together ([`atomic::write_together`]); should
+/// the renames themselves fail between the two checkpoints, [`GanResume::load`] refuses a pair
+/// from different steps.
 fn save(
     gan: &Gan,
     settings: &GanSettings,
@@ -446,6 +503,7 @@ fn save(
         path: out.join(GENERATOR_FILE),
         source: e.into(),
     })?;
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::with_capacity(3);
     let parts: [(Kind, PathBuf, &GanConfig, &VarMap, &Adam); 2] = [
         (
             Kind::Generator,
@@ -477,7 +535,14 @@ fn save(
         }
         checkpoint.add_vars("", vars);
         checkpoint.add_tensors(adam.state()?);
-        checkpoint.save()?;
+        files.push((path, checkpoint.to_bytes()?));
     }
-    Ok(())
+    let metrics_path = out.join(METRICS_FILE);
+    let metrics_json = to_json(&metrics_path, metrics)?;
+    files.push((metrics_path, metrics_json));
+    let files: Vec<(&Path, &[u8])> = files
+        .iter()
+        .map(|(path, bytes)| (path.as_path(), bytes.as_slice()))
+        .collect();
+    atomic::write_together(&files)
 }

@@ -45,7 +45,14 @@ fn training_reduces_the_loss_and_writes_its_files() {
     let data = common::small_split(320, 100);
     let out = tempfile::tempdir().unwrap();
     let mut recorder = Recorder::default();
-    let metrics = train_cnn(&settings(3), &data, out.path(), None, &mut recorder).unwrap();
+    let metrics = train_cnn(
+        &settings(3),
+        &data,
+        &common::folder(out.path()),
+        None,
+        &mut recorder,
+    )
+    .unwrap();
     assert_eq!(recorder.epochs, [1, 2, 3]);
     assert_eq!(recorder.batches, 30);
     let losses: Vec<f64> = metrics.epochs.iter().map(|r| r.train_loss).collect();
@@ -66,15 +73,12 @@ fn training_reduces_the_loss_and_writes_its_files() {
         dead.iter()
             .all(|d| (0.0..=1.0).contains(&d["dead"].as_f64().unwrap()))
     );
-    let names: Vec<String> = fs::read_dir(out.path())
+    let mut names: Vec<String> = fs::read_dir(out.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(
-        names.len(),
-        2,
-        "only model.safetensors and metrics.json: {names:?}"
-    );
+    names.sort();
+    assert_eq!(names, [".lock", "metrics.json", "model.safetensors"]);
 }
 
 #[test]
@@ -84,7 +88,7 @@ fn a_resumed_run_matches_an_uninterrupted_one() {
     let full = train_cnn(
         &settings(2),
         &data,
-        straight.path(),
+        &common::folder(straight.path()),
         None,
         &mut Recorder::default(),
     )
@@ -94,7 +98,7 @@ fn a_resumed_run_matches_an_uninterrupted_one() {
     train_cnn(
         &settings(1),
         &data,
-        split.path(),
+        &common::folder(split.path()),
         None,
         &mut Recorder::default(),
     )
@@ -105,7 +109,7 @@ fn a_resumed_run_matches_an_uninterrupted_one() {
     let resumed = train_cnn(
         &settings(2),
         &data,
-        split.path(),
+        &common::folder(split.path()),
         Some(resume),
         &mut recorder,
     )
@@ -127,7 +131,7 @@ fn resuming_with_other_settings_or_no_more_epochs_is_refused() {
     train_cnn(
         &settings(1),
         &data,
-        out.path(),
+        &common::folder(out.path()),
         None,
         &mut Recorder::default(),
     )
@@ -140,7 +144,7 @@ fn resuming_with_other_settings_or_no_more_epochs_is_refused() {
     let err = train_cnn(
         &other,
         &data,
-        out.path(),
+        &common::folder(out.path()),
         Some(resume),
         &mut Recorder::default(),
     );
@@ -149,7 +153,7 @@ fn resuming_with_other_settings_or_no_more_epochs_is_refused() {
     let err = train_cnn(
         &settings(1),
         &data,
-        out.path(),
+        &common::folder(out.path()),
         Some(resume),
         &mut Recorder::default(),
     );
@@ -179,6 +183,102 @@ fn save_untrained(path: &Path, seed: u64) -> Cnn {
     checkpoint.add_vars("", &varmap);
     checkpoint.save().unwrap();
     model
+}
+
+/// A small classifier's checkpoint at `path` (2 and 2 channels, 4 hidden units: a few KiB).
+fn save_small(path: &Path) {
+    let varmap = VarMap::new();
+    let config = CnnConfig {
+        channels1: 2,
+        channels2: 2,
+        hidden: 4,
+        ..CnnConfig::new("relu".parse().unwrap())
+    };
+    let model = Cnn::seeded(config, &varmap, 1).unwrap();
+    let mut checkpoint = Checkpoint::new(Kind::Cnn, path);
+    model.config().store(&mut checkpoint);
+    checkpoint.set("history", "[]");
+    checkpoint.add_vars("", &varmap);
+    checkpoint.save().unwrap();
+}
+
+/// Every single flipped bit, in the header or the tensors, is refused: as a corrupt checkpoint
+/// when the file still parses, as an invalid one when it does not.
+#[test]
+fn every_flipped_bit_of_a_checkpoint_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.safetensors");
+    save_small(&path);
+    let bytes = fs::read(&path).unwrap();
+    Cnn::load(&Checkpoint::load(&path, Kind::Cnn).unwrap()).unwrap();
+    let (mut corrupt, mut invalid) = (0, 0);
+    for bit in 0..bytes.len() * 8 {
+        let mut flipped = bytes.clone();
+        flipped[bit / 8] ^= 1 << (bit % 8);
+        // A new file rather than a rewritten one, which ext4 flushes to disk on closing.
+        fs::remove_file(&path).unwrap();
+        fs::write(&path, &flipped).unwrap();
+        match Checkpoint::load(&path, Kind::Cnn) {
+            Err(CheckpointError::Corrupt { .. }) => corrupt += 1,
+            Err(CheckpointError::Format { .. }) => invalid += 1,
+            Err(err) => panic!("bit {bit}: {err}"),
+            Ok(_) => panic!(
+                "bit {bit} of {} flipped, and the checkpoint loads",
+                bytes.len() * 8
+            ),
+        }
+    }
+    assert!(
+        corrupt > 8 * (bytes.len() / 2),
+        "{corrupt} corrupt, {invalid} invalid"
+    );
+    let err = {
+        let mut flipped = bytes.clone();
+        *flipped.last_mut().unwrap() ^= 0x40;
+        fs::write(&path, &flipped).unwrap();
+        Checkpoint::load(&path, Kind::Cnn).err().unwrap()
+    };
+    assert!(
+        err.to_string().starts_with(&format!(
+            "{}: corrupt checkpoint: its content has checksum crc32:",
+            path.display()
+        )),
+        "{err}"
+    );
+}
+
+/// A checkpoint written before checksums (the same file without the entry) loads, with a note
+/// naming it; the same file with the entry's key damaged is refused.
+#[test]
+fn a_checkpoint_without_a_checksum_loads_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.safetensors");
+    save_small(&path);
+    assert_eq!(Checkpoint::load(&path, Kind::Cnn).unwrap().note(), None);
+    let bytes = fs::read(&path).unwrap();
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let mut metadata = header.metadata().clone().unwrap();
+    let checksum = metadata.remove("leaky-lab.checksum").unwrap();
+    let old = safetensors::serialize(file.tensors(), Some(metadata.clone())).unwrap();
+    fs::write(&path, old).unwrap();
+    let checkpoint = Checkpoint::load(&path, Kind::Cnn).unwrap();
+    Cnn::load(&checkpoint).unwrap();
+    assert_eq!(
+        checkpoint.note().unwrap(),
+        format!(
+            "{} has no checksum (it was written by an older leaky): its content is not checked",
+            path.display()
+        )
+    );
+    metadata.insert("leaky-lab.checksun".into(), checksum);
+    fs::write(
+        &path,
+        safetensors::serialize(file.tensors(), Some(metadata)).unwrap(),
+    )
+    .unwrap();
+    let err = Checkpoint::load(&path, Kind::Cnn).err().unwrap();
+    assert!(matches!(err, CheckpointError::Corrupt { .. }), "{err}");
 }
 
 #[test]
@@ -332,7 +432,14 @@ fn prelu_slopes_are_trained_and_saved() {
         activation: "prelu".parse().unwrap(),
         ..settings(1)
     };
-    train_cnn(&run, &data, out.path(), None, &mut Recorder::default()).unwrap();
+    train_cnn(
+        &run,
+        &data,
+        &common::folder(out.path()),
+        None,
+        &mut Recorder::default(),
+    )
+    .unwrap();
     let checkpoint = Checkpoint::load(&out.path().join(MODEL_FILE), Kind::Cnn).unwrap();
     let slopes: Vec<f32> = checkpoint.tensors()["hidden.prelu.weight"]
         .to_vec1()
@@ -350,7 +457,14 @@ fn initial_biases_are_set_recorded_and_checked_on_resume() {
         bias_init: Some(-1e4),
         ..settings(1)
     };
-    let metrics = train_cnn(&run, &data, out.path(), None, &mut Recorder::default()).unwrap();
+    let metrics = train_cnn(
+        &run,
+        &data,
+        &common::folder(out.path()),
+        None,
+        &mut Recorder::default(),
+    )
+    .unwrap();
     assert_eq!(metrics.bias_init, Some(-1e4));
     // Biases of -10,000 leave every LeakyReLU unit of the hidden layer negative on every digit.
     let dead = &metrics.epochs[0].dead;
@@ -360,7 +474,7 @@ fn initial_biases_are_set_recorded_and_checked_on_resume() {
     let err = train_cnn(
         &settings(2),
         &data,
-        out.path(),
+        &common::folder(out.path()),
         Some(resume),
         &mut Recorder::default(),
     );

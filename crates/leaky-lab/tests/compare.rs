@@ -1,5 +1,5 @@
 //! `compare`: every activation and seed trained, failures recorded without stopping the sweep,
-//! and the three reports consistent with the runs.
+//! the three reports consistent with the runs, and sweeps resumed and merged.
 
 mod common;
 
@@ -10,6 +10,7 @@ use leaky_lab::compare::{
     CompareProgress, CompareSettings, InProcess, Outcome, PlannedRun, RunStatus, Spread, compare,
     run_name,
 };
+use leaky_lab::run_folder::Start;
 use leaky_lab::shard::{self, Shard};
 use leaky_lab::train_cnn::{CnnProgress, CnnSettings, EpochRecord};
 
@@ -85,7 +86,8 @@ fn a_sweep_trains_every_pair_records_a_diverging_run_and_goes_on() {
         false,
         Shard::WHOLE,
         &data.source,
-        out.path(),
+        &common::folder(out.path()),
+        Start::Fresh,
         &mut trainer,
     )
     .unwrap();
@@ -201,7 +203,17 @@ fn shards_merge_into_the_whole_sweep_and_bad_merges_name_the_shard() {
             progress: &mut progress,
         };
         let out = root.path().join(dir);
-        compare(&settings, false, shard, &data.source, &out, &mut trainer).unwrap();
+        let folder = common::folder(&out);
+        compare(
+            &settings,
+            false,
+            shard,
+            &data.source,
+            &folder,
+            Start::Fresh,
+            &mut trainer,
+        )
+        .unwrap();
         (out.clone(), shard::load(&out).unwrap())
     };
     let (whole_dir, whole) = sweep(Shard::WHOLE, "whole");
@@ -246,4 +258,130 @@ fn shards_merge_into_the_whole_sweep_and_bad_merges_name_the_shard() {
         "{message}"
     );
     assert!(shard::load(root.path()).is_err(), "no compare.json there");
+}
+
+/// Resuming a finished sweep with more epochs continues every run from its checkpoint; resuming
+/// it again trains nothing; and the figures are those of a sweep that never stopped. A run whose
+/// metrics lack an epoch (a partial copy) is not taken as finished: it is trained again.
+#[test]
+fn a_resumed_sweep_continues_its_runs_and_keeps_the_finished_ones() {
+    let data = common::small_split(32, 16);
+    let settings = |epochs: usize| CompareSettings {
+        activations: vec![Activation::Relu, "leaky_relu:alpha=0.2".parse().unwrap()],
+        seeds: vec![1],
+        base: CnnSettings {
+            epochs,
+            batch: 16,
+            ..CnnSettings::default()
+        },
+    };
+    let root = tempfile::tempdir().unwrap();
+    let sweep = |epochs: usize, dir: &str, start: Start| {
+        let mut progress = Recorder::default();
+        let mut trainer = InProcess {
+            data: &data,
+            progress: &mut progress,
+        };
+        let folder = common::folder(&root.path().join(dir));
+        let c = compare(
+            &settings(epochs),
+            false,
+            Shard::WHOLE,
+            &data.source,
+            &folder,
+            start,
+            &mut trainer,
+        )
+        .unwrap();
+        (c, progress.started.len())
+    };
+    let (straight, _) = sweep(2, "straight", Start::Fresh);
+    let (_, trained) = sweep(1, "resumed", Start::Fresh);
+    assert_eq!(trained, 2);
+    let (resumed, trained) = sweep(2, "resumed", Start::Resume);
+    assert_eq!(trained, 2, "both runs continue");
+    let (again, trained) = sweep(2, "resumed", Start::Resume);
+    assert_eq!(trained, 0, "nothing is left to train");
+    let figures = |c: &leaky_lab::compare::Comparison| -> Vec<Vec<(f64, f64)>> {
+        c.runs
+            .iter()
+            .map(|r| {
+                r.epochs
+                    .iter()
+                    .map(|e| (e.train_loss, e.test_loss))
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(figures(&resumed), figures(&straight));
+    assert_eq!(figures(&again), figures(&straight));
+
+    let metrics = root.path().join("resumed/runs/relu-seed1/metrics.json");
+    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&metrics).unwrap()).unwrap();
+    json["epochs"].as_array_mut().unwrap().pop();
+    fs::write(&metrics, serde_json::to_vec(&json).unwrap()).unwrap();
+    let (retrained, trained) = sweep(2, "resumed", Start::Resume);
+    assert_eq!(
+        trained, 1,
+        "the run with an incomplete metrics.json is trained again"
+    );
+    assert_eq!(figures(&retrained), figures(&straight));
+}
+
+/// A shard whose `compare.json` marks a run done but lacks one of its epochs (an edited or
+/// partly copied file) is refused by a merge, and so is a shard number out of range.
+#[test]
+fn a_merge_refuses_incomplete_or_impossible_results() {
+    let data = common::small_split(32, 16);
+    let settings = CompareSettings {
+        activations: vec![Activation::Relu],
+        seeds: vec![1, 2],
+        base: CnnSettings {
+            epochs: 2,
+            batch: 16,
+            ..CnnSettings::default()
+        },
+    };
+    let root = tempfile::tempdir().unwrap();
+    let mut parts = Vec::new();
+    for index in 1..=2 {
+        let out = root.path().join(format!("shard-{index}"));
+        let mut progress = Recorder::default();
+        let mut trainer = InProcess {
+            data: &data,
+            progress: &mut progress,
+        };
+        let shard = Shard { index, count: 2 };
+        let folder = common::folder(&out);
+        compare(
+            &settings,
+            false,
+            shard,
+            &data.source,
+            &folder,
+            Start::Fresh,
+            &mut trainer,
+        )
+        .unwrap();
+        parts.push((out.clone(), shard::load(&out).unwrap()));
+    }
+    shard::merge(&parts).unwrap();
+    let mut short = parts.clone();
+    short[1].1.runs[0].epochs.remove(0);
+    let message = shard::merge(&short).unwrap_err().to_string();
+    assert!(
+        message.contains("relu seed 2 is marked done with epochs [2] of 2"),
+        "{message}"
+    );
+
+    let json = root.path().join("shard-2/compare.json");
+    let text = fs::read_to_string(&json).unwrap();
+    fs::write(&json, text.replace("\"index\": 2", "\"index\": 3")).unwrap();
+    let message = shard::load(&root.path().join("shard-2"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("shard 3/2: I must be from 1 to N"),
+        "{message}"
+    );
 }

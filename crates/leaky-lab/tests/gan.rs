@@ -154,7 +154,14 @@ fn training_steps_write_grids_and_checkpoints_and_resume() {
     let data = common::small_split(64, 0);
     let out = tempfile::tempdir().unwrap();
     let mut recorder = Recorder::default();
-    let metrics = train_gan(&settings(3), &data, out.path(), None, &mut recorder).unwrap();
+    let metrics = train_gan(
+        &settings(3),
+        &data,
+        &common::folder(out.path()),
+        None,
+        &mut recorder,
+    )
+    .unwrap();
     assert_eq!(recorder.steps, [1, 2, 3]);
     assert_eq!(recorder.saved, [2, 3]);
     assert_eq!(metrics.losses.last().unwrap().step, 3);
@@ -174,7 +181,14 @@ fn training_steps_write_grids_and_checkpoints_and_resume() {
     let resume = GanResume::load(out.path()).unwrap();
     assert_eq!(resume.settings, settings(3));
     let mut recorder = Recorder::default();
-    train_gan(&settings(4), &data, out.path(), Some(resume), &mut recorder).unwrap();
+    train_gan(
+        &settings(4),
+        &data,
+        &common::folder(out.path()),
+        Some(resume),
+        &mut recorder,
+    )
+    .unwrap();
     assert_eq!(recorder.steps, [4]);
     let generator = Generator::load(
         &Checkpoint::load(&out.path().join(GENERATOR_FILE), Kind::Generator).unwrap(),
@@ -202,7 +216,7 @@ fn training_steps_write_grids_and_checkpoints_and_resume() {
         let err = train_gan(
             &other,
             &data,
-            out.path(),
+            &common::folder(out.path()),
             Some(resume),
             &mut Recorder::default(),
         );
@@ -222,11 +236,25 @@ fn an_unconditional_gan_trains_and_resumes_as_one() {
         conditional: false,
         ..settings(steps)
     };
-    train_gan(&plain(2), &data, out.path(), None, &mut Recorder::default()).unwrap();
+    train_gan(
+        &plain(2),
+        &data,
+        &common::folder(out.path()),
+        None,
+        &mut Recorder::default(),
+    )
+    .unwrap();
     let resume = GanResume::load(out.path()).unwrap();
     assert!(!resume.settings.conditional);
     let mut recorder = Recorder::default();
-    train_gan(&plain(3), &data, out.path(), Some(resume), &mut recorder).unwrap();
+    train_gan(
+        &plain(3),
+        &data,
+        &common::folder(out.path()),
+        Some(resume),
+        &mut recorder,
+    )
+    .unwrap();
     assert_eq!(recorder.steps, [3]);
 }
 
@@ -237,7 +265,7 @@ fn a_batch_larger_than_the_data_is_refused() {
     let err = train_gan(
         &settings(1),
         &data,
-        out.path(),
+        &common::folder(out.path()),
         None,
         &mut Recorder::default(),
     );

@@ -28,7 +28,14 @@ fn figures(activation: &str, tier: Tier) -> (f64, f64, f64, f64) {
         ..CnnSettings::default()
     };
     let out = tempfile::tempdir().unwrap();
-    let metrics = train_cnn(&settings, &data, out.path(), None, &mut Quiet).unwrap();
+    let metrics = train_cnn(
+        &settings,
+        &data,
+        &common::folder(out.path()),
+        None,
+        &mut Quiet,
+    )
+    .unwrap();
     set_tier(None).unwrap();
     let r = &metrics.epochs[0];
     (r.train_loss, r.train_accuracy, r.test_loss, r.test_accuracy)

@@ -1,6 +1,10 @@
-//! Small splits of the embedded digits, so that training tests take a second or two.
+//! Small splits of the embedded digits, so that training tests take a second or two; and run
+//! folders to train into.
+
+use std::path::Path;
 
 use leaky_lab::dataset::{self, Split};
+use leaky_lab::run_folder::{RunFolder, Start};
 
 /// The first `train` training digits and the first `test` test digits of the embedded split.
 pub fn small_split(train: usize, test: usize) -> Split {
@@ -11,4 +15,11 @@ pub fn small_split(train: usize, test: usize) -> Split {
         test: full.test.select(&first(test)),
         source: format!("embedded, first {train} / {test}"),
     }
+}
+
+/// `dir` claimed for a run that replaces whatever it holds (tests train into a folder again
+/// and again).
+#[allow(dead_code)] // Not every test binary trains.
+pub fn folder(dir: &Path) -> RunFolder {
+    RunFolder::claim(dir, Start::Overwrite, |_| None).unwrap()
 }
