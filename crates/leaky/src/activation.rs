@@ -348,7 +348,7 @@ macro_rules! catalogue {
             /// Why the backward from the output does not apply to these parameters, if it does
             /// not (a function it never applies to says so in
             /// [`Activation::with_scalar_from_output`]).
-            pub(crate) fn from_output_refused(&self) -> Option<&'static str> {
+            pub(crate) fn refusal_from_output(&self) -> Option<&'static str> {
                 match *self {
                     $(Activation::$variant $({ $($field),* })? => {
                         $($(if $refused {
@@ -391,7 +391,7 @@ macro_rules! catalogue {
             }
 
             /// The kernel of the backward from the output, if there is one.
-            pub(crate) fn from_output_kernel<T: $crate::Float>(
+            pub(crate) fn kernel_from_output<T: $crate::Float>(
                 &self,
             ) -> Option<$crate::kernels::Zip<T>> {
                 match *self {

@@ -26,10 +26,10 @@ impl Activation {
                 plan.map(op, x, y);
                 return Ok(());
             }
-            if let (Some(x), Some(y)) = (T::as_f32(x), T::as_f32_mut(&mut *y)) {
-                if self.with_vector_math(MapMath { plan, x, y }).is_some() {
-                    return Ok(());
-                }
+            if let (Some(x), Some(y)) = (T::as_f32(x), T::as_f32_mut(&mut *y))
+                && self.with_vector_math(MapMath { plan, x, y }).is_some()
+            {
+                return Ok(());
             }
         }
         self.with_scalar_forward(MapLoop { plan, x, y });
@@ -45,10 +45,10 @@ impl Activation {
                 plan.map_in_place(op, x);
                 return Ok(());
             }
-            if let Some(x) = T::as_f32_mut(&mut *x) {
-                if self.with_vector_math(MapMathInPlace { plan, x }).is_some() {
-                    return Ok(());
-                }
+            if let Some(x) = T::as_f32_mut(&mut *x)
+                && self.with_vector_math(MapMathInPlace { plan, x }).is_some()
+            {
+                return Ok(());
             }
         }
         self.with_scalar_forward(MapLoopInPlace { plan, x });
@@ -80,13 +80,12 @@ impl Activation {
                 T::as_f32(grad_out),
                 T::as_f32_mut(&mut *grad_in),
             );
-            if let (Some(x), Some(g), Some(out)) = f32s {
-                if self
+            if let (Some(x), Some(g), Some(out)) = f32s
+                && self
                     .with_vector_math(BackwardMath { plan, x, g, out })
                     .is_some()
-                {
-                    return Ok(());
-                }
+            {
+                return Ok(());
             }
         }
         self.with_scalar_backward(ZipLoop {
@@ -120,11 +119,11 @@ impl Activation {
                 reason,
             })
         };
-        if let Some(reason) = self.from_output_refused() {
+        if let Some(reason) = self.refusal_from_output() {
             return unsupported(reason);
         }
         let plan = Plan::current()?;
-        if let Some(op) = self.from_output_kernel::<T>().filter(|_| plan.vectorized()) {
+        if let Some(op) = self.kernel_from_output::<T>().filter(|_| plan.vectorized()) {
             plan.zip(op, y, grad_out, grad_in);
             return Ok(());
         }
