@@ -23,7 +23,7 @@
 //! An activation without kernels runs its scalar definitions in every tier, on threads.
 
 use crate::activation::catalogue;
-use crate::kernels::{ExactZip, Map, Zip};
+use crate::kernels::{ExactMap, ExactZip, Map, Zip};
 use crate::math::elu::EluParams;
 use crate::math::gelu::Gelu;
 use crate::math::gelu_tanh::GeluTanh;
@@ -64,7 +64,7 @@ catalogue! {
         from_output: except alpha < 0.0 => NEGATIVE_SLOPE_REFUSED,
             |y, g| scalar::leaky_relu_backward(y, g, T::from_f64(alpha)),
         kernel: {
-            forward: Map::LeakyRelu(T::from_f64(alpha)),
+            forward: Map::Exact(ExactMap::LeakyRelu(T::from_f64(alpha))),
             backward: Zip::Exact(ExactZip::LeakyReluBackward(T::from_f64(alpha))),
             from_output: Zip::Exact(ExactZip::LeakyReluBackward(T::from_f64(alpha))),
         },
@@ -81,7 +81,7 @@ catalogue! {
         backward: |x, g| scalar::relu_backward(x, g),
         from_output: |y, g| scalar::relu_backward(y, g),
         kernel: {
-            forward: Map::Relu,
+            forward: Map::Exact(ExactMap::Relu),
             backward: Zip::Exact(ExactZip::ReluBackward),
             from_output: Zip::Exact(ExactZip::ReluBackward),
         },
@@ -135,7 +135,7 @@ catalogue! {
         from_output: except weight < 0.0 => NEGATIVE_SLOPE_REFUSED,
             |y, g| scalar::leaky_relu_backward(y, g, T::from_f64(weight)),
         kernel: {
-            forward: Map::LeakyRelu(T::from_f64(weight)),
+            forward: Map::Exact(ExactMap::LeakyRelu(T::from_f64(weight))),
             backward: Zip::Exact(ExactZip::LeakyReluBackward(T::from_f64(weight))),
             from_output: Zip::Exact(ExactZip::LeakyReluBackward(T::from_f64(weight))),
         },
@@ -158,7 +158,7 @@ catalogue! {
         derivative: |x| scalar::leaky_relu_derivative(x, T::from_f64((lower + upper) / 2.0)),
         from_output: |y, g| scalar::leaky_relu_backward(y, g, T::from_f64((lower + upper) / 2.0)),
         kernel: {
-            forward: Map::LeakyRelu(T::from_f64((lower + upper) / 2.0)),
+            forward: Map::Exact(ExactMap::LeakyRelu(T::from_f64((lower + upper) / 2.0))),
             backward: Zip::Exact(ExactZip::LeakyReluBackward(T::from_f64((lower + upper) / 2.0))),
             from_output: Zip::Exact(ExactZip::LeakyReluBackward(T::from_f64((lower + upper) / 2.0))),
         },

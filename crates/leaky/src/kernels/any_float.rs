@@ -15,14 +15,21 @@ use crate::{Float, scalar};
 /// An elementwise `y = f(x)` with a kernel in every element type.
 #[derive(Clone, Copy, Debug)]
 pub enum Map<T> {
-    /// `x > 0 ? x : α·x`.
-    LeakyRelu(T),
-    /// `x <= 0 ? 0 : x`.
-    Relu,
+    /// The same operations in every type and tier, the scalar definitions' bits.
+    Exact(ExactMap<T>),
     /// Sigmoid (vector math in `f32`, the scalar definition in `f64`).
     Sigmoid,
     /// Tanh (vector math in `f32`, the scalar definition in `f64`).
     Tanh,
+}
+
+/// The forward kernels that are the same few operations in any element type.
+#[derive(Clone, Copy, Debug)]
+pub enum ExactMap<T> {
+    /// `x > 0 ? x : α·x`.
+    LeakyRelu(T),
+    /// `x <= 0 ? 0 : x`.
+    Relu,
 }
 
 /// An elementwise `out = f(a, g)` with a kernel in every element type: backward passes, `a`
@@ -54,7 +61,7 @@ impl<T: Element> Map<T> {
     /// Below this length one thread does the whole slice.
     pub(crate) fn min_parallel_len(&self) -> usize {
         match self {
-            Map::LeakyRelu(_) | Map::Relu => thresholds::CHEAP,
+            Map::Exact(_) => thresholds::CHEAP,
             Map::Sigmoid | Map::Tanh => T::MATH_MIN_PARALLEL_LEN,
         }
     }
@@ -120,14 +127,7 @@ impl Element for f32 {
     #[inline(always)]
     fn map<S: Token>(s: S, op: Map<f32>, x: &[f32], y: &mut [f32], stream: bool) {
         match op {
-            Map::LeakyRelu(alpha) => s.vectorize(
-                #[inline(always)]
-                move |s| map(s, x, y, stream, leaky_relu(s, alpha)),
-            ),
-            Map::Relu => s.vectorize(
-                #[inline(always)]
-                move |s| map(s, x, y, stream, relu::<f32, S>(s)),
-            ),
+            Map::Exact(op) => exact_map(s, op, x, y, stream),
             Map::Sigmoid => s.vectorize(
                 #[inline(always)]
                 move |s| {
@@ -159,14 +159,7 @@ impl Element for f32 {
     #[inline(always)]
     fn map_in_place<S: Token>(s: S, op: Map<f32>, x: &mut [f32]) {
         match op {
-            Map::LeakyRelu(alpha) => s.vectorize(
-                #[inline(always)]
-                move |s| map_in_place(s, x, leaky_relu(s, alpha)),
-            ),
-            Map::Relu => s.vectorize(
-                #[inline(always)]
-                move |s| map_in_place(s, x, relu::<f32, S>(s)),
-            ),
+            Map::Exact(op) => exact_map_in_place(s, op, x),
             Map::Sigmoid => s.vectorize(
                 #[inline(always)]
                 move |s| {
@@ -216,14 +209,7 @@ impl Element for f64 {
     #[inline(always)]
     fn map<S: Token>(s: S, op: Map<f64>, x: &[f64], y: &mut [f64], stream: bool) {
         match op {
-            Map::LeakyRelu(alpha) => s.vectorize(
-                #[inline(always)]
-                move |s| map(s, x, y, stream, leaky_relu(s, alpha)),
-            ),
-            Map::Relu => s.vectorize(
-                #[inline(always)]
-                move |s| map(s, x, y, stream, relu::<f64, S>(s)),
-            ),
+            Map::Exact(op) => exact_map(s, op, x, y, stream),
             Map::Sigmoid => scalar_map(x, y, scalar::sigmoid),
             Map::Tanh => scalar_map(x, y, scalar::tanh),
         }
@@ -231,14 +217,7 @@ impl Element for f64 {
     #[inline(always)]
     fn map_in_place<S: Token>(s: S, op: Map<f64>, x: &mut [f64]) {
         match op {
-            Map::LeakyRelu(alpha) => s.vectorize(
-                #[inline(always)]
-                move |s| map_in_place(s, x, leaky_relu(s, alpha)),
-            ),
-            Map::Relu => s.vectorize(
-                #[inline(always)]
-                move |s| map_in_place(s, x, relu::<f64, S>(s)),
-            ),
+            Map::Exact(op) => exact_map_in_place(s, op, x),
             Map::Sigmoid => x.iter_mut().for_each(|v| *v = scalar::sigmoid(*v)),
             Map::Tanh => x.iter_mut().for_each(|v| *v = scalar::tanh(*v)),
         }
@@ -250,6 +229,42 @@ impl Element for f64 {
             Zip::SigmoidBackward => scalar_zip(a, g, out, |x, g| g * scalar::sigmoid_derivative(x)),
             Zip::TanhBackward => scalar_zip(a, g, out, |x, g| g * scalar::tanh_derivative(x)),
         }
+    }
+}
+
+/// The [`ExactMap`] kernels, in any element type.
+#[inline(always)]
+fn exact_map<T: Float, S: Simd<T> + Vectorize>(
+    s: S,
+    op: ExactMap<T>,
+    x: &[T],
+    y: &mut [T],
+    stream: bool,
+) {
+    match op {
+        ExactMap::LeakyRelu(alpha) => s.vectorize(
+            #[inline(always)]
+            move |s| map(s, x, y, stream, leaky_relu(s, alpha)),
+        ),
+        ExactMap::Relu => s.vectorize(
+            #[inline(always)]
+            move |s| map(s, x, y, stream, relu::<T, S>(s)),
+        ),
+    }
+}
+
+/// The [`ExactMap`] kernels in place, in any element type.
+#[inline(always)]
+fn exact_map_in_place<T: Float, S: Simd<T> + Vectorize>(s: S, op: ExactMap<T>, x: &mut [T]) {
+    match op {
+        ExactMap::LeakyRelu(alpha) => s.vectorize(
+            #[inline(always)]
+            move |s| map_in_place(s, x, leaky_relu(s, alpha)),
+        ),
+        ExactMap::Relu => s.vectorize(
+            #[inline(always)]
+            move |s| map_in_place(s, x, relu::<T, S>(s)),
+        ),
     }
 }
 

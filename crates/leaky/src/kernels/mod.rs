@@ -57,7 +57,7 @@ use crate::isa::{Isa, Vectorize, with_token};
 use crate::math::VectorMath;
 
 pub use crate::isa::Tier;
-pub(crate) use any_float::{Element, ExactZip, Map, Zip};
+pub(crate) use any_float::{Element, ExactMap, ExactZip, Map, Zip};
 pub(crate) use parallel::Split;
 
 impl Tier {
