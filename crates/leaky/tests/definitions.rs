@@ -318,9 +318,14 @@ fn quick_gelu_is_x_times_sigmoid_of_1_702_x_with_its_limits() {
     assert_eq!(q.derivative(f64::NEG_INFINITY), 0.0);
     assert!(q.derivative(f32::NAN).is_nan());
     // The definition at a few points: x·σ(1.702x), and SiLU's derivative at 1.702x.
+    // This naive x·σ(1.702x) rounds 1.702x, which moves σ by up to |1.702x|·(1 - σ) ULPs in
+    // the left tail; the definition carries that rounding error (the reference test checks
+    // it against mpmath within 32 ULP), so the bound here allows for the naive side's error.
     for x in [-20.0_f64, -3.0, -0.75, 0.3, 2.0, 9.0] {
         let sigma = 1.0 / (1.0 + (-1.702 * x).exp());
-        assert!(ulp_f64(q.forward(x), x * sigma) <= 2, "quick_gelu({x})");
+        let naive_error = (1.702 * x).abs().ceil() as u64;
+        let ulps = ulp_f64(q.forward(x), x * sigma);
+        assert!(ulps <= 2 + naive_error, "quick_gelu({x}): {ulps} ULP");
         let sigma_of_minus = 1.0 / (1.0 + (1.702 * x).exp()); // 1 - σ, without cancellation
         let d = sigma * (1.0 + 1.702 * x * sigma_of_minus);
         assert!((q.derivative(x) - d).abs() <= 1e-15, "quick_gelu'({x})");
