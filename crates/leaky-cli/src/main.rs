@@ -5,6 +5,7 @@
 //! returns a [`CliError`] on failure, printed as one line on standard error.
 
 mod accuracy;
+mod allocator;
 mod bench;
 mod checkpoints;
 mod classify;
@@ -74,6 +75,7 @@ fn single_threaded_candle_elementwise() {
 
 fn main() -> ExitCode {
     single_threaded_candle_elementwise();
+    allocator::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Plot(args) => plot::run(&args),
