@@ -33,8 +33,8 @@ pub fn activate(x: &Tensor, act: &Activation) -> Result<Tensor> {
 
 /// Applies `act` with candle's built-in ops, on any device: what [`activate`] does off the CPU.
 ///
-/// Every activation of the core library but the two newest is composed, with the core's semantics: the same
-/// formulas, the same f'(x) at the kinks, the same values at ±0, ±inf and NaN.
+/// Every activation of the core library but the two newest is composed, with the core's
+/// semantics: the same formulas, the same f'(x) at the kinks, the same values at ±0, ±inf and NaN.
 ///
 /// | activation | composed as | backward |
 /// |---|---|---|
@@ -42,8 +42,8 @@ pub fn activate(x: &Tensor, act: &Activation) -> Result<Tensor> {
 /// | ReLU | `x <= 0 ? 0 : x` | autograd: `x <= 0 ? 0 : g` |
 /// | sigmoid | `candle_nn::ops::sigmoid` | from the output, `g·y·(1 - y)` |
 /// | tanh | `Tensor::tanh` | from the output, `g·(1 - y²)` |
-/// | the other 17 | f(x) and f'(x) by the core's formulas in candle ops, joined into one tensor | `g·f'(x)` |
 /// | QuickGELU, ReLU² (no composed formula yet) | the fused op on the CPU, moved there and back | the fused backward |
+/// | the other 17 | f(x) and f'(x) by the core's formulas in candle ops, joined into one tensor | `g·f'(x)` |
 ///
 /// In the last row the derivative is computed from the formula, not differentiated through it,
 /// so it has the core's conventions at the kinks (Hardtanh's f'(min) = 0, Hardswish's
