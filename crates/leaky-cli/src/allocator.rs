@@ -2,8 +2,9 @@
 //!
 //! Training allocates and frees tensors of the same few sizes at every step. glibc's `malloc`
 //! serves blocks over its mmap threshold (128 KiB at first, raised as such blocks are freed, up
-//! to 32 MiB) with fresh mappings, and returns a free heap top over its trim threshold to the system, so the next step gets pages
-//! that the kernel must map and zero-fill one by one: about 236,000 page faults per CNN epoch.
+//! to 32 MiB) with fresh mappings, and returns a free heap top over its trim threshold to the
+//! system, so the next step gets pages that the kernel must map and zero-fill one by one: about
+//! 236,000 page faults per CNN epoch.
 //! Keeping the blocks in the heap makes the next step reuse them (about 36,000 page faults), at
 //! the cost of holding up to [`TRIM_THRESHOLD`] of free memory beyond the peak.
 
