@@ -1,6 +1,7 @@
 //! `leaky compare`: train the same CNN with several activations and seeds, in worker processes
 //! (`--jobs`), or a share of them (`--shard`), or merge the shares' results (`--merge`); write
-//! the results as Markdown, JSON, CSV and two plots.
+//! the results as Markdown, JSON, CSV and plots (against training step when the runs were
+//! measured as they trained, against epoch otherwise).
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +10,7 @@ use leaky::Activation;
 use leaky_lab::cnn::LAYER_NAMES;
 use leaky_lab::compare::{
     self, CSV_FILE, CompareSettings, Comparison, DEFAULT_ACTIVATIONS, JSON_FILE, MARKDOWN_FILE,
-    RunResult, RunStatus, STRESS_BIAS,
+    RunResult, RunStatus, STEPS_CSV_FILE, STRESS_BIAS,
 };
 use leaky_lab::run_folder::RunFolder;
 use leaky_lab::shard::{self, Shard};
@@ -17,7 +18,8 @@ use leaky_lab::train_cnn::{CnnSettings, EpochRecord};
 use leaky_plot::{Chart, Figure, Legend, Series};
 
 use crate::error::CliError;
-use crate::train::{CnnOptions, count, load_data, start};
+use crate::step_plots;
+use crate::train::{CnnOptions, check_measure, count, load_data, start};
 use crate::workers::Workers;
 
 /// The accuracy plot's file name.
@@ -99,6 +101,7 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let data = load_data(args.options.data.as_deref())?;
+    check_measure(&settings.base, &data)?;
     let start = start(args.resume, args.overwrite);
     let folder = RunFolder::claim(&out, start, compare::previous_sweep)?;
     let base = &settings.base;
@@ -164,16 +167,23 @@ fn merge(args: &CompareArgs) -> Result<(), CliError> {
 
 /// Draws the plots, prints the table and the files written.
 fn finish(comparison: &Comparison, out: &Path) -> Result<(), CliError> {
-    draw(comparison, out)?;
+    let (accuracy, dead) = (out.join(ACCURACY_PLOT), out.join(DEAD_PLOT));
+    let mut written = vec![
+        out.join(MARKDOWN_FILE),
+        out.join(JSON_FILE),
+        out.join(CSV_FILE),
+        out.join(STEPS_CSV_FILE),
+        accuracy.clone(),
+        dead.clone(),
+    ];
+    if step_plots::measured(comparison) {
+        written.push(step_plots::draw(comparison, &accuracy, &dead, out)?);
+    } else {
+        draw(comparison, out)?;
+    }
     print!("\n{}", table_only(&compare::markdown(comparison)));
-    println!(
-        "wrote {}, {}, {}, {} and {}",
-        out.join(MARKDOWN_FILE).display(),
-        out.join(JSON_FILE).display(),
-        out.join(CSV_FILE).display(),
-        out.join(ACCURACY_PLOT).display(),
-        out.join(DEAD_PLOT).display()
-    );
+    let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    println!("wrote {}", names.join(", "));
     Ok(())
 }
 
@@ -221,7 +231,8 @@ fn table_only(markdown: &str) -> String {
 }
 
 /// Held-out accuracy against epoch, and the dead fraction of each layer against epoch, one line
-/// per activation (means over the seeds whose runs finished).
+/// per activation (means over the seeds whose runs finished): the plots of runs that were not
+/// measured as they trained.
 fn draw(c: &Comparison, out: &Path) -> Result<(), CliError> {
     let mean_by_epoch = |activation: &str, value: &dyn Fn(&EpochRecord) -> Option<f64>| {
         let runs: Vec<&RunResult> = c
@@ -265,9 +276,11 @@ fn draw(c: &Comparison, out: &Path) -> Result<(), CliError> {
             chart.series.push(series(&s.activation, points));
         }
     }
-    for chart in &mut dead[1..] {
+    accuracy.legend = Legend::Outside;
+    for chart in &mut dead[..LAYER_NAMES.len() - 1] {
         chart.legend = Legend::Hidden;
     }
+    dead[LAYER_NAMES.len() - 1].legend = Legend::Outside;
     save(Figure::new(vec![accuracy]), &out.join(ACCURACY_PLOT))?;
     save(Figure::new(dead), &out.join(DEAD_PLOT))
 }

@@ -69,17 +69,26 @@ pub fn run(args: &DiagnoseArgs) -> Result<(), CliError> {
         diagnosis.loss
     );
     println!(
-        "{:<7} {:>6} {:>7} {:>12} {:>10} {:>10} {:>10} {:>14}",
-        "layer", "units", "dead", "nearly dead", "negative", "mean", "std", "mean |grad|"
+        "{:<7} {:>6} {:>7} {:>12} {:>10} {:>10} {:>10} {:>10} {:>14}",
+        "layer",
+        "units",
+        "dead",
+        "nearly dead",
+        "zero grad",
+        "negative",
+        "mean",
+        "std",
+        "mean |grad|"
     );
     for layer in &diagnosis.layers {
         let a = &layer.activity;
         println!(
-            "{:<7} {:>6} {:>6.1}% {:>11.1}% {:>9.1}% {:>10.4} {:>10.4} {:>14.3e}",
+            "{:<7} {:>6} {:>6.1}% {:>11.1}% {:>9.1}% {:>9.1}% {:>10.4} {:>10.4} {:>14.3e}",
             a.layer,
             a.units,
             100.0 * a.dead,
             100.0 * a.nearly_dead,
+            100.0 * layer.zero_gradient,
             100.0 * a.negative,
             a.mean,
             a.std,
@@ -87,8 +96,9 @@ pub fn run(args: &DiagnoseArgs) -> Result<(), CliError> {
         );
     }
     println!(
-        "dead: pre-activation <= 0 on every digit; nearly dead: > 0 on under 1% of them; \
-         mean |grad| of the layer's weights on a batch of {}",
+        "dead: pre-activation <= 0 on every digit; nearly dead: > 0 on at most 1% of them; \
+         zero grad: the activation's derivative is 0 on every digit, so no gradient reaches the \
+         unit's weights; mean |grad| of the layer's weights on a batch of {}",
         diagnosis.gradient_batch
     );
     println!("wrote {}", args.output.display());

@@ -20,6 +20,7 @@ mod plot;
 mod progress;
 mod range;
 mod sample;
+mod step_plots;
 mod train;
 mod workers;
 

@@ -8,6 +8,7 @@ use leaky_lab::checkpoint::Kind;
 use leaky_lab::cnn::{Cnn, Ops};
 use leaky_lab::dataset::{self, Split};
 use leaky_lab::gan::Generator;
+use leaky_lab::measure::Measure;
 use leaky_lab::run_folder::{RunFolder, Start};
 use leaky_lab::score::{CONFIDENCE, ClassifierScore, classifier_score, score_pixels};
 use leaky_lab::train_cnn::{self, CnnResume, CnnSettings, train_cnn};
@@ -97,6 +98,13 @@ pub struct CnnOptions {
     /// the 10,000 embedded digits.
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// Measure the dead units every K training steps, from step 0, on the first 100 held-out
+    /// digits (K from 1 to the run's steps) [default: about 40 measurements per run].
+    #[arg(long, value_name = "K", value_parser = count)]
+    measure_every: Option<usize>,
+    /// Do not measure the units as the run trains.
+    #[arg(long, conflicts_with = "measure_every")]
+    no_measure: bool,
 }
 
 impl CnnOptions {
@@ -108,9 +116,23 @@ impl CnnOptions {
             lr_decay: self.lr_decay.unwrap_or(base.lr_decay),
             max_shift: self.max_shift.unwrap_or(base.max_shift),
             bias_init: self.bias_init.or(base.bias_init),
+            measure: match (self.no_measure, self.measure_every) {
+                (true, _) => Measure::Off,
+                (false, Some(k)) => Measure::Every(k),
+                (false, None) => base.measure,
+            },
             ..base
         }
     }
+}
+
+/// Checks the measuring interval against the run's steps on `data`, before anything starts.
+pub fn check_measure(settings: &CnnSettings, data: &Split) -> Result<(), CliError> {
+    settings
+        .measure
+        .interval(settings.steps(data.train.len()))
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok(())
 }
 
 /// Arguments of `leaky train gan`. Options left out take their defaults, or, with --resume,
@@ -212,6 +234,7 @@ fn run_cnn(args: &CnnArgs) -> Result<(), CliError> {
         },
         ..base
     });
+    check_measure(&settings, &data)?;
     println!(
         "training a CNN with {}{} on {}, {} epochs, batch {}, lr {} (x{} per epoch), shifts up to {} px, seed {}{}",
         settings.activation,

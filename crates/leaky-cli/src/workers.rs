@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use leaky_lab::LabError;
 use leaky_lab::compare::{Outcome, PlannedRun, Trainer, train_args};
 use leaky_lab::run_folder::Start;
-use leaky_lab::train_cnn::read_epochs;
+use leaky_lab::train_cnn::read_run;
 
 use crate::progress::dead_units;
 
@@ -137,7 +137,7 @@ impl Trainer for Workers {
             let (position, _, start) = running.0.remove(ended.0);
             let run = &runs[position];
             let outcome = if ended.1 {
-                read_epochs(&run.out, &run.settings, &self.source).map_err(|e| e.to_string())
+                read_run(&run.out, &run.settings, &self.source).map_err(|e| e.to_string())
             } else {
                 Err(worker_error(&run.out))
             };
@@ -187,7 +187,7 @@ fn name(run: &PlannedRun) -> String {
 /// One line per finished run: its held-out accuracy and dead units, or its error.
 fn report(run: &PlannedRun, outcome: &Outcome, start: Instant) -> String {
     match outcome {
-        Ok(epochs) => match epochs.last() {
+        Ok(trained) => match trained.epochs.last() {
             Some(last) => format!(
                 "{}: held-out accuracy {:.2}%, dead units: {} ({:.0} s)",
                 name(run),

@@ -39,8 +39,10 @@ fn compare_writes_its_reports_and_plots() {
         "compare.md",
         "compare.json",
         "compare.csv",
+        "compare-steps.csv",
         "compare-accuracy.png",
         "compare-dead.png",
+        "compare-units.png",
     ] {
         assert!(dir.path().join("cmp").join(name).is_file(), "{name}");
     }
@@ -54,6 +56,19 @@ fn compare_writes_its_reports_and_plots() {
     assert_eq!(json["runs"].as_array().unwrap().len(), 4);
     assert_eq!(json["stress"], false);
     assert_eq!(json["lr"], 0.001);
+    // 48 digits in batches of 16 for 2 epochs: 6 steps, measured at every one (the default
+    // interval, 6 / 40, is at least 1).
+    let run = &json["runs"][0];
+    assert_eq!(run["measure_every"], 1);
+    assert_eq!(run["measure_digits"], 24);
+    let steps: Vec<u64> = run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_u64().unwrap())
+        .collect();
+    assert_eq!(steps, [0, 1, 2, 3, 4, 5, 6]);
+    assert_eq!(run["revival"].as_array().unwrap().len(), 3);
 
     // A model from the sweep can be diagnosed.
     let stdout = assert_success(&leaky(
@@ -217,7 +232,16 @@ fn compare_gives_the_same_results_with_one_or_two_jobs_and_from_merged_shards() 
 #[test]
 fn compare_rejects_bad_lists_before_training() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&[&str], &str); 10] = [
+    let cases: [(&[&str], &str); 13] = [
+        (&["compare", "--measure-every", "0"], "must be at least 1"),
+        (
+            &["compare", "--epochs", "1", "--measure-every", "501"],
+            "--measure-every 501: must be from 1 to the run's 500 training steps",
+        ),
+        (
+            &["compare", "--no-measure", "--measure-every", "5"],
+            "cannot be used with",
+        ),
         (&["compare", "--activations", "relu,swishy"], "swishy"),
         (&["compare", "--jobs", "0"], "must be at least 1"),
         (&["compare", "--shard", "3/2"], "I must be from 1 to N"),
@@ -271,6 +295,7 @@ fn diagnose_prints_a_table_or_json_and_draws_histograms() {
     for layer in ["conv1 ", "conv2 ", "hidden "] {
         assert!(stdout.contains(layer), "{stdout}");
     }
+    assert!(stdout.contains("zero grad"), "{stdout}");
     assert!(stdout.contains("on 2000 held-out digits"), "{stdout}");
     let svg = fs::read_to_string(dir.path().join("h.svg")).unwrap();
     assert!(svg.contains("hidden (relu)"), "the panel titles");
@@ -295,6 +320,9 @@ fn diagnose_prints_a_table_or_json_and_draws_histograms() {
         assert!(gradient > 0.0 && gradient.is_finite(), "{layer}");
         let dead = layer["activity"]["dead"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&dead), "{layer}");
+        // ReLU's derivative is 0 exactly where it is inactive (z ≤ 0): its units without
+        // gradient are its dead units.
+        assert_eq!(layer["zero_gradient"].as_f64().unwrap(), dead, "{layer}");
     }
 
     assert_error(

@@ -35,6 +35,30 @@ fn bad_numbers_are_usage_errors() {
 }
 
 #[test]
+fn measuring_intervals_of_zero_or_beyond_the_run_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    // The embedded 8,000 training digits in batches of 16: 500 steps per epoch.
+    let cases: [(&[&str], &str); 3] = [
+        (&["train", "cnn", "--measure-every", "0"], "must be at least 1"),
+        (
+            &["train", "cnn", "--epochs", "2", "--measure-every", "1001"],
+            "--measure-every 1001: must be from 1 to the run's 1000 training steps",
+        ),
+        (
+            &["train", "cnn", "--no-measure", "--measure-every", "3"],
+            "cannot be used with",
+        ),
+    ];
+    for (args, needle) in cases {
+        assert_error(&leaky(dir.path(), args), 2, needle);
+    }
+    assert!(
+        !dir.path().join("runs/cnn/metrics.json").exists(),
+        "nothing trained"
+    );
+}
+
+#[test]
 fn missing_data_and_unwritable_output_are_reported_before_training() {
     let dir = tempfile::tempdir().unwrap();
     let output = leaky(dir.path(), &["train", "cnn", "--data", "no-such-dir"]);

@@ -14,11 +14,13 @@ use crate::atomic;
 use crate::cnn::{LAYER_NAMES, LAYERS};
 use crate::dataset::Split;
 use crate::error::LabError;
+use crate::measure::{LayerRevival, Measure, Measurement};
 use crate::metrics::write_json;
 use crate::run_folder::{RunFolder, Start};
 use crate::shard::Shard;
 use crate::train_cnn::{
-    CnnProgress, CnnResume, CnnSettings, EpochRecord, previous_run, read_epochs, train_cnn,
+    CnnProgress, CnnResume, CnnSettings, EpochRecord, TrainedRun, previous_run, read_run,
+    train_cnn,
 };
 
 /// The activations compared by default: those the article names, LeakyReLU's variants, and the
@@ -35,6 +37,8 @@ pub const MARKDOWN_FILE: &str = "compare.md";
 pub const JSON_FILE: &str = "compare.json";
 /// The CSV file: one row per run and epoch.
 pub const CSV_FILE: &str = "compare.csv";
+/// The CSV file of the measurements: one row per run and measured step.
+pub const STEPS_CSV_FILE: &str = "compare-steps.csv";
 /// The folder, in a sweep's folder, of the runs' folders.
 pub const RUNS_DIR: &str = "runs";
 
@@ -91,6 +95,9 @@ pub struct RunResult {
     pub out: PathBuf,
     /// The epochs it finished.
     pub epochs: Vec<EpochRecord>,
+    /// Its units measured as it trained (empty for a failed run, or one recorded before).
+    #[serde(flatten)]
+    pub measurement: Measurement,
 }
 
 /// Mean and sample standard deviation (0 for a single value).
@@ -212,8 +219,8 @@ impl CompareSettings {
     }
 }
 
-/// How a run ended: the epochs it trained, or why it failed.
-pub type Outcome = Result<Vec<EpochRecord>, String>;
+/// How a run ended: what it recorded, or why it failed.
+pub type Outcome = Result<TrainedRun, String>;
 
 /// Trains the runs of a sweep: one after another in this process ([`InProcess`]), or
 /// elsewhere and several at once (the command line's worker processes).
@@ -262,23 +269,26 @@ impl Trainer for InProcess<'_> {
 
 impl InProcess<'_> {
     /// Claims the run's folder and trains it, or continues it.
-    fn train(&mut self, run: &PlannedRun) -> Result<Vec<EpochRecord>, LabError> {
+    fn train(&mut self, run: &PlannedRun) -> Result<TrainedRun, LabError> {
         let folder = RunFolder::claim(&run.out, run.start, previous_run)?;
         let resume = match run.start {
             Start::Resume => Some(CnnResume::load(&run.out)?),
             Start::Fresh | Start::Overwrite => None,
         };
         let metrics = train_cnn(&run.settings, self.data, &folder, resume, self.progress)?;
-        Ok(metrics.epochs)
+        Ok(TrainedRun {
+            epochs: metrics.epochs,
+            measurement: metrics.measurement,
+        })
     }
 }
 
 /// Trains the runs of `shard` of the sweep with `trainer`, each into `out/runs/NAME-seedS/`,
-/// rewriting `compare.json`, `compare.csv` and `compare.md` in `out` at the start and as each
+/// rewriting `compare.json`, `compare.csv`, `compare-steps.csv` and `compare.md` in `out` at the start and as each
 /// run ends (atomically, the runs in sweep order whatever order they end in). `data` names the
 /// digits (as [`Split::source`]); `stress` only labels the results: the settings are in
 /// `settings.base`. With [`Start::Resume`], a run whose folder records it finished
-/// ([`read_epochs`]) is kept as it is, one with a checkpoint of fewer epochs continues, and the
+/// ([`read_run`]) is kept as it is, one with a checkpoint of fewer epochs continues, and the
 /// others start afresh; with [`Start::Overwrite`], every run starts afresh in its folder.
 pub fn compare(
     settings: &CompareSettings,
@@ -310,9 +320,9 @@ pub fn compare(
     for (run, outcome) in plan.iter_mut().zip(&mut outcomes) {
         run.start = match start {
             Start::Fresh | Start::Overwrite => start,
-            Start::Resume => match read_epochs(&run.out, &run.settings, data) {
-                Ok(epochs) => {
-                    *outcome = Some(Ok(epochs));
+            Start::Resume => match read_run(&run.out, &run.settings, data) {
+                Ok(trained) => {
+                    *outcome = Some(Ok(trained));
                     Start::Resume
                 }
                 // A checkpoint is continued only if it has epochs to go: one that has them all
@@ -370,9 +380,9 @@ pub fn previous_sweep(dir: &Path) -> Option<String> {
 
 /// The record of a run that ended.
 fn result(run: &PlannedRun, outcome: Outcome) -> RunResult {
-    let (status, epochs) = match outcome {
-        Ok(epochs) => (RunStatus::Done, epochs),
-        Err(error) => (RunStatus::Failed(error), Vec::new()),
+    let (status, trained) = match outcome {
+        Ok(trained) => (RunStatus::Done, trained),
+        Err(error) => (RunStatus::Failed(error), TrainedRun::default()),
     };
     RunResult {
         activation: run.settings.activation.to_string(),
@@ -380,7 +390,8 @@ fn result(run: &PlannedRun, outcome: Outcome) -> RunResult {
         status,
         command: rerun_command(&run.settings, &run.out),
         out: run.out.clone(),
-        epochs,
+        epochs: trained.epochs,
+        measurement: trained.measurement,
     }
 }
 
@@ -416,6 +427,11 @@ pub fn train_args(run: &CnnSettings, out: &Path) -> Vec<String> {
     }
     if let Some(bias) = run.bias_init {
         args.extend(["--bias-init".to_string(), bias.to_string()]);
+    }
+    match run.measure {
+        Measure::Auto => {}
+        Measure::Every(k) => args.extend(["--measure-every".to_string(), k.to_string()]),
+        Measure::Off => args.push("--no-measure".to_string()),
     }
     args.extend(["--out".to_string(), out.display().to_string()]);
     args
@@ -461,10 +477,12 @@ pub fn summarise(activations: &[String], runs: &[RunResult]) -> Vec<Summary> {
         .collect()
 }
 
-/// Writes `compare.json`, `compare.csv` and `compare.md` into `out`, each atomically.
+/// Writes `compare.json`, `compare.csv`, `compare-steps.csv` and `compare.md` into `out`, each
+/// atomically.
 pub fn write(comparison: &Comparison, out: &Path) -> Result<(), LabError> {
     write_json(&out.join(JSON_FILE), comparison)?;
     atomic::write(&out.join(CSV_FILE), csv(comparison).as_bytes())?;
+    atomic::write(&out.join(STEPS_CSV_FILE), steps_csv(comparison).as_bytes())?;
     atomic::write(&out.join(MARKDOWN_FILE), markdown(comparison).as_bytes())
 }
 
@@ -521,6 +539,37 @@ pub fn csv(comparison: &Comparison) -> String {
                 )
                 .expect("writing to a String");
             }
+        }
+    }
+    text
+}
+
+/// One row per run and measured step: the accuracy on the measured digits and, per layer, the
+/// dead, nearly dead and zero-gradient fractions (see [`crate::measure`]).
+pub fn steps_csv(comparison: &Comparison) -> String {
+    let mut text = String::from("activation,seed,step,accuracy");
+    for layer in LAYER_NAMES {
+        write!(
+            text,
+            ",dead_{layer},nearly_dead_{layer},zero_gradient_{layer}"
+        )
+        .expect("writing to a String");
+    }
+    text.push('\n');
+    for run in &comparison.runs {
+        let activation = quote(&run.activation);
+        for step in &run.measurement.steps {
+            write!(text, "{activation},{},{},{}", run.seed, step.step, step.accuracy)
+                .expect("writing to a String");
+            for layer in &step.layers {
+                write!(
+                    text,
+                    ",{},{},{}",
+                    layer.dead, layer.nearly_dead, layer.zero_gradient
+                )
+                .expect("writing to a String");
+            }
+            text.push('\n');
         }
     }
     text
@@ -585,6 +634,7 @@ pub fn markdown(comparison: &Comparison) -> String {
         }
         writeln!(text, " {} |", show(s.seconds_per_epoch, 1.0, 1)).expect("writing to a String");
     }
+    revival_table(&mut text, c);
     let failed: Vec<&RunResult> = c
         .runs
         .iter()
@@ -604,6 +654,56 @@ pub fn markdown(comparison: &Comparison) -> String {
         writeln!(text, "    {}", run.command).expect("writing to a String");
     }
     text
+}
+
+/// The revival table: per activation and layer, the dead units of its finished runs added up
+/// over the seeds, and how many came back; nothing when no run was measured.
+fn revival_table(text: &mut String, c: &Comparison) {
+    if c.runs.iter().all(|r| r.measurement.revival.is_empty()) {
+        return;
+    }
+    text.push_str(
+        "\n## Revival\n\nUnits dead at step 0 (before the first update) and at the layer's worst \
+         measurement, and how many of them are alive at the end, added up over the seeds; lost for \
+         good: dead at the end and at every measurement since they died, as a share of the \
+         layer's units. Measured on the first held-out digits every few steps.\n\n",
+    );
+    text.push_str(
+        "| activation | layer | dead at step 0 | revived | dead at worst | revived | lost for good |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
+    for activation in &c.activations {
+        let revivals: Vec<&Vec<LayerRevival>> = c
+            .runs
+            .iter()
+            .filter(|r| &r.activation == activation && r.status == RunStatus::Done)
+            .map(|r| &r.measurement.revival)
+            .filter(|r| !r.is_empty())
+            .collect();
+        for (l, layer) in LAYER_NAMES.iter().enumerate() {
+            let sum = |count: fn(&LayerRevival) -> usize| -> usize {
+                revivals.iter().filter_map(|r| r.get(l)).map(count).sum()
+            };
+            if revivals.iter().all(|r| r.get(l).is_none()) {
+                continue;
+            }
+            let share = |part: usize, whole: usize| match whole {
+                0 => "-".to_string(),
+                _ => format!("{} ({:.0}%)", part, 100.0 * part as f64 / whole as f64),
+            };
+            let units = sum(|r| r.units);
+            writeln!(
+                text,
+                "| {activation} | {layer} | {} of {units} | {} | {} | {} | {} |",
+                sum(|r| r.dead_at_start),
+                share(sum(|r| r.revived_from_start), sum(|r| r.dead_at_start)),
+                sum(|r| r.dead_at_worst),
+                share(sum(|r| r.revived_from_worst), sum(|r| r.dead_at_worst)),
+                share(sum(|r| r.dead_for_good), units),
+            )
+            .expect("writing to a String");
+        }
+    }
 }
 
 /// `mean ± std` scaled, or `-` when there is nothing to show.

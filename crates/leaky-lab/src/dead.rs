@@ -1,6 +1,6 @@
 //! Dead units: a unit (a channel of a convolution, a neuron of a linear layer) is dead on a data
 //! set if its pre-activation is ≤ 0 for every example, and nearly dead if it is active (> 0
-//! somewhere) on fewer than 1% of the examples. A channel is active on an example if its
+//! somewhere) on at most 1% of the examples. A channel is active on an example if its
 //! pre-activation is > 0 at some position.
 
 use candle_core::{D, DType, Result, Tensor};
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cnn::{LAYER_NAMES, LAYERS};
 
-/// A unit active on fewer than this fraction of the examples is nearly dead.
+/// A unit active on at most this fraction of the examples is nearly dead.
 pub const NEARLY_DEAD: f64 = 0.01;
 
 /// What one layer's units did on a data set: how many died, and the spread of their
@@ -21,7 +21,7 @@ pub struct LayerDeath {
     pub units: usize,
     /// The fraction of units dead (never > 0).
     pub dead: f64,
-    /// The fraction of units nearly dead (active on < 1% of the examples; includes the dead).
+    /// The fraction of units nearly dead (active on ≤ 1% of the examples; includes the dead).
     pub nearly_dead: f64,
     /// The fraction of all pre-activation values (every unit, position and example) that are < 0.
     pub negative: f64,
@@ -102,7 +102,7 @@ impl DeathCounter {
                     layer: LAYER_NAMES[l].to_string(),
                     units,
                     dead: share(active.iter().filter(|&&a| a == 0).count()),
-                    nearly_dead: share(active.iter().filter(|&&a| (a as f64) < limit).count()),
+                    nearly_dead: share(active.iter().filter(|&&a| a as f64 <= limit).count()),
                     negative: negative as f64 / n,
                     mean,
                     std: (sum_sq / n - mean * mean).max(0.0).sqrt(),

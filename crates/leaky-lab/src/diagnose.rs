@@ -1,5 +1,6 @@
-//! A trained classifier's health, layer by layer: its dead and nearly dead units and the spread
-//! of its pre-activations on a data set (see [`crate::dead`]), the mean |gradient| of each
+//! A trained classifier's health, layer by layer: its dead and nearly dead units, those without
+//! gradient ([`crate::measure`]) and the spread of its pre-activations on a data set (see
+//! [`crate::dead`]), the mean |gradient| of each
 //! activated layer's weights on one batch, and a sample of pre-activation values to draw.
 
 use candle_core::Tensor;
@@ -9,6 +10,7 @@ use crate::cnn::{Cnn, LAYERS};
 use crate::dataset::{Digits, Scale};
 use crate::dead::LayerDeath;
 use crate::error::LabError;
+use crate::measure::activity;
 use crate::train_cnn::evaluate;
 
 /// At most this many pre-activation values per layer are kept for the histograms (evenly spaced
@@ -20,6 +22,9 @@ pub const SAMPLE_VALUES: usize = 100_000;
 pub struct LayerDiagnosis {
     /// Dead units and the pre-activations' statistics over the whole data set.
     pub activity: LayerDeath,
+    /// The fraction of units whose activation derivative is 0 on every digit and position of
+    /// the data set: no gradient reaches their weights.
+    pub zero_gradient: f64,
     /// The mean |∂loss/∂w| over the layer's weights (not its bias), on the gradient batch.
     pub mean_abs_gradient: f64,
     /// Pre-activation values of the gradient batch, for a histogram (not in the JSON).
@@ -51,6 +56,7 @@ pub fn diagnose(model: &Cnn, digits: &Digits, batch: usize) -> Result<Diagnosis,
         ));
     }
     let evaluation = evaluate(model, digits)?;
+    let units = activity(model, digits)?;
     let first: Vec<usize> = (0..batch.clamp(1, digits.len())).collect();
     let images = digits.images_tensor(&first, Scale::Standard)?;
     let (logits, pre) = model.forward_recorded(&images)?;
@@ -58,7 +64,8 @@ pub fn diagnose(model: &Cnn, digits: &Digits, batch: usize) -> Result<Diagnosis,
     let grads = loss.backward()?;
     let weights = model.activated_weights();
     let mut layers = Vec::with_capacity(LAYERS);
-    for ((activity, weight), pre) in evaluation.dead.into_iter().zip(weights).zip(&pre) {
+    let layers_in = evaluation.dead.into_iter().zip(units).zip(weights).zip(&pre);
+    for (((activity, units), weight), pre) in layers_in {
         let gradient = grads.get(weight).ok_or_else(|| {
             LabError::Settings(format!(
                 "no gradient reached the weights of {}: is the model trainable?",
@@ -67,6 +74,7 @@ pub fn diagnose(model: &Cnn, digits: &Digits, batch: usize) -> Result<Diagnosis,
         })?;
         layers.push(LayerDiagnosis {
             activity,
+            zero_gradient: units.zero_gradient,
             mean_abs_gradient: f64::from(gradient.abs()?.mean_all()?.to_scalar::<f32>()?),
             sample: sample(pre)?,
         });

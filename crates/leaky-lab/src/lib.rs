@@ -1,7 +1,7 @@
 //! MNIST digits and two networks built on the `leaky` activations with candle: a CNN classifier
 //! and a DCGAN-style GAN, with training loops, atomic and checksummed checkpoints, locked run
 //! folders ([`run_folder`]) and resumption; and the experiments on them: dead units ([`dead`],
-//! [`diagnose`]) and activations compared on the same CNN and seeds ([`compare`]), split across
+//! [`diagnose`], and as training goes: [`measure`]) and activations compared on the same CNN and seeds ([`compare`]), split across
 //! processes or machines ([`shard`]).
 //!
 //! The default data are 10,000 MNIST digits embedded in the crate (`data/mnist-10k/`), split
@@ -42,6 +42,7 @@ pub mod gan;
 pub mod idx;
 pub mod images;
 mod init;
+pub mod measure;
 pub mod metrics;
 pub mod run_folder;
 pub mod score;

@@ -1,5 +1,6 @@
 //! Training the digit classifier: mini-batch Adam on cross-entropy, one checkpoint and one
 //! `metrics.json` written (atomically) after every epoch, and resumption from that checkpoint.
+//! As it trains, the run measures its units every K steps ([`crate::measure`]).
 
 use std::path::Path;
 use std::time::Instant;
@@ -16,6 +17,7 @@ use crate::cnn::{Cnn, CnnConfig, Ops, correct};
 use crate::dataset::{Digits, Scale, Split, epoch_order};
 use crate::dead::{DeathCounter, LayerDeath};
 use crate::error::LabError;
+use crate::measure::{Measure, Measurement, Measurer};
 use crate::metrics::to_json;
 use crate::run_folder::RunFolder;
 use leaky_candle::adam::{Adam, AdamParams};
@@ -28,6 +30,9 @@ pub const METRICS_FILE: &str = "metrics.json";
 const SHIFT_SALT: u64 = 0x51f7_5eed;
 /// Images per forward pass when evaluating (no gradients, so larger than a training batch).
 const EVAL_BATCH: usize = 250;
+/// The checkpoint's metadata entry holding the measurements so far (JSON), so that a resumed
+/// run's series goes on.
+const MEASUREMENT_KEY: &str = "measurement";
 
 /// The settings of a classifier training run.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,6 +57,8 @@ pub struct CnnSettings {
     /// If set, the initial biases of the activated layers (instead of candle's small random
     /// ones); negative values start units near death.
     pub bias_init: Option<f32>,
+    /// When the units are measured as the run trains (not a setting that must match to resume).
+    pub measure: Measure,
 }
 
 impl Default for CnnSettings {
@@ -69,7 +76,16 @@ impl Default for CnnSettings {
             seed: 1,
             ops: Ops::Fused,
             bias_init: None,
+            measure: Measure::Auto,
         }
+    }
+}
+
+impl CnnSettings {
+    /// The training steps (weight updates) of the whole run on `train_digits` digits: the
+    /// epochs times the batches per epoch, `⌈train_digits / batch⌉`.
+    pub fn steps(&self, train_digits: usize) -> usize {
+        self.epochs * train_digits.div_ceil(self.batch.max(1))
     }
 }
 
@@ -86,7 +102,7 @@ pub struct EpochRecord {
     pub test_loss: f64,
     /// The fraction of test digits classified correctly after the epoch.
     pub test_accuracy: f64,
-    /// Seconds the epoch's training took (not counting the evaluation).
+    /// Seconds the epoch's training took (not counting the evaluation, nor the measurements).
     pub seconds: f64,
     /// Per activated layer, its dead units on the test digits after the epoch (empty in
     /// checkpoints written before it was recorded).
@@ -119,6 +135,18 @@ pub struct CnnMetrics {
     pub bias_init: Option<f32>,
     /// One record per epoch.
     pub epochs: Vec<EpochRecord>,
+    /// The units measured as it trained.
+    #[serde(flatten)]
+    pub measurement: Measurement,
+}
+
+/// What a finished run recorded: its epochs and its measurements.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrainedRun {
+    /// One record per epoch.
+    pub epochs: Vec<EpochRecord>,
+    /// The units measured as it trained.
+    pub measurement: Measurement,
 }
 
 /// What `metrics.json` holds, as read back (the fields that identify the run and its epochs).
@@ -133,6 +161,8 @@ struct Recorded {
     seed: u64,
     bias_init: Option<f32>,
     epochs: Vec<EpochRecord>,
+    #[serde(flatten)]
+    measurement: Measurement,
 }
 
 impl Recorded {
@@ -175,15 +205,12 @@ impl Recorded {
     }
 }
 
-/// The epochs that `out/metrics.json` records for a finished run with `settings` on `data` (as
-/// [`Split::source`]), checked before they are used: the same settings and data, and every
-/// epoch from 1 to `settings.epochs` recorded in order. How a sweep reads back a run trained by
-/// another process, or finished before it was resumed.
-pub fn read_epochs(
-    out: &Path,
-    settings: &CnnSettings,
-    data: &str,
-) -> Result<Vec<EpochRecord>, LabError> {
+/// The epochs and measurements that `out/metrics.json` records for a finished run with
+/// `settings` on `data` (as [`Split::source`]), checked before they are used: the same settings
+/// and data, and every epoch from 1 to `settings.epochs` recorded in order (metrics written
+/// before the measurements read as none). How a sweep reads back a run trained by another
+/// process, or finished before it was resumed.
+pub fn read_run(out: &Path, settings: &CnnSettings, data: &str) -> Result<TrainedRun, LabError> {
     let path = out.join(METRICS_FILE);
     let fail = |message: String| LabError::Results {
         path: path.clone(),
@@ -200,7 +227,10 @@ pub fn read_epochs(
             settings.epochs
         )));
     }
-    Ok(recorded.epochs)
+    Ok(TrainedRun {
+        epochs: recorded.epochs,
+        measurement: recorded.measurement,
+    })
 }
 
 /// The `train cnn` run that `dir` holds, in words (its settings and last epoch, from its
@@ -264,6 +294,7 @@ impl CnnResume {
             seed: checkpoint.get("seed")?,
             ops: Ops::Fused,
             bias_init: checkpoint.get_optional("bias_init")?,
+            measure: Measure::Auto,
         };
         let data = checkpoint.get("data")?;
         Ok(CnnResume {
@@ -282,7 +313,7 @@ impl CnnResume {
 /// Trains a classifier with `settings` on `data`, writing `model.safetensors` and
 /// `metrics.json` into `out` after every epoch, together (a failed write leaves both at the
 /// previous epoch); continues `resume` if given, whose settings must match (except the number of
-/// epochs, which must be larger). Returns the metrics.
+/// epochs, which must be larger; its measurements go on). Returns the metrics.
 pub fn train_cnn(
     settings: &CnnSettings,
     data: &Split,
@@ -310,7 +341,10 @@ pub fn train_cnn(
         ops: settings.ops,
         bias_init: settings.bias_init,
         epochs: Vec::new(),
+        measurement: Measurement::default(),
     };
+    let steps = settings.steps(data.train.len());
+    let every = settings.measure.interval(steps)?;
     if let Some(resume) = resume {
         check_resumable(settings, &data.source, &resume)?;
         let checkpoint = &resume.checkpoint;
@@ -324,9 +358,32 @@ pub fn train_cnn(
         let history: String = checkpoint.get("history")?;
         metrics.epochs = serde_json::from_str(&history)
             .map_err(|e| checkpoint.invalid(format!("the history is unreadable: {e}")))?;
+        // Checkpoints written before the measurements have none: the run's go on from here.
+        if let Some(measured) = checkpoint.get_optional::<String>(MEASUREMENT_KEY)? {
+            metrics.measurement = serde_json::from_str(&measured).map_err(|e| {
+                checkpoint.invalid(format!("the measurements are unreadable: {e}"))
+            })?;
+        }
     }
+    let measurer = match every {
+        Some(every) => Measurer::new(every, steps, &data.test)?,
+        None => None,
+    };
+    metrics.measurement.measure_every = every.filter(|_| measurer.is_some());
+    metrics.measurement.measure_digits = measurer.as_ref().map_or(0, Measurer::digits);
     for epoch in metrics.epochs.len() + 1..=settings.epochs {
-        let record = train_epoch(&model, &mut adam, settings, data, epoch, progress)?;
+        let record = train_epoch(
+            &model,
+            &mut adam,
+            settings,
+            data,
+            epoch,
+            &mut Measuring {
+                measurer: measurer.as_ref(),
+                record: &mut metrics.measurement,
+            },
+            progress,
+        )?;
         metrics.epochs.push(record);
         save(&model, &varmap, &adam, settings, &metrics, out)?;
         progress.epoch_done(metrics.epochs.last().expect("just pushed"));
@@ -403,23 +460,47 @@ fn check_resumable(settings: &CnnSettings, data: &str, resume: &CnnResume) -> Re
     Ok(())
 }
 
+/// The measurer of a run (none when it does not measure) and where its records go.
+struct Measuring<'a> {
+    measurer: Option<&'a Measurer>,
+    record: &'a mut Measurement,
+}
+
+impl Measuring<'_> {
+    /// Measures `model` at step `step` if that step is due; returns the seconds it took.
+    fn at(&mut self, model: &Cnn, step: usize) -> Result<f64, LabError> {
+        match self.measurer {
+            Some(measurer) if measurer.due(step, self.record) => {
+                let before = self.record.measure_seconds;
+                measurer.record(model, step, self.record)?;
+                Ok(self.record.measure_seconds - before)
+            }
+            _ => Ok(0.0),
+        }
+    }
+}
+
 fn train_epoch(
     model: &Cnn,
     adam: &mut Adam,
     settings: &CnnSettings,
     data: &Split,
     epoch: usize,
+    measuring: &mut Measuring,
     progress: &mut dyn CnnProgress,
 ) -> Result<EpochRecord, LabError> {
     adam.set_lr(settings.lr * settings.lr_decay.powi(epoch as i32 - 1));
     let order = epoch_order(data.train.len(), settings.seed, epoch);
     let batches = order.chunks(settings.batch);
+    let first_step = (epoch - 1) * batches.len();
     progress.epoch_started(epoch, settings.epochs, batches.len());
     let start = Instant::now();
+    let mut measuring_seconds = 0.0;
     let (mut loss_sum, mut hits) = (0.0, 0);
     let mut rng = StdRng::seed_from_u64(settings.seed.wrapping_add(epoch as u64) ^ SHIFT_SALT);
     let max = settings.max_shift as i32;
-    for indices in batches {
+    for (batch, indices) in batches.enumerate() {
+        measuring_seconds += measuring.at(model, first_step + batch)?;
         let shifts: Vec<(i32, i32)> = indices
             .iter()
             .map(|_| (rng.random_range(-max..=max), rng.random_range(-max..=max)))
@@ -440,7 +521,9 @@ fn train_epoch(
         hits += correct(&logits, &labels)?;
         progress.batch_done(loss, indices.len());
     }
-    let seconds = start.elapsed().as_secs_f64();
+    let last_step = first_step + order.len().div_ceil(settings.batch);
+    measuring_seconds += measuring.at(model, last_step)?;
+    let seconds = start.elapsed().as_secs_f64() - measuring_seconds;
     let test = evaluate(model, &data.test)?;
     let n = data.train.len() as f64;
     Ok(EpochRecord {
@@ -515,6 +598,11 @@ fn save(
         source: e.into(),
     })?;
     checkpoint.set("history", history);
+    let measured = serde_json::to_string(&metrics.measurement).map_err(|e| LabError::Write {
+        path: path.clone(),
+        source: e.into(),
+    })?;
+    checkpoint.set(MEASUREMENT_KEY, measured);
     checkpoint.add_vars("", varmap);
     checkpoint.add_tensors(adam.state()?);
     let metrics_path = out.join(METRICS_FILE);

@@ -10,6 +10,7 @@ use leaky_lab::compare::{
     CompareProgress, CompareSettings, InProcess, Outcome, PlannedRun, RunStatus, Spread, compare,
     run_name,
 };
+use leaky_lab::measure::Measure;
 use leaky_lab::run_folder::Start;
 use leaky_lab::shard::{self, Shard};
 use leaky_lab::train_cnn::{CnnProgress, CnnSettings, EpochRecord};
@@ -384,4 +385,78 @@ fn a_merge_refuses_incomplete_or_impossible_results() {
         message.contains("shard 3/2: I must be from 1 to N"),
         "{message}"
     );
+}
+
+/// Every unit forced dead (biases at -100, see `tests/measure.rs`): the revival table adds up
+/// the seeds' dead units, none revived; the steps' CSV has one row per run and measured step.
+#[test]
+fn a_measured_sweep_writes_the_revival_table_and_the_steps() {
+    let data = common::small_split(48, 24);
+    let out = tempfile::tempdir().unwrap();
+    let settings = CompareSettings {
+        activations: vec![Activation::Relu, "leaky_relu".parse().unwrap()],
+        seeds: vec![1, 2],
+        base: CnnSettings {
+            epochs: 1,
+            batch: 16,
+            bias_init: Some(-100.0),
+            measure: Measure::Every(1),
+            ..CnnSettings::default()
+        },
+    };
+    let mut progress = Recorder::default();
+    let c = compare(
+        &settings,
+        true,
+        Shard::WHOLE,
+        &data.source,
+        &common::folder(out.path()),
+        Start::Fresh,
+        &mut InProcess {
+            data: &data,
+            progress: &mut progress,
+        },
+    )
+    .unwrap();
+    for run in &c.runs {
+        let steps: Vec<usize> = run.measurement.steps.iter().map(|s| s.step).collect();
+        assert_eq!(steps, [0, 1, 2, 3]);
+        assert!(run.command.contains("--measure-every 1"), "{}", run.command);
+    }
+    let markdown = fs::read_to_string(out.path().join("compare.md")).unwrap();
+    assert!(markdown.contains("## Revival"), "{markdown}");
+    for activation in ["relu", "leaky_relu:alpha=0.01"] {
+        let row = format!(
+            "| {activation} | hidden | 256 of 256 | 0 (0%) | 256 | 0 (0%) | 256 (100%) |"
+        );
+        assert!(markdown.contains(&row), "{row} in {markdown}");
+    }
+    let csv = fs::read_to_string(out.path().join("compare-steps.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + 4 * 4, "{csv}");
+    assert_eq!(
+        &fields(lines[0])[..7],
+        [
+            "activation",
+            "seed",
+            "step",
+            "accuracy",
+            "dead_conv1",
+            "nearly_dead_conv1",
+            "zero_gradient_conv1"
+        ]
+    );
+    assert_eq!(fields(lines[0]).len(), 4 + 3 * 3);
+    let relu_row = fields(lines[1]);
+    assert_eq!(&relu_row[..3], ["relu", "1", "0"]);
+    assert_eq!(&relu_row[4..7], ["1", "1", "1"]);
+    let leaky_row = fields(lines[5]);
+    assert_eq!(&leaky_row[..3], ["leaky_relu:alpha=0.01", "1", "0"]);
+    assert_eq!(&leaky_row[4..7], ["1", "1", "0"]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.path().join("compare.json")).unwrap()).unwrap();
+    assert_eq!(json["runs"][0]["steps"].as_array().unwrap().len(), 4);
+    assert_eq!(json["runs"][0]["revival"][2]["dead_for_good"], 128);
+    let reread = leaky_lab::shard::load(out.path()).unwrap();
+    assert_eq!(reread.runs[3].measurement, c.runs[3].measurement);
 }

@@ -17,9 +17,21 @@ pub enum Style {
         /// The width of every bar, in x units; finite and positive.
         width: f64,
     },
+    /// A filled area between two lines, light (a fifth of the colour's opacity), as
+    /// matplotlib's `fill_between(..., alpha=0.2)`: the points are the polygon's outline (see
+    /// [`Series::band`]).
+    Band,
+    /// A filled `width` x `height` rectangle centred on each point: a heatmap of the cells that
+    /// are set (the others stay white).
+    Cells {
+        /// The width of every cell, in x units; finite and positive.
+        width: f64,
+        /// The height of every cell, in y units; finite and positive.
+        height: f64,
+    },
 }
 
-/// One set of points drawn in one colour (the next one of matplotlib's tab10 cycle).
+/// One set of points drawn in one colour (by default the next one of matplotlib's tab10 cycle).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
     /// The text in the legend; an empty label keeps the series out of the legend.
@@ -28,24 +40,57 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// How the points are drawn.
     pub style: Style,
+    /// Its colour as an index into the tab10 cycle (modulo 10); `None` for the series' own
+    /// position in its chart. How a band takes the colour of the line it surrounds.
+    pub color: Option<usize>,
 }
 
 impl Series {
     /// A line through `points`.
     pub fn line(label: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
-        Self {
-            label: label.into(),
-            points,
-            style: Style::Line,
-        }
+        Self::styled(label, points, Style::Line)
     }
 
     /// A marker at each of `points`.
     pub fn markers(label: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Self::styled(label, points, Style::Markers)
+    }
+
+    /// The area between a low and a high line, from `(x, low, high)` triples in x order (a
+    /// spread over seeds, say); triples with a non-finite value are left out.
+    pub fn band(label: impl Into<String>, points: &[(f64, f64, f64)]) -> Self {
+        let finite: Vec<(f64, f64, f64)> = points
+            .iter()
+            .copied()
+            .filter(|(x, lo, hi)| x.is_finite() && lo.is_finite() && hi.is_finite())
+            .collect();
+        let low = finite.iter().map(|&(x, lo, _)| (x, lo));
+        let high = finite.iter().rev().map(|&(x, _, hi)| (x, hi));
+        Self::styled(label, low.chain(high).collect(), Style::Band)
+    }
+
+    /// A heatmap: a `width` x `height` cell centred on each of `points`.
+    pub fn cells(
+        label: impl Into<String>,
+        points: Vec<(f64, f64)>,
+        width: f64,
+        height: f64,
+    ) -> Self {
+        Self::styled(label, points, Style::Cells { width, height })
+    }
+
+    /// The series drawn in colour `color` of the tab10 cycle (modulo 10).
+    pub fn with_color(mut self, color: usize) -> Self {
+        self.color = Some(color);
+        self
+    }
+
+    fn styled(label: impl Into<String>, points: Vec<(f64, f64)>, style: Style) -> Self {
         Self {
             label: label.into(),
             points,
-            style: Style::Markers,
+            style,
+            color: None,
         }
     }
 
@@ -119,11 +164,7 @@ impl Series {
             .enumerate()
             .map(|(i, &count)| (lo + width * (i as f64 + 0.5), count as f64))
             .collect();
-        Ok(Self {
-            label,
-            points,
-            style: Style::Bars { width },
-        })
+        Ok(Self::styled(label, points, Style::Bars { width }))
     }
 
     /// The points with both coordinates finite.
@@ -134,17 +175,27 @@ impl Series {
             .filter(|(x, y)| x.is_finite() && y.is_finite())
     }
 
-    /// Checks what the constructors cannot: the bar width.
+    /// Checks what the constructors cannot: the bar and cell sizes.
     pub(crate) fn validate(&self) -> Result<(), PlotError> {
-        match self.style {
-            Style::Bars { width } if !(width.is_finite() && width > 0.0) => {
-                Err(PlotError::InvalidSeries {
-                    label: self.label.clone(),
-                    reason: format!("bar width must be finite and positive, not {width}"),
-                })
+        let size_ok = |v: f64| v.is_finite() && v > 0.0;
+        let reason = match self.style {
+            Style::Bars { width } if !size_ok(width) => {
+                format!("bar width must be finite and positive, not {width}")
             }
-            _ => Ok(()),
-        }
+            Style::Cells { width, height } if !(size_ok(width) && size_ok(height)) => {
+                format!("cell sizes must be finite and positive, not {width} x {height}")
+            }
+            _ => return Ok(()),
+        };
+        Err(PlotError::InvalidSeries {
+            label: self.label.clone(),
+            reason,
+        })
+    }
+
+    /// Its colour's index in the tab10 cycle, given its position in its chart.
+    pub(crate) fn color_index(&self, position: usize) -> usize {
+        self.color.unwrap_or(position)
     }
 }
 
@@ -166,6 +217,9 @@ pub enum Legend {
     LowerLeft,
     /// Inside the axes, bottom right.
     LowerRight,
+    /// Outside the axes, right of them at the top: it hides no data (the figure's right margin,
+    /// or the gap to the next panel, widens to hold it).
+    Outside,
 }
 
 /// One panel: a pair of axes with its series, title, axis labels and legend.
@@ -231,8 +285,8 @@ impl Chart {
         self
     }
 
-    /// The series that appear in the legend, with their index in the colour cycle; empty when
-    /// the legend is hidden.
+    /// The series that appear in the legend, with their colour's index in the tab10 cycle;
+    /// empty when the legend is hidden.
     pub(crate) fn legend_entries(&self) -> Vec<(usize, &Series)> {
         let shown = match self.legend {
             Legend::Hidden => false,
@@ -246,6 +300,7 @@ impl Chart {
             .iter()
             .enumerate()
             .filter(|(_, s)| !s.label.is_empty())
+            .map(|(i, s)| (s.color_index(i), s))
             .collect()
     }
 
@@ -253,15 +308,16 @@ impl Chart {
     pub(crate) fn extent(&self) -> Option<Extent> {
         let mut extent: Option<Extent> = None;
         for series in &self.series {
-            let (half, bars) = match series.style {
-                Style::Bars { width } => (width / 2.0, true),
-                _ => (0.0, false),
+            let (half, half_y, bars) = match series.style {
+                Style::Bars { width } => (width / 2.0, 0.0, true),
+                Style::Cells { width, height } => (width / 2.0, height / 2.0, false),
+                _ => (0.0, 0.0, false),
             };
             for (x, y) in series.finite_points() {
                 let (y0, y1) = if bars {
                     (y.min(0.0), y.max(0.0))
                 } else {
-                    (y, y)
+                    (y - half_y, y + half_y)
                 };
                 let e = extent.get_or_insert(Extent {
                     x: (x - half, x + half),

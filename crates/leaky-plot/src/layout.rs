@@ -80,6 +80,16 @@ impl Rect {
         self.left <= x && x <= self.right && self.top <= y && y <= self.bottom
     }
 
+    /// Its corners, clockwise from the top left: the outline of a filled polygon.
+    pub fn corners(&self) -> Vec<(f64, f64)> {
+        vec![
+            (self.left, self.top),
+            (self.right, self.top),
+            (self.right, self.bottom),
+            (self.left, self.bottom),
+        ]
+    }
+
     fn overlaps(&self, other: &Rect) -> bool {
         self.left < other.right
             && other.left < self.right
@@ -203,16 +213,26 @@ impl Panel<'_> {
         runs
     }
 
-    /// The bars of a `Bars` series in pixels, edges on whole pixels so neighbours meet cleanly.
+    /// The bars of a `Bars` series, or the cells of a `Cells` series, in pixels, edges on whole
+    /// pixels so neighbours meet cleanly; none for other series.
     pub fn bars(&self, series: &Series) -> Vec<Rect> {
-        let Style::Bars { width } = series.style else {
-            return Vec::new();
+        let corners = |x: f64, y: f64| match series.style {
+            Style::Bars { width } => Some((
+                (x - width / 2.0, y.max(0.0)),
+                (x + width / 2.0, y.min(0.0)),
+            )),
+            Style::Cells { width, height } => Some((
+                (x - width / 2.0, y + height / 2.0),
+                (x + width / 2.0, y - height / 2.0),
+            )),
+            _ => None,
         };
         series
             .finite_points()
-            .map(|(x, y)| {
-                let (left, top) = self.to_px((x - width / 2.0, y.max(0.0)));
-                let (right, bottom) = self.to_px((x + width / 2.0, y.min(0.0)));
+            .filter_map(|(x, y)| corners(x, y))
+            .map(|(top_left, bottom_right)| {
+                let (left, top) = self.to_px(top_left);
+                let (right, bottom) = self.to_px(bottom_right);
                 Rect {
                     left: left.round(),
                     top: top.round(),
@@ -457,9 +477,15 @@ impl<'a> Layout<'a> {
             .text
             .last()
             .map_or(0.0, |t| text_width(t, font));
+        let outside_legend = match chart.legend {
+            crate::Legend::Outside => self
+                .legend_size(&chart.legend_entries())
+                .map_or(0.0, |(width, _)| LEGEND_AXES_PAD * font + width),
+            _ => 0.0,
+        };
         Margins {
             left: self.tick_out() + panel.y.widest_label(font) + y_label + outer,
-            right: last_x_label / 2.0 + outer,
+            right: (last_x_label / 2.0).max(outside_legend) + outer,
             top: title.max(y_multiplier) + outer,
             bottom: self.tick_out() + line + x_label.max(x_multiplier) + outer,
         }
@@ -468,28 +494,16 @@ impl<'a> Layout<'a> {
     /// The legend of a panel, placed as its chart asks; `None` when it has no legend.
     pub fn legend<'p>(&self, panel: &Panel<'p>) -> Option<LegendBox<'p>> {
         let entries = panel.chart.legend_entries();
-        if entries.is_empty() {
-            return None;
-        }
+        let (width, height) = self.legend_size(&entries)?;
         let em = self.font();
         let row_height = self.text.height() * em;
-        let widest = entries
-            .iter()
-            .map(|(_, s)| text_width(&s.label, em))
-            .fold(0.0, f64::max);
-        let rows = entries.len() as f64;
-        let width =
-            em * (2.0 * LEGEND_BORDER_PAD + LEGEND_HANDLE_LENGTH + LEGEND_HANDLE_TEXT_PAD) + widest;
-        let height = 2.0 * LEGEND_BORDER_PAD * em
-            + rows * row_height
-            + (rows - 1.0) * LEGEND_ROW_SPACING * em;
         let pad = LEGEND_AXES_PAD * em;
         let area = panel.rect;
         let (left, right) = (area.left + pad, area.right - pad - width);
         let (top, bottom) = (area.top + pad, area.bottom - pad - height);
         let centre_x = (area.left + area.right - width) / 2.0;
         let centre_y = (area.top + area.bottom - height) / 2.0;
-        use crate::Legend::{LowerLeft, LowerRight, UpperLeft, UpperRight};
+        use crate::Legend::{LowerLeft, LowerRight, Outside, UpperLeft, UpperRight};
         // Matplotlib's order of preference for "best"; the first of the least covered wins.
         let best = [
             (right, top),
@@ -513,6 +527,7 @@ impl<'a> Layout<'a> {
             UpperRight => at((right, top)),
             LowerLeft => at((left, bottom)),
             LowerRight => at((right, bottom)),
+            Outside => at((area.right + pad, area.top)),
             _ => best
                 .iter()
                 .map(|&corner| at(corner))
@@ -537,6 +552,25 @@ impl<'a> Layout<'a> {
             })
             .collect();
         Some(LegendBox { rect, rows })
+    }
+
+    /// The width and height of a legend frame holding `entries`, in pixels; `None` for none.
+    fn legend_size(&self, entries: &[(usize, &Series)]) -> Option<(f64, f64)> {
+        if entries.is_empty() {
+            return None;
+        }
+        let em = self.font();
+        let widest = entries
+            .iter()
+            .map(|(_, s)| text_width(&s.label, em))
+            .fold(0.0, f64::max);
+        let rows = entries.len() as f64;
+        let width =
+            em * (2.0 * LEGEND_BORDER_PAD + LEGEND_HANDLE_LENGTH + LEGEND_HANDLE_TEXT_PAD) + widest;
+        let height = 2.0 * LEGEND_BORDER_PAD * em
+            + rows * self.text.height() * em
+            + (rows - 1.0) * LEGEND_ROW_SPACING * em;
+        Some((width, height))
     }
 
     /// The height of a legend handle in pixels: a bar handle's, twice a line handle's height

@@ -17,6 +17,9 @@ pub const COLORS: [&str; 10] = [
     "#bcbd22", "#17becf",
 ];
 
+/// The opacity of a band's fill.
+const BAND_OPACITY: f64 = 0.2;
+
 /// The figure as an SVG document at `scale` times 100 dpi.
 pub fn render(figure: &Figure, scale: f64) -> Result<String, PlotError> {
     let layout = Layout::new(figure, scale)?;
@@ -81,14 +84,17 @@ fn write_panel(out: &mut String, layout: &Layout, panel: &Panel, index: usize) -
     )?;
     writeln!(out, r#"<g clip-path="url(#axes{index})">"#)?;
     for (i, series) in panel.chart.series.iter().enumerate() {
-        let color = COLORS[i % COLORS.len()];
+        let color = COLORS[series.color_index(i) % COLORS.len()];
         match series.style {
             Style::Line => write_line(out, layout, &panel.runs(series), color)?,
             Style::Markers => {
                 let centres: Vec<_> = panel.runs(series).into_iter().flatten().collect();
                 write_markers(out, layout, &centres, color)?;
             }
-            Style::Bars { .. } => write_bars(out, &panel.bars(series), color)?,
+            Style::Bars { .. } | Style::Cells { .. } => {
+                write_bars(out, &panel.bars(series), color)?;
+            }
+            Style::Band => write_band(out, &panel.runs(series), color)?,
         }
     }
     writeln!(out, "</g>")?;
@@ -120,14 +126,17 @@ fn write_panel(out: &mut String, layout: &Layout, panel: &Panel, index: usize) -
             match row.series.style {
                 Style::Line => write_line(out, layout, &[vec![(x0, mid_y), (x1, mid_y)]], color)?,
                 Style::Markers => write_markers(out, layout, &[((x0 + x1) / 2.0, mid_y)], color)?,
-                Style::Bars { .. } => {
+                Style::Bars { .. } | Style::Cells { .. } | Style::Band => {
                     let bar = Rect {
                         left: x0,
                         top: row.baseline - handle_height,
                         right: x1,
                         bottom: row.baseline,
                     };
-                    write_bars(out, &[bar], color)?;
+                    match row.series.style {
+                        Style::Band => write_band(out, &[bar.corners()], color)?,
+                        _ => write_bars(out, &[bar], color)?,
+                    }
                 }
             }
             write_text(
@@ -295,6 +304,23 @@ fn write_markers(
         )?;
     }
     writeln!(out, "</g>")
+}
+
+/// Filled polygons at a fifth of the colour's opacity, without outline, as matplotlib's
+/// `fill_between(..., alpha=0.2)`.
+fn write_band(out: &mut String, polygons: &[Vec<(f64, f64)>], color: &str) -> fmt::Result {
+    write!(
+        out,
+        r#"<path fill="{color}" fill-opacity="{BAND_OPACITY}" stroke="none" d=""#
+    )?;
+    for polygon in polygons {
+        for (i, &(x, y)) in polygon.iter().enumerate() {
+            let command = if i == 0 { 'M' } else { 'L' };
+            write!(out, "{command}{} {}", Px(x), Px(y))?;
+        }
+        write!(out, "Z")?;
+    }
+    writeln!(out, r#""/>"#)
 }
 
 /// Filled rectangles without outline, as matplotlib's bars.

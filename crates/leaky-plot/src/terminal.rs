@@ -173,8 +173,19 @@ impl<'a> Panel<'a> {
         let (sx, sy) = if braille { (2, 4) } else { (1, 1) };
         let mut canvas = Canvas::new(cols * sx, rows * sy, self.x, self.y);
         for (i, series) in self.chart.series.iter().enumerate() {
-            let mark = i + 1;
+            let mark = series.color_index(i) + 1;
             match series.style {
+                // A band's light fill has no character of its own: the preview leaves it out.
+                Style::Band => {}
+                Style::Cells { width, height } => {
+                    for (x, y) in series.finite_points() {
+                        let (left, top) = canvas.to_dot(x - width / 2.0, y + height / 2.0);
+                        let (right, bottom) = canvas.to_dot(x + width / 2.0, y - height / 2.0);
+                        for col in left..=right {
+                            canvas.segment((col, top), (col, bottom), mark);
+                        }
+                    }
+                }
                 Style::Line => {
                     let mut previous = None;
                     for &(x, y) in &series.points {

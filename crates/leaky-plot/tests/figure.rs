@@ -522,6 +522,7 @@ fn bad_input_is_an_error_not_a_panic() {
         label: "b".into(),
         points: vec![(0.0, 1.0)],
         style: Style::Bars { width: -1.0 },
+        color: None,
     };
     let err = Figure::from(Chart::new("", "", "").with_series(bars))
         .to_svg()
@@ -539,4 +540,102 @@ fn bad_input_is_an_error_not_a_panic() {
     );
     let err = article().to_terminal(1_000_000, 20).unwrap_err();
     assert!(matches!(err, PlotError::TerminalSize { .. }), "{err}");
+}
+
+/// The axes box of the first panel, from its clip path: left, top, width, height.
+fn axes_box(svg: &str) -> (f64, f64, f64, f64) {
+    let clip = "<clipPath id=\"axes0\">";
+    (
+        attribute(svg, clip, "x"),
+        attribute(svg, clip, "y"),
+        attribute(svg, clip, "width"),
+        attribute(svg, clip, "height"),
+    )
+}
+
+/// The pixel of the PNG of `figure` at the data point `(x, y)`, for a chart whose view is
+/// `x_view` by `y_view`.
+fn pixel_at(figure: &Figure, x_view: (f64, f64), y_view: (f64, f64), (x, y): (f64, f64)) -> [u8; 3] {
+    let (left, top, width, height) = axes_box(&figure.to_svg().unwrap());
+    let px = left + (x - x_view.0) / (x_view.1 - x_view.0) * width;
+    let py = top + height - (y - y_view.0) / (y_view.1 - y_view.0) * height;
+    let image = Pixmap::decode_png(&figure.to_png().unwrap()).unwrap();
+    let p = image.pixel(px.round() as u32, py.round() as u32).unwrap();
+    [p.red(), p.green(), p.blue()]
+}
+
+#[test]
+fn a_band_is_a_light_fill_in_its_colour_between_its_edges() {
+    // x 0..10 and y 0..1 with 5% margins: the view is -0.5..10.5 by -0.05..1.05.
+    let band = Series::band("", &[(0.0, 0.0, 1.0), (10.0, 0.0, 1.0)]).with_color(1);
+    let figure = Figure::from(Chart::new("", "", "").with_series(band));
+    let at = |point| pixel_at(&figure, (-0.5, 10.5), (-0.05, 1.05), point);
+    // Orange #ff7f0e at opacity 0.2 over white: (255, 229, 207).
+    let inside = at((5.0, 0.5));
+    for (got, want) in inside.iter().zip([255, 229, 207]) {
+        assert!(got.abs_diff(want) <= 3, "inside the band: {inside:?}");
+    }
+    assert_eq!(at((-0.3, 0.5)), [255, 255, 255], "left of the band");
+    assert_eq!(at((5.0, 1.03)), [255, 255, 255], "above the band");
+    let svg = figure.to_svg().unwrap();
+    let fill = svg.lines().find(|l| l.contains("fill-opacity=\"0.2\"")).unwrap();
+    assert!(fill.contains("fill=\"#ff7f0e\"") && fill.contains("Z"), "{fill}");
+}
+
+#[test]
+fn a_band_keeps_only_finite_triples_as_its_outline() {
+    let band = Series::band("b", &[(0.0, 1.0, 2.0), (1.0, f64::NAN, 3.0), (2.0, 0.0, 4.0)]);
+    assert_eq!(band.points, [(0.0, 1.0), (2.0, 0.0), (2.0, 4.0), (0.0, 2.0)]);
+    assert_eq!(band.style, Style::Band);
+}
+
+#[test]
+fn cells_fill_their_squares_and_leave_the_others_white() {
+    // Cells at (0, 0) and (2, 1), 1 x 1: x -0.5..2.5 and y -0.5..1.5, so the view is
+    // -0.65..2.65 by -0.6..1.6.
+    let cells = Series::cells("", vec![(0.0, 0.0), (2.0, 1.0)], 1.0, 1.0).with_color(3);
+    let figure = Figure::from(Chart::new("", "", "").with_series(cells));
+    let at = |point| pixel_at(&figure, (-0.65, 2.65), (-0.6, 1.6), point);
+    let red = [0xd6, 0x27, 0x28];
+    assert_eq!(at((0.0, 0.0)), red);
+    assert_eq!(at((2.0, 1.0)), red);
+    assert_eq!(at((0.3, -0.3)), red, "inside the first cell, off centre");
+    assert_eq!(at((2.0, 0.0)), [255, 255, 255], "no cell there");
+    assert_eq!(at((0.0, 1.0)), [255, 255, 255], "no cell there");
+    assert_eq!(at((1.0, 0.5)), [255, 255, 255], "between the cells");
+    let bad = Series::cells("c", vec![(0.0, 0.0)], 1.0, 0.0);
+    let err = Figure::from(Chart::new("", "", "").with_series(bad))
+        .to_svg()
+        .unwrap_err();
+    assert!(matches!(err, PlotError::InvalidSeries { .. }), "{err}");
+}
+
+#[test]
+fn an_outside_legend_sits_right_of_the_axes_which_shrink_for_it() {
+    let inside = several().to_svg().unwrap();
+    let mut figure = several();
+    figure.panels[0].legend = Legend::Outside;
+    let svg = figure.to_svg().unwrap();
+    let (left, _, width, _) = axes_box(&svg);
+    let (_, _, inside_width, _) = axes_box(&inside);
+    assert!(width < inside_width - 40.0, "{width} vs {inside_width}");
+    let frame = "fill-opacity=\"0.8\"";
+    let legend_left = attribute(&svg, frame, "x");
+    let legend_width = attribute(&svg, frame, "width");
+    assert!(legend_left > left + width, "the legend starts inside the axes");
+    assert!(legend_left + legend_width <= 640.0, "the legend leaves the figure");
+    for label in ["relu", "tanh", "sin", "x/2"] {
+        assert!(texts_contain(&svg, label), "{label}");
+    }
+}
+
+#[test]
+fn a_colour_override_colours_the_series_and_its_legend_entry() {
+    let chart = Chart::new("", "", "")
+        .with_series(Series::line("a", vec![(0.0, 0.0), (1.0, 1.0)]).with_color(2))
+        .with_series(Series::line("b", vec![(0.0, 1.0), (1.0, 0.0)]).with_color(2));
+    let svg = Figure::from(chart).to_svg().unwrap();
+    // Two data lines and two legend handles, all green; nothing in the cycle's blue.
+    assert_eq!(paths(&svg, "#2ca02c").len(), 4);
+    assert!(paths(&svg, BLUE).is_empty());
 }

@@ -30,7 +30,7 @@ use leaky_lab::gan::{Discriminator, GanConfig, Generator};
 use leaky_lab::idx::{self, PIXELS};
 use leaky_lab::images::read_digit;
 use leaky_lab::score::classify_pixels;
-use leaky_lab::train_cnn::{self, CnnResume, read_epochs};
+use leaky_lab::train_cnn::{self, CnnResume, read_run};
 use leaky_lab::train_gan::{self, GanResume};
 use leaky_lab::{compare, shard};
 
@@ -319,7 +319,7 @@ fn metrics_files() {
         write_new(&dir.join(train_cnn::METRICS_FILE), input);
         train_cnn::previous_run(&dir);
         train_gan::previous_run(&dir);
-        read_epochs(&dir, &settings, &data).map_err(message)?;
+        read_run(&dir, &settings, &data).map_err(message)?;
         Ok(())
     });
 }
