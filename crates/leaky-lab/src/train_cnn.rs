@@ -486,7 +486,7 @@ fn train_epoch(
     settings: &CnnSettings,
     data: &Split,
     epoch: usize,
-    measuring: &mut Measuring,
+    measuring: &mut Measuring<'_>,
     progress: &mut dyn CnnProgress,
 ) -> Result<EpochRecord, LabError> {
     adam.set_lr(settings.lr * settings.lr_decay.powi(epoch as i32 - 1));
