@@ -39,7 +39,13 @@ pub fn draw(c: &Comparison, accuracy: &Path, dead: &Path, out: &Path) -> Result<
     );
     let mut dead_charts: Vec<Chart> = LAYER_NAMES
         .iter()
-        .map(|layer| Chart::new(format!("Dead units, {layer}{stress}"), "training step", "dead (%)"))
+        .map(|layer| {
+            Chart::new(
+                format!("Dead units, {layer}{stress}"),
+                "training step",
+                "dead (%)",
+            )
+        })
         .collect();
     for (color, activation) in c.activations.iter().enumerate() {
         add_spread(&mut accuracy_chart, c, activation, color, &|s| {
@@ -96,9 +102,7 @@ fn add_spread(
         .collect();
     let band: Vec<(f64, f64, f64)> = spread.iter().map(|&(x, _, lo, hi)| (x, lo, hi)).collect();
     let mean: Vec<(f64, f64)> = spread.iter().map(|&(x, m, _, _)| (x, m)).collect();
-    chart
-        .series
-        .push(Series::band("", &band).with_color(color));
+    chart.series.push(Series::band("", &band).with_color(color));
     chart
         .series
         .push(Series::line(activation, mean).with_color(color));
@@ -165,12 +169,10 @@ fn units_chart(run: &RunResult, stress: &str) -> Chart {
     let first = m.steps.first().map_or(0.0, |s| s.step as f64) - every / 2.0;
     let last = m.steps.last().map_or(0.0, |s| s.step as f64) + every / 2.0;
     let top = units as f64 - 0.5;
-    let title = format!(
-        "Hidden units, {} seed {}{stress}",
-        run.activation, run.seed
+    let title = format!("Hidden units, {} seed {}{stress}", run.activation, run.seed);
+    let mut chart = Chart::new(title, "training step", "unit").with_series(
+        Series::band("alive", &[(first, -0.5, top), (last, -0.5, top)]).with_color(ALIVE_COLOR),
     );
-    let mut chart = Chart::new(title, "training step", "unit")
-        .with_series(Series::band("alive", &[(first, -0.5, top), (last, -0.5, top)]).with_color(ALIVE_COLOR));
     if !dead.is_empty() {
         chart = chart.with_series(Series::cells("dead", dead, every, 1.0).with_color(DEAD_COLOR));
     }

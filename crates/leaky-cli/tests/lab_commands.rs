@@ -39,7 +39,10 @@ fn measuring_intervals_of_zero_or_beyond_the_run_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
     // The embedded 8,000 training digits in batches of 16: 500 steps per epoch.
     let cases: [(&[&str], &str); 3] = [
-        (&["train", "cnn", "--measure-every", "0"], "must be at least 1"),
+        (
+            &["train", "cnn", "--measure-every", "0"],
+            "must be at least 1",
+        ),
         (
             &["train", "cnn", "--epochs", "2", "--measure-every", "1001"],
             "--measure-every 1001: must be from 1 to the run's 1000 training steps",

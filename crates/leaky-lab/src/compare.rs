@@ -19,8 +19,7 @@ use crate::metrics::write_json;
 use crate::run_folder::{RunFolder, Start};
 use crate::shard::Shard;
 use crate::train_cnn::{
-    CnnProgress, CnnResume, CnnSettings, EpochRecord, TrainedRun, previous_run, read_run,
-    train_cnn,
+    CnnProgress, CnnResume, CnnSettings, EpochRecord, TrainedRun, previous_run, read_run, train_cnn,
 };
 
 /// The activations compared by default: those the article names, LeakyReLU's variants, and the
@@ -559,8 +558,12 @@ pub fn steps_csv(comparison: &Comparison) -> String {
     for run in &comparison.runs {
         let activation = quote(&run.activation);
         for step in &run.measurement.steps {
-            write!(text, "{activation},{},{},{}", run.seed, step.step, step.accuracy)
-                .expect("writing to a String");
+            write!(
+                text,
+                "{activation},{},{},{}",
+                run.seed, step.step, step.accuracy
+            )
+            .expect("writing to a String");
             for layer in &step.layers {
                 write!(
                     text,

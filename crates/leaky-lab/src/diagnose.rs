@@ -64,7 +64,12 @@ pub fn diagnose(model: &Cnn, digits: &Digits, batch: usize) -> Result<Diagnosis,
     let grads = loss.backward()?;
     let weights = model.activated_weights();
     let mut layers = Vec::with_capacity(LAYERS);
-    let layers_in = evaluation.dead.into_iter().zip(units).zip(weights).zip(&pre);
+    let layers_in = evaluation
+        .dead
+        .into_iter()
+        .zip(units)
+        .zip(weights)
+        .zip(&pre);
     for (((activity, units), weight), pre) in layers_in {
         let gradient = grads.get(weight).ok_or_else(|| {
             LabError::Settings(format!(

@@ -359,7 +359,11 @@ mod tests {
         StepRecord {
             step,
             accuracy: 0.5,
-            layers: vec![layer("conv1", &[]), layer("conv2", &[0]), layer("hidden", hidden_dead)],
+            layers: vec![
+                layer("conv1", &[]),
+                layer("conv2", &[0]),
+                layer("hidden", hidden_dead),
+            ],
         }
     }
 
@@ -384,7 +388,11 @@ mod tests {
         assert_eq!(hidden.dead_for_good, 2);
         let conv2 = &revival[1];
         assert_eq!(
-            (conv2.dead_at_start, conv2.revived_from_start, conv2.dead_for_good),
+            (
+                conv2.dead_at_start,
+                conv2.revived_from_start,
+                conv2.dead_for_good
+            ),
             (1, 0, 1)
         );
         assert!(super::revival(&[]).is_empty());
@@ -431,7 +439,10 @@ mod tests {
         assert_eq!(Measure::Off.interval(10).unwrap(), None);
         for bad in [0, 11] {
             let err = Measure::Every(bad).interval(10).unwrap_err().to_string();
-            assert!(err.contains("from 1 to the run's 10 training steps"), "{err}");
+            assert!(
+                err.contains("from 1 to the run's 10 training steps"),
+                "{err}"
+            );
         }
     }
 }

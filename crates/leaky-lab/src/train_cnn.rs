@@ -360,9 +360,8 @@ pub fn train_cnn(
             .map_err(|e| checkpoint.invalid(format!("the history is unreadable: {e}")))?;
         // Checkpoints written before the measurements have none: the run's go on from here.
         if let Some(measured) = checkpoint.get_optional::<String>(MEASUREMENT_KEY)? {
-            metrics.measurement = serde_json::from_str(&measured).map_err(|e| {
-                checkpoint.invalid(format!("the measurements are unreadable: {e}"))
-            })?;
+            metrics.measurement = serde_json::from_str(&measured)
+                .map_err(|e| checkpoint.invalid(format!("the measurements are unreadable: {e}")))?;
         }
     }
     let measurer = match every {

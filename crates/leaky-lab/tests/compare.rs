@@ -426,9 +426,8 @@ fn a_measured_sweep_writes_the_revival_table_and_the_steps() {
     let markdown = fs::read_to_string(out.path().join("compare.md")).unwrap();
     assert!(markdown.contains("## Revival"), "{markdown}");
     for activation in ["relu", "leaky_relu:alpha=0.01"] {
-        let row = format!(
-            "| {activation} | hidden | 256 of 256 | 0 (0%) | 256 | 0 (0%) | 256 (100%) |"
-        );
+        let row =
+            format!("| {activation} | hidden | 256 of 256 | 0 (0%) | 256 | 0 (0%) | 256 (100%) |");
         assert!(markdown.contains(&row), "{row} in {markdown}");
     }
     let csv = fs::read_to_string(out.path().join("compare-steps.csv")).unwrap();

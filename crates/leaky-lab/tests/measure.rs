@@ -11,8 +11,7 @@ use candle_nn::VarMap;
 use leaky_lab::cnn::{Cnn, CnnConfig};
 use leaky_lab::measure::{Measure, Measurement, Measurer};
 use leaky_lab::train_cnn::{
-    CnnProgress, CnnResume, CnnSettings, EpochRecord, METRICS_FILE, MODEL_FILE, read_run,
-    train_cnn,
+    CnnProgress, CnnResume, CnnSettings, EpochRecord, METRICS_FILE, MODEL_FILE, read_run, train_cnn,
 };
 
 struct Quiet;
@@ -66,7 +65,11 @@ fn biases_forced_below_zero_kill_every_unit_at_every_step() {
                 assert_eq!(layer.dead, 1.0, "{what}");
                 assert_eq!(layer.nearly_dead, 1.0, "{what}");
                 assert_eq!(layer.zero_gradient, zero_gradient, "{what}");
-                assert_eq!(layer.dead_units, (0..n as u32).collect::<Vec<_>>(), "{what}");
+                assert_eq!(
+                    layer.dead_units,
+                    (0..n as u32).collect::<Vec<_>>(),
+                    "{what}"
+                );
             }
         }
         // With ReLU the logits are the output layer's bias, the same for every digit, so the
@@ -110,7 +113,11 @@ fn biases_forced_above_zero_keep_the_first_layer_alive() {
     );
     assert!(conv1.dead_units.is_empty());
     assert!(m.measure_seconds > 0.0);
-    assert!(Measurer::new(1, 1, &common::small_split(0, 0).test).unwrap().is_none());
+    assert!(
+        Measurer::new(1, 1, &common::small_split(0, 0).test)
+            .unwrap()
+            .is_none()
+    );
 }
 
 /// The measurements are written to metrics.json and the checkpoint; a resumed run goes on with
@@ -120,7 +127,12 @@ fn the_series_round_trips_and_goes_on_after_a_resume() {
     let straight = tempfile::tempdir().unwrap();
     let whole = train(&settings("leaky_relu", 2, None), straight.path(), None);
     let data = common::small_split(320, 50);
-    let read = read_run(straight.path(), &settings("leaky_relu", 2, None), &data.source).unwrap();
+    let read = read_run(
+        straight.path(),
+        &settings("leaky_relu", 2, None),
+        &data.source,
+    )
+    .unwrap();
     assert_eq!(read.measurement, whole);
     assert_eq!(read.epochs.len(), 2);
 
@@ -162,7 +174,10 @@ fn an_interval_longer_than_the_run_is_refused() {
         .err()
         .unwrap()
         .to_string();
-    assert!(err.contains("from 1 to the run's 10 training steps"), "{err}");
+    assert!(
+        err.contains("from 1 to the run's 10 training steps"),
+        "{err}"
+    );
 }
 
 /// metrics.json and checkpoints written before the measurements: the metrics read with no

@@ -217,10 +217,9 @@ impl Panel<'_> {
     /// pixels so neighbours meet cleanly; none for other series.
     pub fn bars(&self, series: &Series) -> Vec<Rect> {
         let corners = |x: f64, y: f64| match series.style {
-            Style::Bars { width } => Some((
-                (x - width / 2.0, y.max(0.0)),
-                (x + width / 2.0, y.min(0.0)),
-            )),
+            Style::Bars { width } => {
+                Some(((x - width / 2.0, y.max(0.0)), (x + width / 2.0, y.min(0.0))))
+            }
             Style::Cells { width, height } => Some((
                 (x - width / 2.0, y + height / 2.0),
                 (x + width / 2.0, y - height / 2.0),

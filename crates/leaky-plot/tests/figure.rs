@@ -555,7 +555,12 @@ fn axes_box(svg: &str) -> (f64, f64, f64, f64) {
 
 /// The pixel of the PNG of `figure` at the data point `(x, y)`, for a chart whose view is
 /// `x_view` by `y_view`.
-fn pixel_at(figure: &Figure, x_view: (f64, f64), y_view: (f64, f64), (x, y): (f64, f64)) -> [u8; 3] {
+fn pixel_at(
+    figure: &Figure,
+    x_view: (f64, f64),
+    y_view: (f64, f64),
+    (x, y): (f64, f64),
+) -> [u8; 3] {
     let (left, top, width, height) = axes_box(&figure.to_svg().unwrap());
     let px = left + (x - x_view.0) / (x_view.1 - x_view.0) * width;
     let py = top + height - (y - y_view.0) / (y_view.1 - y_view.0) * height;
@@ -578,14 +583,26 @@ fn a_band_is_a_light_fill_in_its_colour_between_its_edges() {
     assert_eq!(at((-0.3, 0.5)), [255, 255, 255], "left of the band");
     assert_eq!(at((5.0, 1.03)), [255, 255, 255], "above the band");
     let svg = figure.to_svg().unwrap();
-    let fill = svg.lines().find(|l| l.contains("fill-opacity=\"0.2\"")).unwrap();
-    assert!(fill.contains("fill=\"#ff7f0e\"") && fill.contains("Z"), "{fill}");
+    let fill = svg
+        .lines()
+        .find(|l| l.contains("fill-opacity=\"0.2\""))
+        .unwrap();
+    assert!(
+        fill.contains("fill=\"#ff7f0e\"") && fill.contains("Z"),
+        "{fill}"
+    );
 }
 
 #[test]
 fn a_band_keeps_only_finite_triples_as_its_outline() {
-    let band = Series::band("b", &[(0.0, 1.0, 2.0), (1.0, f64::NAN, 3.0), (2.0, 0.0, 4.0)]);
-    assert_eq!(band.points, [(0.0, 1.0), (2.0, 0.0), (2.0, 4.0), (0.0, 2.0)]);
+    let band = Series::band(
+        "b",
+        &[(0.0, 1.0, 2.0), (1.0, f64::NAN, 3.0), (2.0, 0.0, 4.0)],
+    );
+    assert_eq!(
+        band.points,
+        [(0.0, 1.0), (2.0, 0.0), (2.0, 4.0), (0.0, 2.0)]
+    );
     assert_eq!(band.style, Style::Band);
 }
 
@@ -622,8 +639,14 @@ fn an_outside_legend_sits_right_of_the_axes_which_shrink_for_it() {
     let frame = "fill-opacity=\"0.8\"";
     let legend_left = attribute(&svg, frame, "x");
     let legend_width = attribute(&svg, frame, "width");
-    assert!(legend_left > left + width, "the legend starts inside the axes");
-    assert!(legend_left + legend_width <= 640.0, "the legend leaves the figure");
+    assert!(
+        legend_left > left + width,
+        "the legend starts inside the axes"
+    );
+    assert!(
+        legend_left + legend_width <= 640.0,
+        "the legend leaves the figure"
+    );
     for label in ["relu", "tanh", "sin", "x/2"] {
         assert!(texts_contain(&svg, label), "{label}");
     }
