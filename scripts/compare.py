@@ -9,8 +9,8 @@ and written first, a warm-up call, then samples (batches of calls lasting at lea
 untimed, before each batch of at most 8 calls, as in `leaky bench`.
 
     cargo build --release -p leaky-cli
-    /work/venv/bin/python bench/compare.py            # all sizes (4Ki, 256Ki, 4Mi, 64Mi)
-    /work/venv/bin/python bench/compare.py --quick    # without 64Mi, shorter
+    python scripts/compare.py            # all sizes (4Ki, 256Ki, 4Mi, 64Mi)
+    python scripts/compare.py --quick    # without 64Mi, shorter
 
 PyTorch ops use preallocated outputs (`out=` / `grad_input=`) where PyTorch has them. PyTorch's
 sigmoid and tanh backward read the forward's *output* (`sigmoid_backward(g, y)`), which is less work
