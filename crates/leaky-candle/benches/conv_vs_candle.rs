@@ -2,7 +2,7 @@
 //! tensors in the same run, in f32: forward alone, and forward + backward (x and w variables,
 //! y → sum → backward). Shapes: candle issue 3119's (batch 2, 3 → 16 channels, 320x320, 3x3,
 //! stride 1, padding 1) and the two convolutions of leaky's CNN at batch 16.
-//! `bench/conv_torch.py` times PyTorch's `F.conv2d` on the same shapes.
+//! `scripts/conv_torch.py` times PyTorch's `F.conv2d` on the same shapes.
 
 use std::hint::black_box;
 

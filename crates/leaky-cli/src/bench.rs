@@ -351,6 +351,20 @@ fn size_name(n: usize) -> String {
     }
 }
 
+/// The processor's model name (`model name` in `/proc/cpuinfo`), so that figures from different
+/// machines are never mixed up; `unknown CPU` where the system does not say.
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("model name")?.split_once(':'))
+                .map(|(_, name)| name.trim().to_string())
+        })
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "unknown CPU".to_string())
+}
+
 fn write_table(
     out: &mut impl Write,
     tier: Tier,
@@ -359,7 +373,8 @@ fn write_table(
 ) -> Result<(), CliError> {
     writeln!(
         out,
-        "leaky bench: tier {tier}, {threads} thread(s); best of the samples; ×copy = copy time / op time"
+        "leaky bench: {}, tier {tier}, {threads} thread(s); best of the samples; ×copy = copy time / op time",
+        cpu_model()
     )?;
     writeln!(
         out,
@@ -388,9 +403,10 @@ fn write_json(
     threads: usize,
     records: &[Record],
 ) -> Result<(), CliError> {
+    let cpu = cpu_model().replace('\\', "\\\\").replace('"', "\\\"");
     write!(
         out,
-        "{{\"tier\":\"{tier}\",\"threads\":{threads},\"results\":["
+        "{{\"cpu\":\"{cpu}\",\"tier\":\"{tier}\",\"threads\":{threads},\"results\":["
     )?;
     for (i, r) in records.iter().enumerate() {
         let sep = if i == 0 { "" } else { "," };

@@ -75,8 +75,25 @@ fn bench_prints_json_with_copy_ratios() {
         String::from_utf8_lossy(&out.stderr)
     );
     let json = String::from_utf8_lossy(&out.stdout);
+    // The processor's model comes first, as /proc/cpuinfo names it, so figures are never mixed up.
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines().find_map(|l| {
+                Some(
+                    l.strip_prefix("model name")?
+                        .split_once(':')?
+                        .1
+                        .trim()
+                        .to_string(),
+                )
+            })
+        })
+        .unwrap_or_else(|| "unknown CPU".to_string());
     assert!(
-        json.starts_with("{\"tier\":\"portable\",\"threads\":1,\"results\":["),
+        json.starts_with(&format!(
+            "{{\"cpu\":\"{cpu}\",\"tier\":\"portable\",\"threads\":1,\"results\":["
+        )),
         "{json}"
     );
     for direction in [

@@ -1,6 +1,6 @@
 //! Development benchmarks (divan): every kernel tier on the slice operations, at an in-cache and
 //! an out-of-cache size. `cargo bench -p leaky` (add `-- sigmoid` to filter). For the figures
-//! quoted in the docs, use `leaky bench` and `bench/compare.py`, which compare with a memory
+//! quoted in the docs, use `leaky bench` and `scripts/compare.py`, which compare with a memory
 //! copy and with PyTorch and numpy in one run.
 
 use divan::{Bencher, black_box, counter::ItemsCount};

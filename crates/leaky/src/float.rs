@@ -31,6 +31,8 @@ pub trait Float:
     const ZERO: Self;
     /// `1.0`.
     const ONE: Self;
+    /// The largest finite value.
+    const MAX: Self;
     /// The type's name, `"f32"` or `"f64"`.
     const NAME: &'static str;
 
@@ -51,6 +53,7 @@ pub trait Float:
 impl Float for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    const MAX: Self = f32::MAX;
     const NAME: &'static str = "f32";
     #[inline(always)]
     fn from_f64(v: f64) -> Self {
@@ -65,6 +68,7 @@ impl Float for f32 {
 impl Float for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    const MAX: Self = f64::MAX;
     const NAME: &'static str = "f64";
     #[inline(always)]
     fn from_f64(v: f64) -> Self {

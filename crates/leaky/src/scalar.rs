@@ -371,12 +371,15 @@ pub fn hardsigmoid_derivative<T: Float>(x: T) -> T {
 }
 
 /// Hardswish: `x · min(max(x + 3, 0), 6) / 6`, PyTorch's operations in the type of `x`; -0 for
-/// x ≤ -3 (including -inf, where PyTorch's formula gives NaN).
+/// x ≤ -3 (including -inf, where PyTorch's formula gives NaN), and x itself for finite
+/// x > MAX/6, where PyTorch's `x·6` overflows to inf (the true value is x).
 #[inline(always)]
 pub fn hardswish<T: Float>(x: T) -> T {
     let six = T::from_f64(6.0);
     if x <= -T::from_f64(3.0) {
         -T::ZERO
+    } else if x > T::MAX / six && x <= T::MAX {
+        x
     } else {
         x * hardtanh(x + T::from_f64(3.0), T::ZERO, six) / six
     }

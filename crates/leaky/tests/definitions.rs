@@ -146,6 +146,21 @@ fn act(spec: &str) -> Activation {
 }
 
 #[test]
+fn hardswish_is_x_where_pytorch_overflows() {
+    // PyTorch's `x·6/6` overflows above MAX/6; the true value is x. Below, its formula stays.
+    let a = act("hardswish");
+    for x in [f64::MAX, f64::MAX / 5.0, 1e308] {
+        assert_eq!(a.forward(x), x, "hardswish({x:e})");
+    }
+    for x in [f32::MAX, f32::MAX / 5.0, 1e38] {
+        assert_eq!(a.forward(x), x, "hardswish({x:e}) f32");
+    }
+    assert_eq!(a.forward(f32::INFINITY), f32::INFINITY);
+    assert_eq!(a.forward(1e30_f32), 1e30_f32 * 6.0 / 6.0);
+    assert_eq!(a.forward(4.0_f32), 4.0);
+}
+
+#[test]
 fn limits_at_infinity_where_pytorch_gives_nan() {
     for (spec, at_minus_inf, at_plus_inf) in [
         ("gelu", 0.0, f64::INFINITY),

@@ -15,7 +15,7 @@ use crate::isa::SimdF32;
 /// Above this, `expm1(z)` is a polynomial; below, `e^z - 1`, which loses at most one bit there.
 const SMALL: f32 = -std::f32::consts::LN_2;
 /// `expm1(z) = z + z²·P(z)` on `[-ln 2, 0]` (relative error 2^-33 before rounding;
-/// `tools/fit_math.py expm1 7`).
+/// `scripts/fit_math.py expm1 7`).
 const P: [f32; 8] = [
     0.5,
     0.166_666_67,

@@ -27,7 +27,7 @@ const X0_LO: f32 = 1.133_962_8e-8;
 /// Within this distance of the root, the derivative is `t·Q(t)`.
 const ROOT_WINDOW: f32 = 0.25;
 /// `Q`, degree 6 (relative error 2^-25.1, mostly `Q[0]` rounded to `f32`;
-/// `tools/fit_math.py gelu_tanh_root 6`).
+/// `scripts/fit_math.py gelu_tanh_root 6`).
 const Q: [f32; 7] = [
     0.430_400_1,
     0.387_518_47,

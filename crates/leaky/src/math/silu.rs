@@ -12,7 +12,7 @@ const X0_HI: f32 = -1.278_464_6;
 const X0_LO: f32 = 1.297_928_3e-8;
 /// Within this distance of the root, SiLU'(x0 + t) = t·Q(t).
 const ROOT_WINDOW: f32 = 0.25;
-/// `Q`, degree 7 (relative error 2^-26.7; `tools/fit_math.py silu_root 7`).
+/// `Q`, degree 7 (relative error 2^-26.7; `scripts/fit_math.py silu_root 7`).
 const Q: [f32; 8] = [
     0.217_811_7,
     0.146_648_8,

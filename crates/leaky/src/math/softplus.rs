@@ -12,7 +12,7 @@ use super::sigmoid::{sigmoid, sigmoid_derivative};
 use crate::isa::SimdF32;
 
 /// `atanh(s)/s = 1 + s²·P(s²)` on `s ≤ 1/3` (relative error 2^-25 on the `P` term, which is
-/// at most 1/27 of the result; `tools/fit_math.py log1p 5`).
+/// at most 1/27 of the result; `scripts/fit_math.py log1p 5`).
 const P: [f32; 6] = [
     0.333_333_34,
     0.200_000_05,
@@ -28,7 +28,7 @@ const MISH_X0_LO: f32 = -3.043_937_5e-9;
 /// Within this distance of the root, Mish'(x0 + t) = t·Q(t).
 const MISH_ROOT_WINDOW: f32 = 0.25;
 /// `Q`, degree 6 (relative error 2^-24.5, that of `Q[0]` rounded to `f32`;
-/// `tools/fit_math.py mish_root 6`).
+/// `scripts/fit_math.py mish_root 6`).
 const MISH_Q: [f32; 7] = [
     0.266_947_93,
     0.204_731_27,

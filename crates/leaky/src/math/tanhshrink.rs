@@ -9,7 +9,7 @@ use crate::isa::SimdF32;
 /// sum of two non-negative terms (no cancellation).
 const SMALL: f32 = 1.0;
 /// `x - tanh(x) ≈ x³·P(x²)` on `|x| ≤ 1`: `P[0]` in two parts (`P0_LO`), then `c1`..`c8`
-/// (relative error 2^-31.0; `tools/fit_math.py tanhshrink 8`).
+/// (relative error 2^-31.0; `scripts/fit_math.py tanhshrink 8`).
 const P: [f32; 9] = [
     0.333_333_34,
     -0.133_333_31,

@@ -8,7 +8,7 @@ epoch, shifts of up to 1 pixel, standardised pixels. Prints one line per epoch: 
 (as leaky's metrics.json "seconds": the epoch's batches, not the evaluation) and the held-out
 accuracy on the other 2,000 digits.
 
-    /work/venv/bin/python bench/cnn_torch.py [--threads 2] [--epochs 2] [--alpha 0.01]
+    python scripts/cnn_torch.py [--threads 2] [--epochs 2] [--alpha 0.01]
 """
 
 import argparse

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Side-by-side throughput: leaky's kernels, PyTorch (1 and 2 threads), numpy, and a memory copy.
+"""Side-by-side throughput: leaky's kernels, PyTorch (1 and 2 threads), ONNX Runtime, numpy and a copy.
 
 Runs `leaky bench --json` and the same operations at the same sizes through PyTorch and numpy in
 one run (size by size, interleaved, `--rounds` times, each case keeping its best round), then
@@ -9,8 +9,8 @@ and written first, a warm-up call, then samples (batches of calls lasting at lea
 untimed, before each batch of at most 8 calls, as in `leaky bench`.
 
     cargo build --release -p leaky-cli
-    /work/venv/bin/python bench/compare.py            # all sizes (4Ki, 256Ki, 4Mi, 64Mi)
-    /work/venv/bin/python bench/compare.py --quick    # without 64Mi, shorter
+    python scripts/compare.py            # all sizes (4Ki, 256Ki, 4Mi, 64Mi)
+    python scripts/compare.py --quick    # without 64Mi, shorter
 
 PyTorch ops use preallocated outputs (`out=` / `grad_input=`) where PyTorch has them. PyTorch's
 sigmoid and tanh backward read the forward's *output* (`sigmoid_backward(g, y)`), which is less work
@@ -37,7 +37,25 @@ try:
 except ImportError:  # the table is still useful without PyTorch
     torch = None
 
+try:
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+except ImportError:  # nor without ONNX Runtime
+    ort = None
+
 ALPHA = 0.01
+# The activations measured: leaky's spec for each, all at their defaults but LeakyReLU's α.
+ACTIVATIONS = ["leaky_relu", "relu", "sigmoid", "tanh", "gelu", "silu", "elu", "softplus"]
+# ONNX Runtime's operator for each (opset 20; it has no SiLU operator, and no backward ones).
+ORT_OPS = {
+    "leaky_relu": ("LeakyRelu", {"alpha": ALPHA}),
+    "relu": ("Relu", {}),
+    "sigmoid": ("Sigmoid", {}),
+    "tanh": ("Tanh", {}),
+    "gelu": ("Gelu", {}),
+    "elu": ("Elu", {"alpha": 1.0}),
+    "softplus": ("Softplus", {}),
+}
 SIZES = {"4Ki": 4 << 10, "256Ki": 256 << 10, "4Mi": 4 << 20, "64Mi": 64 << 20}
 
 
@@ -149,8 +167,55 @@ def torch_cases(n, threads, min_time):
             lambda: aten.tanh_backward.grad_input(g, x, grad_input=y),
             None,
         ),
+        ("gelu", "forward"): (lambda: nn.gelu(x, out=y), None),
+        ("gelu", "forward_in_place"): (lambda: nn.gelu_(w), restore),
+        ("gelu", "backward"): (
+            lambda: aten.gelu_backward.grad_input(g, x, grad_input=y),
+            None,
+        ),
+        ("silu", "forward"): (lambda: nn.silu(x, out=y), None),
+        ("silu", "forward_in_place"): (lambda: nn.silu_(w), restore),
+        ("silu", "backward"): (
+            lambda: aten.silu_backward.grad_input(g, x, grad_input=y),
+            None,
+        ),
+        ("elu", "forward"): (lambda: nn.elu(x, out=y), None),
+        ("elu", "forward_in_place"): (lambda: nn.elu_(w), restore),
+        ("elu", "backward"): (
+            lambda: aten.elu_backward.grad_input(g, 1.0, 1.0, 1.0, False, x, grad_input=y),
+            None,
+        ),
+        ("softplus", "forward"): (lambda: nn.softplus(x, 1.0, 20.0, out=y), None),
+        ("softplus", "backward"): (
+            lambda: aten.softplus_backward.grad_input(g, x, 1.0, 20.0, grad_input=y),
+            None,
+        ),
     }
     return {k: best_time(op, min_time, r) for k, (op, r) in cases.items()}
+
+
+def ort_cases(n, threads, min_time):
+    """ONNX Runtime's forward of each activation it has, on `threads` intra-op threads, reading
+    and writing preallocated numpy arrays through an IO binding (no allocation per call)."""
+    x = data(n, 1)
+    y = np.empty_like(x)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    cases = {}
+    for act, (op, attributes) in ORT_OPS.items():
+        vector = [helper.make_tensor_value_info(v, TensorProto.FLOAT, [n]) for v in "xy"]
+        graph = helper.make_graph([helper.make_node(op, ["x"], ["y"], **attributes)], act,
+                                  vector[:1], vector[1:])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)])
+        model.ir_version = 9  # what ONNX Runtime 1.16 and later read
+        session = ort.InferenceSession(model.SerializeToString(), options,
+                                       providers=["CPUExecutionProvider"])
+        binding = session.io_binding()
+        binding.bind_cpu_input("x", x)
+        binding.bind_output("y", "cpu", 0, np.float32, [n], y.ctypes.data)
+        cases[(act, "forward")] = best_time(lambda: session.run_with_iobinding(binding), min_time)
+    return cases
 
 
 def find_leaky(explicit):
@@ -193,7 +258,7 @@ def main():
     def run_leaky(name):
         cmd = [leaky, "bench", "--json", "--dtypes", "f32", "--threads", str(args.threads),
                "--min-time", str(min_time), "--sizes", name,
-               "leaky_relu", "relu", "sigmoid", "tanh"]
+               *ACTIVATIONS]
         print(f"running {' '.join(cmd)}", file=sys.stderr)
         return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
 
@@ -214,7 +279,8 @@ def main():
     for round_ in range(args.rounds):
         for name, n in sizes:
             run = run_leaky(name)
-            ours = ours or {"tier": run["tier"], "threads": run["threads"], "results": []}
+            ours = ours or {"cpu": run.get("cpu", "unknown CPU"), "tier": run["tier"],
+                            "threads": run["threads"], "results": []}
             for r in run["results"]:
                 key = (r["activation"], r["direction"], r["elements"])
                 if key not in best_leaky or r["best_s"] < best_leaky[key]["best_s"]:
@@ -225,6 +291,9 @@ def main():
                 for t in (1, 2):
                     key = f"torch{t}"
                     peers[name][key] = keep_best(peers[name].get(key), torch_cases(n, t, min_time))
+            if ort is not None:
+                peers[name]["ort"] = keep_best(peers[name].get("ort"),
+                                               ort_cases(n, args.threads, min_time))
     # Ratios against the copy of the same round would mix rounds; recompute against the best copy.
     copies = {r["elements"]: r["best_s"] for r in best_leaky.values() if r["activation"] == "copy"}
     for r in best_leaky.values():
@@ -236,9 +305,9 @@ def main():
 
     rows = []
     header = ("| activation | direction | size | leaky Gelem/s | ×copy | ×PyTorch 1t | ×PyTorch 2t "
-              "| ×PyTorch best | ×numpy formula ² | PyTorch 2t Gelem/s |")
+              "| ×ONNX Runtime | ×best peer | ×numpy formula ² | PyTorch 2t Gelem/s |")
     rows.append(header)
-    rows.append("|" + "---|" * 10)
+    rows.append("|" + "---|" * 11)
     checks = []
     by_size = {v: k for k, v in SIZES.items()}
     for r in ours["results"]:
@@ -251,15 +320,17 @@ def main():
         key = ("copy", "copy") if act == "copy" else (act, direction)
         ratios = []
         times = []
-        for th in ("torch1", "torch2"):
+        for th in ("torch1", "torch2", "ort"):
             if th in peer and key in peer[th]:
                 ratios.append(f"{peer[th][key] / t:.2f}")
                 times.append(peer[th][key])
             else:
                 ratios.append("–")
         best = f"{min(times) / t:.2f}" if times else "–"
-        formula = peer["numpy"][key] / t
-        if act != "copy":
+        formula = peer["numpy"][key] / t if key in peer["numpy"] else None
+        if times and act != "copy" and size in ("256Ki", "4Mi"):
+            checks.append((f"{act} {direction} {size} ≥ 1× best peer", min(times) / t, 1.0))
+        if formula is not None and act != "copy":
             checks.append((f"{act} {direction} {size} ≥ 5× numpy formula", formula, 5.0))
         if act == "leaky_relu" and direction == "forward" and size == "64Mi":
             checks.append(("leaky_relu forward 64Mi ≥ 0.9× copy", r["vs_copy"], 0.9))
@@ -274,8 +345,14 @@ def main():
                   else "–")
         note = " ¹" if act in ("sigmoid", "tanh") and direction == "backward" else ""
         rows.append(f"| {act} | {direction}{note} | {size} | {r['gelem_per_s']:.2f} | "
-                    f"{r['vs_copy']:.2f} | {ratios[0]} | {ratios[1]} | {best} | {formula:.1f} "
-                    f"| {torch2} |")
+                    f"{r['vs_copy']:.2f} | {ratios[0]} | {ratios[1]} | {ratios[2]} | {best} | "
+                    f"{'–' if formula is None else f'{formula:.1f}'} | {torch2} |")
+    versions = [f"numpy {np.__version__}"]
+    if torch is not None:
+        versions.append(f"PyTorch {torch.__version__}")
+    if ort is not None:
+        versions.append(f"ONNX Runtime {ort.__version__} ({args.threads} intra-op threads)")
+    print(f"{ours['cpu']}; {', '.join(versions)}")
     print(f"leaky tier {ours['tier']}, {ours['threads']} thread(s); f32; ratios are time(peer) / "
           "time(leaky), measured in this one run (higher is faster for leaky); ×copy: leaky's "
           "threaded copy of the same size.\n")
@@ -302,7 +379,7 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"leaky": ours, "peers": {s: {k: ({"/".join(kk): vv for kk, vv in v.items()}
-                                                      if k.startswith("torch") or k == "numpy"
+                                                      if k in ("torch1", "torch2", "ort", "numpy")
                                                       else v)
                                                   for k, v in p.items()}
                                               for s, p in peers.items()}}, f, indent=1)

@@ -6,8 +6,8 @@ ULP at ref (2^-149 below 2^-126). A NaN must meet a NaN and an overflow must mat
 counts as an infinite error. The inputs are every `--stride`-th of the 2^32 bit patterns (1 sweeps
 them all), in chunks.
 
-    python bench/torch_accuracy.py --stride 16        # 2^28 inputs per function, a few minutes
-    python bench/torch_accuracy.py gelu silu --stride 1
+    python scripts/torch_accuracy.py --stride 16        # 2^28 inputs per function, a few minutes
+    python scripts/torch_accuracy.py gelu silu --stride 1
 
 Prints a Markdown table: function, direction, max ULP, the input where it occurs, the max ULP over the
 inputs whose reference is a normal float (or zero), and the share of results not correctly rounded.

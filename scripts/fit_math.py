@@ -6,13 +6,13 @@ Lawson's iteration towards the minimax polynomial, with the reference computed b
 50 digits. The coefficients are rounded to f32 and the printed error is that of the rounded
 polynomial (evaluated in f64), relative to the function. Run with numpy and mpmath installed:
 
-    python tools/fit_math.py gelu      # the GELU tables (8 intervals of width 2)
-    python tools/fit_math.py expm1     # expm1 on [-ln 2, 0]
-    python tools/fit_math.py silu_root # SiLU' near its root
-    python tools/fit_math.py mish_root # Mish' near its root
-    python tools/fit_math.py gelu_tanh_root  # GELU (tanh approximation)' near its root
-    python tools/fit_math.py log1p     # log1p(u) = 2 atanh(s), s in [0, 1/3]
-    python tools/fit_math.py tanhshrink
+    python scripts/fit_math.py gelu      # the GELU tables (8 intervals of width 2)
+    python scripts/fit_math.py expm1     # expm1 on [-ln 2, 0]
+    python scripts/fit_math.py silu_root # SiLU' near its root
+    python scripts/fit_math.py mish_root # Mish' near its root
+    python scripts/fit_math.py gelu_tanh_root  # GELU (tanh approximation)' near its root
+    python scripts/fit_math.py log1p     # log1p(u) = 2 atanh(s), s in [0, 1/3]
+    python scripts/fit_math.py tanhshrink
 """
 
 import sys

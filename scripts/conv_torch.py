@@ -1,6 +1,6 @@
 """PyTorch's F.conv2d on the shapes of crates/leaky-candle/benches/conv_vs_candle.rs: forward,
 and forward + backward (x and w requiring gradients, y.sum().backward()), f32, median of timed
-repetitions. Usage: python bench/conv_torch.py [--threads N]."""
+repetitions. Usage: python scripts/conv_torch.py [--threads N]."""
 import argparse
 import time
 

@@ -16,7 +16,7 @@ safetensors package), and the script prints the fraction recognised with confide
 class, as the digit asked for (when conditional), and the Inception Score, as `leaky train gan`
 does. PyTorch's own initialisation, not leaky's.
 
-    /work/venv/bin/python bench/gan_torch.py --classifier runs/cnn/model.safetensors [--steps 3000]
+    python scripts/gan_torch.py --classifier runs/cnn/model.safetensors [--steps 3000]
         [--channels 32] [--lr 1e-3] [--d-lr LR] [--g-steps 1] [--g-alpha 0] [--real-label 0.9]
         [--unconditional] [--dcgan-init] [--seed 1] [--threads 1]
 """

@@ -1,7 +1,7 @@
 """Side-by-side timings of leaky against numpy and PyTorch on the same numpy-backed data.
 
-    python bench.py                    # 4Mi float32 elements, PyTorch on 2 threads
-    python bench.py --size 262144 --threads 1 --rounds 5
+    python scripts/python_bench.py                    # 4Mi float32 elements, PyTorch on 2 threads
+    python scripts/python_bench.py --size 262144 --threads 1 --rounds 5
 
 Every candidate runs in a fresh Python process of its own, so that each sees the memory allocator
 as a program doing only that would (numpy's `np.maximum(alpha * x, x)` allocates two arrays a
@@ -9,7 +9,7 @@ call, and whether the allocator hands back warm memory or fresh pages depends on
 process did), and PyTorch's threads do not spin beside the others. The candidates take turns,
 round after round, so that a busy moment of a shared machine hits them all alike. Each process
 reports its median time per call; the figure kept is each candidate's best round (the one the
-machine disturbed least, as bench/compare.py does), with the median over rounds beside it. Read the
+machine disturbed least, as scripts/compare.py does), with the median over rounds beside it. Read the
 ratios: absolute figures move between runs.
 
 The targets (crates/leaky-py/README.md reports the measured ratios):
