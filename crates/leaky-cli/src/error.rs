@@ -41,6 +41,7 @@ impl From<leaky::Error> for CliError {
     }
 }
 
+#[cfg(feature = "networks")]
 impl From<leaky_lab::LabError> for CliError {
     /// Bad data, checkpoints, pictures or settings are usage errors; failures to write or
     /// compute are failures.
@@ -53,12 +54,14 @@ impl From<leaky_lab::LabError> for CliError {
     }
 }
 
+#[cfg(feature = "networks")]
 impl From<leaky_lab::checkpoint::CheckpointError> for CliError {
     fn from(err: leaky_lab::checkpoint::CheckpointError) -> Self {
         leaky_lab::LabError::from(err).into()
     }
 }
 
+#[cfg(feature = "networks")]
 impl From<leaky_lab::dataset::DataError> for CliError {
     fn from(err: leaky_lab::dataset::DataError) -> Self {
         leaky_lab::LabError::from(err).into()

@@ -7,21 +7,33 @@
 mod accuracy;
 mod allocator;
 mod bench;
+#[cfg(feature = "networks")]
 mod checkpoints;
+#[cfg(feature = "networks")]
 mod classify;
+#[cfg(feature = "networks")]
 mod compare;
+#[cfg(feature = "networks")]
 mod curves;
+#[cfg(feature = "networks")]
 mod diagnose;
 mod error;
 mod eval;
 mod list;
 mod output;
 mod plot;
+#[cfg(feature = "networks")]
 mod progress;
 mod range;
+#[cfg(feature = "networks")]
 mod sample;
+#[cfg(feature = "networks")]
 mod step_plots;
+#[cfg(feature = "networks")]
 mod train;
+#[cfg(not(feature = "networks"))]
+mod without_networks;
+#[cfg(feature = "networks")]
 mod workers;
 
 use std::process::ExitCode;
@@ -51,15 +63,35 @@ enum Command {
     /// List every activation with its parameters, defaults and formula.
     List,
     /// Train the digit classifier (`train cnn`) or the GAN (`train gan`) on MNIST digits.
+    #[cfg(feature = "networks")]
     Train(train::TrainArgs),
     /// Draw digits from a trained generator into a PNG grid.
+    #[cfg(feature = "networks")]
     Sample(sample::SampleArgs),
     /// Classify pictures of digits with a trained classifier.
+    #[cfg(feature = "networks")]
     Classify(classify::ClassifyArgs),
     /// Train the same CNN with several activations and seeds, and compare accuracy and dead units.
+    #[cfg(feature = "networks")]
     Compare(compare::CompareArgs),
     /// Report a trained classifier's dead units, pre-activations and gradients, layer by layer.
+    #[cfg(feature = "networks")]
     Diagnose(diagnose::DiagnoseArgs),
+    /// Train networks (not in this build: it was built without the `networks` feature).
+    #[cfg(not(feature = "networks"))]
+    Train(without_networks::Args),
+    /// Draw digits from a generator (not in this build: no `networks` feature).
+    #[cfg(not(feature = "networks"))]
+    Sample(without_networks::Args),
+    /// Classify digits (not in this build: no `networks` feature).
+    #[cfg(not(feature = "networks"))]
+    Classify(without_networks::Args),
+    /// Compare activations on a network (not in this build: no `networks` feature).
+    #[cfg(not(feature = "networks"))]
+    Compare(without_networks::Args),
+    /// Diagnose a classifier (not in this build: no `networks` feature).
+    #[cfg(not(feature = "networks"))]
+    Diagnose(without_networks::Args),
 }
 
 /// candle's element-wise ops share their work through a pool of their own whose threads spin
@@ -67,6 +99,7 @@ enum Command {
 /// of the CNN took 10.3 s with two such threads, 6.1 s with one), and leaky's own layer ops
 /// divide their work between rayon's threads instead. Set before any thread starts; an
 /// explicit `CANDLE_NUM_THREADS` in the environment wins.
+#[cfg(feature = "networks")]
 fn single_threaded_candle_elementwise() {
     if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
         // SAFETY: called first thing in `main`, before this process starts any thread.
@@ -75,6 +108,7 @@ fn single_threaded_candle_elementwise() {
 }
 
 fn main() -> ExitCode {
+    #[cfg(feature = "networks")]
     single_threaded_candle_elementwise();
     allocator::keep_freed_memory();
     let cli = Cli::parse();
@@ -84,11 +118,26 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::List => list::run(),
+        #[cfg(feature = "networks")]
         Command::Train(args) => train::run(&args),
+        #[cfg(feature = "networks")]
         Command::Sample(args) => sample::run(&args),
+        #[cfg(feature = "networks")]
         Command::Classify(args) => classify::run(&args),
+        #[cfg(feature = "networks")]
         Command::Compare(args) => compare::run(&args),
+        #[cfg(feature = "networks")]
         Command::Diagnose(args) => diagnose::run(&args),
+        #[cfg(not(feature = "networks"))]
+        Command::Train(_) => without_networks::missing("train"),
+        #[cfg(not(feature = "networks"))]
+        Command::Sample(_) => without_networks::missing("sample"),
+        #[cfg(not(feature = "networks"))]
+        Command::Classify(_) => without_networks::missing("classify"),
+        #[cfg(not(feature = "networks"))]
+        Command::Compare(_) => without_networks::missing("compare"),
+        #[cfg(not(feature = "networks"))]
+        Command::Diagnose(_) => without_networks::missing("diagnose"),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
