@@ -45,24 +45,28 @@ fn counts_dead_nearly_dead_and_negative_units_by_hand() {
 }
 
 #[test]
-fn a_unit_active_on_under_one_percent_is_nearly_dead_but_not_dead() {
+fn a_unit_active_on_at_most_one_percent_is_nearly_dead_but_not_dead() {
     let mut counter = DeathCounter::default();
-    // 200 examples over two batches; hidden unit 0 is active once, unit 1 on 2 examples of 200.
+    // 200 examples over two batches of 100, three hidden units (value i is example i / 3, unit
+    // i % 3): unit 0 is active on 1 example (0.5%), unit 1 on 2 (1%, the limit), unit 2 on 3.
     for batch in 0..2 {
-        let mut hidden = vec![-1f32; 200];
+        let mut hidden = vec![-1f32; 300];
         if batch == 0 {
-            hidden[0] = 1.0;
-            hidden[3] = 1.0;
+            for i in [0, 1, 2, 5] {
+                hidden[i] = 1.0;
+            }
         } else {
-            hidden[5] = 1.0;
+            for i in [4, 8] {
+                hidden[i] = 1.0;
+            }
         }
         let conv = tensor(&[1.0; 100], &[100, 1, 1, 1]);
         counter
-            .add(&[conv.clone(), conv, tensor(&hidden, &[100, 2])])
+            .add(&[conv.clone(), conv, tensor(&hidden, &[100, 3])])
             .unwrap();
     }
     let d = counter.finish();
-    assert_eq!((d[2].dead, d[2].nearly_dead), (0.0, 0.5));
+    assert_eq!((d[2].dead, d[2].nearly_dead), (0.0, 2.0 / 3.0));
     assert_eq!(
         (d[0].dead, d[0].nearly_dead, d[0].negative),
         (0.0, 0.0, 0.0)
