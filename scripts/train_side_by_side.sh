@@ -19,14 +19,14 @@ trap 'rm -rf "$scratch"' EXIT
 now() { date +%s.%N; }
 lscpu | sed -n 's/^Model name: *//p'
 for round in $(seq "$rounds"); do
-    "$leaky" train cnn --epochs 1 --out "$scratch/cnn" >/dev/null
-    cnn_leaky=$("$python" -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["epochs"][0]["seconds"])' "$scratch/cnn/metrics.json")
+    "$leaky" train cnn --epochs 1 --out "$scratch/cnn-$round" >/dev/null
+    cnn_leaky=$("$python" -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["epochs"][0]["seconds"])' "$scratch/cnn-$round/metrics.json")
     cnn_torch=$("$python" scripts/cnn_torch.py --threads 2 --epochs 1 | sed -n 's/^epoch 1: \([0-9.]*\) s.*/\1/p')
     start=$(now)
-    "$leaky" train gan --steps 300 --classifier "$scratch/cnn/model.safetensors" --out "$scratch/gan" >/dev/null
+    "$leaky" train gan --steps 300 --classifier "$scratch/cnn-1/model.safetensors" --out "$scratch/gan-$round" >/dev/null
     gan_leaky=$(echo "$(now) - $start" | bc)
     start=$(now)
-    "$python" scripts/gan_torch.py --steps 300 --threads 2 --classifier "$scratch/cnn/model.safetensors" >/dev/null
+    "$python" scripts/gan_torch.py --steps 300 --threads 2 --classifier "$scratch/cnn-1/model.safetensors" >/dev/null
     gan_torch=$(echo "$(now) - $start" | bc)
     printf 'round %s: CNN epoch leaky %s s, PyTorch %s s (%.2fx); GAN 300 steps leaky %.1f s, PyTorch %.1f s (%.2fx)\n' \
         "$round" "$cnn_leaky" "$cnn_torch" "$(echo "$cnn_leaky / $cnn_torch" | bc -l)" \
