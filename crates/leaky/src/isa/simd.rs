@@ -38,7 +38,9 @@ pub trait Simd<T: Float>: Copy {
     /// Stores into the first `LANES` elements of `d`. Panics if `d` is shorter.
     fn store(self, d: &mut [T], v: Self::V);
     /// As [`Simd::store`], but a non-temporal store (bypassing the caches) where the tier has one
-    /// and `d` is 64-byte aligned; a plain store otherwise. Follow with [`Simd::stream_fence`].
+    /// and `d` is aligned to the vector's size; a plain store otherwise, so that consecutive
+    /// stores to one cache line are all non-temporal or all plain. Follow with
+    /// [`Simd::stream_fence`].
     #[inline(always)]
     fn store_stream(self, d: &mut [T], v: Self::V) {
         self.store(d, v);
