@@ -78,6 +78,11 @@ impl Simd<f32> for Avx2 {
         unsafe { _mm_sfence() }
     }
     #[inline(always)]
+    fn opaque(self, v: __m256) -> __m256 {
+        // SAFETY: token ⇒ avx (see `opaque_ps`).
+        unsafe { opaque_ps(v) }
+    }
+    #[inline(always)]
     fn load_partial(self, s: &[f32]) -> __m256 {
         debug_assert!(s.len() < 8);
         // SAFETY: token ⇒ avx2; only the lanes whose mask is set (those within `s`) are read,
@@ -243,6 +248,11 @@ impl Simd<f64> for Avx2 {
         unsafe { _mm_sfence() }
     }
     #[inline(always)]
+    fn opaque(self, v: __m256d) -> __m256d {
+        // SAFETY: token ⇒ avx (see `opaque_pd`).
+        unsafe { opaque_pd(v) }
+    }
+    #[inline(always)]
     fn load_partial(self, s: &[f64]) -> __m256d {
         debug_assert!(s.len() < 4);
         // SAFETY: token ⇒ avx2; only the lanes within `s` are read.
@@ -329,4 +339,29 @@ impl Simd<f64> for Avx2 {
         // SAFETY: token ⇒ avx.
         unsafe { _mm256_blendv_pd(b, a, m) }
     }
+}
+
+/// `v` through an empty `asm!` block: no instruction, but the optimizer no longer sees what
+/// `v` is made of ([`Simd::opaque`]). A function of its own because a `ymm` operand needs
+/// `avx` enabled where the block is; it inlines into the AVX2 kernels, which have it.
+#[target_feature(enable = "avx")]
+#[inline]
+fn opaque_ps(mut v: __m256) -> __m256 {
+    // SAFETY: the block is empty: it reads and writes only `v`'s register, no memory, stack
+    // or flags.
+    unsafe {
+        std::arch::asm!("/* {0} */", inout(ymm_reg) v, options(pure, nomem, nostack, preserves_flags))
+    };
+    v
+}
+
+/// [`opaque_ps`] for `f64` lanes.
+#[target_feature(enable = "avx")]
+#[inline]
+fn opaque_pd(mut v: __m256d) -> __m256d {
+    // SAFETY: as in `opaque_ps`.
+    unsafe {
+        std::arch::asm!("/* {0} */", inout(ymm_reg) v, options(pure, nomem, nostack, preserves_flags))
+    };
+    v
 }

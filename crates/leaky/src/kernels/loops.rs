@@ -81,7 +81,7 @@ pub(crate) fn map_in_place<T: Float, S: Simd<T>>(s: S, x: &mut [T], f: impl Fn(S
             f(s.load(&x[3 * n..])),
         ];
         for (i, v) in v.into_iter().enumerate() {
-            s.store(&mut x[i * n..(i + 1) * n], v);
+            s.store(&mut x[i * n..(i + 1) * n], s.opaque(v));
         }
     }
     map_in_place_short(s, xs.into_remainder(), &f);
@@ -93,7 +93,7 @@ fn map_in_place_short<T: Float, S: Simd<T>>(s: S, x: &mut [T], f: &impl Fn(S::V)
     let mut xs = x.chunks_exact_mut(S::LANES);
     for x in &mut xs {
         let v = f(s.load(x));
-        s.store(x, v);
+        s.store(x, s.opaque(v));
     }
     let x = xs.into_remainder();
     if !x.is_empty() {
