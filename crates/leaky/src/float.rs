@@ -4,8 +4,9 @@ use std::fmt::{Debug, Display};
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
 mod sealed {
-    /// Seals [`Float`](super::Float), and ties it to the kernels' element types.
-    pub trait Sealed: crate::kernels::Element {}
+    /// Seals [`Float`](super::Float), and ties it to the kernels' element types and the slice
+    /// operations compiled for them.
+    pub trait Sealed: crate::kernels::Element + crate::slice_ops::SliceOps {}
     impl Sealed for f32 {}
     impl Sealed for f64 {}
 }

@@ -18,41 +18,12 @@ const SCALAR_MIN_PARALLEL_LEN: usize = 16 * 1024;
 impl Activation {
     /// Writes `y[i] = f(x[i])`. `y` must have the length of `x`.
     pub fn forward_slice<T: Float>(&self, x: &[T], y: &mut [T]) -> Result<(), Error> {
-        self.validate()?;
-        check_len("output", x.len(), y.len())?;
-        let plan = Plan::current()?;
-        if plan.vectorized() {
-            if let Some((op, _)) = self.kernels::<T>() {
-                plan.map(op, x, y);
-                return Ok(());
-            }
-            if let (Some(x), Some(y)) = (T::as_f32(x), T::as_f32_mut(&mut *y))
-                && self.with_vector_math(MapMath { plan, x, y }).is_some()
-            {
-                return Ok(());
-            }
-        }
-        self.with_scalar_forward(MapLoop { plan, x, y });
-        Ok(())
+        T::forward_slice(self, x, y)
     }
 
     /// Replaces each `x[i]` with `f(x[i])`.
     pub fn forward_in_place<T: Float>(&self, x: &mut [T]) -> Result<(), Error> {
-        self.validate()?;
-        let plan = Plan::current()?;
-        if plan.vectorized() {
-            if let Some((op, _)) = self.kernels::<T>() {
-                plan.map_in_place(op, x);
-                return Ok(());
-            }
-            if let Some(x) = T::as_f32_mut(&mut *x)
-                && self.with_vector_math(MapMathInPlace { plan, x }).is_some()
-            {
-                return Ok(());
-            }
-        }
-        self.with_scalar_forward(MapLoopInPlace { plan, x });
-        Ok(())
+        T::forward_in_place(self, x)
     }
 
     /// Backward from the input: `grad_in[i] = grad_out[i] · f'(x[i])`.
@@ -66,35 +37,7 @@ impl Activation {
         grad_out: &[T],
         grad_in: &mut [T],
     ) -> Result<(), Error> {
-        self.validate()?;
-        check_len("grad_out", x.len(), grad_out.len())?;
-        check_len("grad_in", x.len(), grad_in.len())?;
-        let plan = Plan::current()?;
-        if plan.vectorized() {
-            if let Some((_, op)) = self.kernels::<T>() {
-                plan.zip(op, x, grad_out, grad_in);
-                return Ok(());
-            }
-            let f32s = (
-                T::as_f32(x),
-                T::as_f32(grad_out),
-                T::as_f32_mut(&mut *grad_in),
-            );
-            if let (Some(x), Some(g), Some(out)) = f32s
-                && self
-                    .with_vector_math(BackwardMath { plan, x, g, out })
-                    .is_some()
-            {
-                return Ok(());
-            }
-        }
-        self.with_scalar_backward(ZipLoop {
-            plan,
-            a: x,
-            g: grad_out,
-            out: grad_in,
-        });
-        Ok(())
+        T::backward(self, x, grad_out, grad_in)
     }
 
     /// Backward from the output `y = f(x)`, for when the input was overwritten (in-place forward):
@@ -110,35 +53,164 @@ impl Activation {
         grad_out: &[T],
         grad_in: &mut [T],
     ) -> Result<(), Error> {
-        self.validate()?;
-        check_len("grad_out", y.len(), grad_out.len())?;
-        check_len("grad_in", y.len(), grad_in.len())?;
-        let unsupported = |reason| {
-            Err(Error::Unsupported {
-                activation: self.to_string(),
-                reason,
-            })
-        };
-        if let Some(reason) = self.refusal_from_output() {
-            return unsupported(reason);
+        T::backward_from_output(self, y, grad_out, grad_in)
+    }
+}
+
+/// The slice operations of one element type, compiled here once per type: the public methods
+/// above are generic, and a generic body is compiled again in every crate that calls it (the
+/// kernels of every tier, several minutes of a cold build of the command-line tool).
+pub trait SliceOps: Sized {
+    /// [`Activation::forward_slice`].
+    fn forward_slice(act: &Activation, x: &[Self], y: &mut [Self]) -> Result<(), Error>;
+    /// [`Activation::forward_in_place`].
+    fn forward_in_place(act: &Activation, x: &mut [Self]) -> Result<(), Error>;
+    /// [`Activation::backward`].
+    fn backward(act: &Activation, x: &[Self], g: &[Self], out: &mut [Self]) -> Result<(), Error>;
+    /// [`Activation::backward_from_output`].
+    fn backward_from_output(
+        act: &Activation,
+        y: &[Self],
+        g: &[Self],
+        out: &mut [Self],
+    ) -> Result<(), Error>;
+}
+
+macro_rules! slice_ops {
+    ($t:ty) => {
+        impl SliceOps for $t {
+            fn forward_slice(act: &Activation, x: &[$t], y: &mut [$t]) -> Result<(), Error> {
+                forward_slice(act, x, y)
+            }
+            fn forward_in_place(act: &Activation, x: &mut [$t]) -> Result<(), Error> {
+                forward_in_place(act, x)
+            }
+            fn backward(act: &Activation, x: &[$t], g: &[$t], out: &mut [$t]) -> Result<(), Error> {
+                backward(act, x, g, out)
+            }
+            fn backward_from_output(
+                act: &Activation,
+                y: &[$t],
+                g: &[$t],
+                out: &mut [$t],
+            ) -> Result<(), Error> {
+                backward_from_output(act, y, g, out)
+            }
         }
-        let plan = Plan::current()?;
-        if let Some(op) = self.kernel_from_output::<T>().filter(|_| plan.vectorized()) {
-            plan.zip(op, y, grad_out, grad_in);
+    };
+}
+
+slice_ops!(f32);
+slice_ops!(f64);
+
+fn forward_slice<T: Float>(act: &Activation, x: &[T], y: &mut [T]) -> Result<(), Error> {
+    act.validate()?;
+    check_len("output", x.len(), y.len())?;
+    let plan = Plan::current()?;
+    if plan.vectorized() {
+        if let Some((op, _)) = act.kernels::<T>() {
+            plan.map(op, x, y);
             return Ok(());
         }
-        let run = ZipLoop {
-            plan,
-            a: y,
-            g: grad_out,
-            out: grad_in,
-        };
-        match self.with_scalar_from_output(run) {
-            Some(()) => Ok(()),
-            None => unsupported(
-                "its derivative cannot be told from its output (it is not invertible there); use the backward from the input",
-            ),
+        if let (Some(x), Some(y)) = (T::as_f32(x), T::as_f32_mut(&mut *y))
+            && act.with_vector_math(MapMath { plan, x, y }).is_some()
+        {
+            return Ok(());
         }
+    }
+    act.with_scalar_forward(MapLoop { plan, x, y });
+    Ok(())
+}
+
+fn forward_in_place<T: Float>(act: &Activation, x: &mut [T]) -> Result<(), Error> {
+    act.validate()?;
+    let plan = Plan::current()?;
+    if plan.vectorized() {
+        if let Some((op, _)) = act.kernels::<T>() {
+            plan.map_in_place(op, x);
+            return Ok(());
+        }
+        if let Some(x) = T::as_f32_mut(&mut *x)
+            && act.with_vector_math(MapMathInPlace { plan, x }).is_some()
+        {
+            return Ok(());
+        }
+    }
+    act.with_scalar_forward(MapLoopInPlace { plan, x });
+    Ok(())
+}
+
+fn backward<T: Float>(
+    act: &Activation,
+    x: &[T],
+    grad_out: &[T],
+    grad_in: &mut [T],
+) -> Result<(), Error> {
+    act.validate()?;
+    check_len("grad_out", x.len(), grad_out.len())?;
+    check_len("grad_in", x.len(), grad_in.len())?;
+    let plan = Plan::current()?;
+    if plan.vectorized() {
+        if let Some((_, op)) = act.kernels::<T>() {
+            plan.zip(op, x, grad_out, grad_in);
+            return Ok(());
+        }
+        let f32s = (
+            T::as_f32(x),
+            T::as_f32(grad_out),
+            T::as_f32_mut(&mut *grad_in),
+        );
+        if let (Some(x), Some(g), Some(out)) = f32s
+            && act
+                .with_vector_math(BackwardMath { plan, x, g, out })
+                .is_some()
+        {
+            return Ok(());
+        }
+    }
+    act.with_scalar_backward(ZipLoop {
+        plan,
+        a: x,
+        g: grad_out,
+        out: grad_in,
+    });
+    Ok(())
+}
+
+fn backward_from_output<T: Float>(
+    act: &Activation,
+    y: &[T],
+    grad_out: &[T],
+    grad_in: &mut [T],
+) -> Result<(), Error> {
+    act.validate()?;
+    check_len("grad_out", y.len(), grad_out.len())?;
+    check_len("grad_in", y.len(), grad_in.len())?;
+    let unsupported = |reason| {
+        Err(Error::Unsupported {
+            activation: act.to_string(),
+            reason,
+        })
+    };
+    if let Some(reason) = act.refusal_from_output() {
+        return unsupported(reason);
+    }
+    let plan = Plan::current()?;
+    if let Some(op) = act.kernel_from_output::<T>().filter(|_| plan.vectorized()) {
+        plan.zip(op, y, grad_out, grad_in);
+        return Ok(());
+    }
+    let run = ZipLoop {
+        plan,
+        a: y,
+        g: grad_out,
+        out: grad_in,
+    };
+    match act.with_scalar_from_output(run) {
+        Some(()) => Ok(()),
+        None => unsupported(
+            "its derivative cannot be told from its output (it is not invertible there); use the backward from the input",
+        ),
     }
 }
 
