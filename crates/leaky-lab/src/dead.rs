@@ -11,6 +11,18 @@ use crate::cnn::{LAYER_NAMES, LAYERS};
 /// A unit active on at most this fraction of the examples is nearly dead.
 pub const NEARLY_DEAD: f64 = 0.01;
 
+/// From how many of `examples` examples each unit of a layer was active on: the fractions of
+/// its units that are dead (active on none) and nearly dead (on at most [`NEARLY_DEAD`] of
+/// them, the dead included).
+pub(crate) fn dead_shares(active: &[u64], examples: usize) -> (f64, f64) {
+    let limit = NEARLY_DEAD * examples as f64;
+    let share = |n: usize| n as f64 / active.len().max(1) as f64;
+    (
+        share(active.iter().filter(|&&a| a == 0).count()),
+        share(active.iter().filter(|&&a| a as f64 <= limit).count()),
+    )
+}
+
 /// What one layer's units did on a data set: how many died, and the spread of their
 /// pre-activations.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -88,21 +100,18 @@ impl DeathCounter {
 
     /// The fractions per layer.
     pub fn finish(&self) -> Vec<LayerDeath> {
-        let limit = NEARLY_DEAD * self.examples as f64;
         (0..LAYERS)
             .map(|l| {
-                let active = &self.active[l];
-                let units = active.len();
-                let share = |n: usize| n as f64 / units.max(1) as f64;
+                let (dead, nearly_dead) = dead_shares(&self.active[l], self.examples);
                 let (negative, all) = self.negative[l];
                 let n = all.max(1) as f64;
                 let (sum, sum_sq) = self.sums[l];
                 let mean = sum / n;
                 LayerDeath {
                     layer: LAYER_NAMES[l].to_string(),
-                    units,
-                    dead: share(active.iter().filter(|&&a| a == 0).count()),
-                    nearly_dead: share(active.iter().filter(|&&a| a as f64 <= limit).count()),
+                    units: self.active[l].len(),
+                    dead,
+                    nearly_dead,
                     negative: negative as f64 / n,
                     mean,
                     std: (sum_sq / n - mean * mean).max(0.0).sqrt(),

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cnn::{Cnn, LAYER_NAMES, LAYERS, correct};
 use crate::dataset::{Digits, Scale};
-use crate::dead::NEARLY_DEAD;
+use crate::dead::dead_shares;
 use crate::error::LabError;
 
 /// About how many measurements a run makes by default (step 0 and the last step included).
@@ -201,22 +201,22 @@ impl ActivityCounter {
 
     /// The fractions per layer.
     pub fn finish(&self) -> Vec<LayerActivity> {
-        let limit = NEARLY_DEAD * self.examples as f64;
         (0..LAYERS)
             .map(|l| {
                 let active = &self.active[l];
                 let units = active.len();
-                let share = |n: usize| n as f64 / units.max(1) as f64;
+                let (dead, nearly_dead) = dead_shares(active, self.examples);
                 let dead_units: Vec<u32> = (0..units)
                     .filter(|&u| active[u] == 0)
                     .map(|u| u as u32)
                     .collect();
+                let without_gradient = self.moving[l].iter().filter(|&&m| !m).count();
                 LayerActivity {
                     layer: LAYER_NAMES[l].to_string(),
                     units,
-                    dead: share(dead_units.len()),
-                    nearly_dead: share(active.iter().filter(|&&a| a as f64 <= limit).count()),
-                    zero_gradient: share(self.moving[l].iter().filter(|&&m| !m).count()),
+                    dead,
+                    nearly_dead,
+                    zero_gradient: without_gradient as f64 / units.max(1) as f64,
                     dead_units,
                 }
             })
