@@ -1,9 +1,11 @@
 //! Loading checkpoints for the commands: the lab checks each one against its checksum, and a
-//! checkpoint written before checksums gets a one-line note on standard error.
+//! checkpoint written before checksums gets a one-line note on standard error (as do the jobs'
+//! notes).
 
 use std::path::Path;
 
-use leaky_lab::checkpoint::{Checkpoint, Kind};
+use leaky_lab::files::checkpoint::{Checkpoint, Kind};
+use leaky_lab::jobs::Notes;
 
 use crate::error::CliError;
 
@@ -17,6 +19,20 @@ pub fn load(path: &Path, kind: Kind) -> Result<Checkpoint, CliError> {
 /// Prints each note as `leaky: note: ...` on standard error.
 pub fn print_notes(notes: impl IntoIterator<Item = String>) {
     for note in notes {
-        eprintln!("leaky: note: {note}");
+        print_note(&note);
+    }
+}
+
+/// Prints `leaky: note: NOTE` on standard error.
+pub fn print_note(note: &str) {
+    eprintln!("leaky: note: {note}");
+}
+
+/// A job's notes, on standard error.
+pub struct NotesToStderr;
+
+impl Notes for NotesToStderr {
+    fn note(&mut self, note: &str) {
+        print_note(note);
     }
 }

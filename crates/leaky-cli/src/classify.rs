@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use leaky_lab::checkpoint::Kind;
-use leaky_lab::cnn::Cnn;
-use leaky_lab::images::read_digit;
-use leaky_lab::score::classify_pixels;
+use leaky_lab::data::images::read_digit;
+use leaky_lab::files::checkpoint::Kind;
+use leaky_lab::models::cnn::Cnn;
+use leaky_lab::training::score::classify_pixels;
 
 use crate::checkpoints;
 use crate::error::CliError;

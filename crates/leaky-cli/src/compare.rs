@@ -7,19 +7,20 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use leaky::Activation;
-use leaky_lab::cnn::LAYER_NAMES;
-use leaky_lab::compare::{
+use leaky_lab::experiments::compare::{
     self, CSV_FILE, CompareSettings, Comparison, DEFAULT_ACTIVATIONS, JSON_FILE, MARKDOWN_FILE,
     RunResult, RunStatus, STEPS_CSV_FILE, STRESS_BIAS,
 };
-use leaky_lab::run_folder::RunFolder;
-use leaky_lab::shard::{self, Shard};
-use leaky_lab::train_cnn::{CnnSettings, EpochRecord};
+use leaky_lab::experiments::shard::Shard;
+use leaky_lab::jobs::{CompareJob, CompareReport, MergeJob};
+use leaky_lab::models::cnn::LAYER_NAMES;
+use leaky_lab::training::train_cnn::{CnnSettings, EpochRecord};
 use leaky_plot::{Chart, Figure, Legend, Series};
 
+use crate::cnn_options::CnnOptions;
 use crate::error::CliError;
 use crate::step_plots;
-use crate::train::{CnnOptions, check_measure, count, load_data, start};
+use crate::values::{count, start};
 use crate::workers::Workers;
 
 /// The accuracy plot's file name.
@@ -78,88 +79,69 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         return merge(args);
     }
     let activations = parse_activations(&args.activations)?;
-    let defaults = CnnSettings::default();
-    let stress_bias = args.stress.then_some(STRESS_BIAS);
-    let settings = CompareSettings {
-        activations,
-        seeds: (1..=args.seeds as u64).collect(),
-        base: args.options.apply(CnnSettings {
-            epochs: args.epochs,
-            bias_init: stress_bias,
-            ..defaults
-        }),
+    let base = CnnSettings {
+        epochs: args.epochs,
+        bias_init: args.stress.then_some(STRESS_BIAS),
+        ..CnnSettings::default()
     };
-    let shard = args.shard.unwrap_or(Shard::WHOLE);
-    let out = args.out.clone().unwrap_or_else(|| {
-        let sweep = default_out(args.stress);
-        match shard == Shard::WHOLE {
-            true => sweep,
-            false => sweep.join(format!("shard-{}-of-{}", shard.index, shard.count)),
-        }
-    });
+    let job = CompareJob {
+        settings: CompareSettings {
+            activations,
+            seeds: (1..=args.seeds as u64).collect(),
+            base: args.options.changes().apply(base),
+        },
+        stress: args.stress,
+        shard: args.shard.unwrap_or(Shard::WHOLE),
+        data: args.options.data.clone(),
+        out: args.out.clone(),
+        start: start(args.resume, args.overwrite),
+    };
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let data = load_data(args.options.data.as_deref())?;
-    check_measure(&settings.base, &data)?;
-    let start = start(args.resume, args.overwrite);
-    let folder = RunFolder::claim(&out, start, compare::previous_sweep)?;
-    let base = &settings.base;
-    let runs = settings.plan(&out, shard).len();
-    println!(
-        "comparing {} activations x {} seeds on {}{}: {runs} runs of {} epochs, batch {}, lr {} (x{} per epoch){}; {jobs} at a time",
-        settings.activations.len(),
-        settings.seeds.len(),
-        data.source,
-        match shard == Shard::WHOLE {
-            true => String::new(),
-            false => format!(", shard {shard}"),
-        },
-        base.epochs,
-        base.batch,
-        base.lr,
-        base.lr_decay,
-        base.bias_init
-            .map_or(String::new(), |b| format!(", initial biases {b}"))
-    );
-    let mut workers = Workers::new(jobs, args.options.data.as_deref(), &data.source)?;
-    let comparison = compare::compare(
-        &settings,
-        args.stress,
-        shard,
-        &data.source,
-        &folder,
-        start,
-        &mut workers,
-    )?;
-    finish(&comparison, &out)
+    let mut workers = Workers::new(jobs, args.options.data.as_deref())?;
+    let comparison = job.run(&mut workers, &mut Starting { jobs })?;
+    finish(&comparison, &job.folder())
 }
 
-/// `runs/compare`, or `runs/compare-stress`.
-fn default_out(stress: bool) -> PathBuf {
-    match stress {
-        true => "runs/compare-stress".into(),
-        false => "runs/compare".into(),
+/// Prints the sweep's settings line as it starts.
+struct Starting {
+    jobs: usize,
+}
+
+impl CompareReport for Starting {
+    fn starting(&mut self, settings: &CompareSettings, shard: Shard, data: &str, runs: usize) {
+        let base = &settings.base;
+        println!(
+            "comparing {} activations x {} seeds on {data}{}: {runs} runs of {} epochs, batch {}, lr {} (x{} per epoch){}; {} at a time",
+            settings.activations.len(),
+            settings.seeds.len(),
+            match shard == Shard::WHOLE {
+                true => String::new(),
+                false => format!(", shard {shard}"),
+            },
+            base.epochs,
+            base.batch,
+            base.lr,
+            base.lr_decay,
+            base.bias_init
+                .map_or(String::new(), |b| format!(", initial biases {b}")),
+            self.jobs
+        );
     }
 }
 
 /// `leaky compare --merge DIR...`.
 fn merge(args: &CompareArgs) -> Result<(), CliError> {
-    let parts = args
-        .merge
-        .iter()
-        .map(|dir| Ok((dir.clone(), shard::load(dir)?)))
-        .collect::<Result<Vec<_>, CliError>>()?;
-    let comparison = shard::merge(&parts)?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(comparison.stress));
-    let _folder = RunFolder::claim(&out, start(false, args.overwrite), compare::previous_sweep)?;
-    compare::write(&comparison, &out)?;
+    let job = MergeJob {
+        parts: args.merge.clone(),
+        out: args.out.clone(),
+        start: start(false, args.overwrite),
+    };
+    let (comparison, out) = job.run()?;
     println!(
         "merged {} shards: {} runs",
-        parts.len(),
+        job.parts.len(),
         comparison.runs.len()
     );
     finish(&comparison, &out)

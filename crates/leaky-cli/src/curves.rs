@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use leaky_lab::train_cnn::{CnnMetrics, EpochRecord};
+use leaky_lab::training::train_cnn::{CnnMetrics, EpochRecord};
 use leaky_plot::{Chart, Figure, Series};
 
 use crate::error::CliError;

@@ -4,14 +4,13 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use leaky_lab::checkpoint::Kind;
-use leaky_lab::cnn::Cnn;
-use leaky_lab::diagnose::{Diagnosis, diagnose};
+use leaky_lab::experiments::diagnose::Diagnosis;
+use leaky_lab::jobs::{DiagnoseJob, Diagnosed};
 use leaky_plot::{Chart, Figure, Series};
 
-use crate::checkpoints;
+use crate::checkpoints::NotesToStderr;
 use crate::error::CliError;
-use crate::train::{count, load_data};
+use crate::values::count;
 
 /// Bins of each layer's histogram.
 const BINS: usize = 60;
@@ -44,16 +43,22 @@ pub struct DiagnoseArgs {
 
 /// Runs `leaky diagnose`.
 pub fn run(args: &DiagnoseArgs) -> Result<(), CliError> {
-    let cnn = Cnn::load(&checkpoints::load(&args.checkpoint, Kind::Cnn)?)?;
-    let data = load_data(args.data.as_deref())?;
-    let diagnosis = diagnose(&cnn, &data.test, args.batch)?;
-    let activation = cnn.config().activation.to_string();
+    let job = DiagnoseJob {
+        checkpoint: args.checkpoint.clone(),
+        data: args.data.clone(),
+        batch: args.batch,
+    };
+    let Diagnosed {
+        activation,
+        data,
+        diagnosis,
+    } = job.run(&mut NotesToStderr)?;
     draw(&diagnosis, &activation, args)?;
     if args.json {
         let json = serde_json::json!({
             "checkpoint": args.checkpoint,
             "activation": activation,
-            "data": format!("{} (held out)", data.source),
+            "data": format!("{data} (held out)"),
             "diagnosis": diagnosis,
             "histogram": args.output,
         });
@@ -64,7 +69,7 @@ pub fn run(args: &DiagnoseArgs) -> Result<(), CliError> {
         "{}: CNN with {activation}; on {} held-out digits of {}: accuracy {:.2}%, loss {:.4}",
         args.checkpoint.display(),
         diagnosis.examples,
-        data.source,
+        data,
         100.0 * diagnosis.accuracy,
         diagnosis.loss
     );

@@ -45,25 +45,43 @@ impl From<leaky::Error> for CliError {
 impl From<leaky_lab::LabError> for CliError {
     /// Bad data, checkpoints, pictures or settings are usage errors; failures to write or
     /// compute are failures.
+    /// The lab's errors that name a setting name its flag here.
     fn from(err: leaky_lab::LabError) -> Self {
-        if err.is_input_error() {
-            CliError::Usage(err.to_string())
-        } else {
-            CliError::Failure(err.to_string())
+        use leaky_lab::LabError;
+        let message = match &err {
+            LabError::Occupied { dir, run } => format!(
+                "{} already holds {run}: continue it with --resume, or replace it with --overwrite",
+                dir.display()
+            ),
+            LabError::AlreadyTrained { done, unit } => format!(
+                "cannot resume: the run has already trained {done} {unit}; ask for more with --{unit}"
+            ),
+            LabError::MeasureInterval { every, steps } => format!(
+                "--measure-every {every}: must be from 1 to the run's {steps} training steps"
+            ),
+            LabError::Diverged { epoch } => format!(
+                "training diverged in epoch {epoch}: the loss is no longer a finite number \
+                 (a lower --lr may help)"
+            ),
+            _ => err.to_string(),
+        };
+        match err.is_input_error() {
+            true => CliError::Usage(message),
+            false => CliError::Failure(message),
         }
     }
 }
 
 #[cfg(feature = "networks")]
-impl From<leaky_lab::checkpoint::CheckpointError> for CliError {
-    fn from(err: leaky_lab::checkpoint::CheckpointError) -> Self {
+impl From<leaky_lab::files::checkpoint::CheckpointError> for CliError {
+    fn from(err: leaky_lab::files::checkpoint::CheckpointError) -> Self {
         leaky_lab::LabError::from(err).into()
     }
 }
 
 #[cfg(feature = "networks")]
-impl From<leaky_lab::dataset::DataError> for CliError {
-    fn from(err: leaky_lab::dataset::DataError) -> Self {
+impl From<leaky_lab::data::dataset::DataError> for CliError {
+    fn from(err: leaky_lab::data::dataset::DataError) -> Self {
         leaky_lab::LabError::from(err).into()
     }
 }

@@ -12,6 +12,8 @@ mod checkpoints;
 #[cfg(feature = "networks")]
 mod classify;
 #[cfg(feature = "networks")]
+mod cnn_options;
+#[cfg(feature = "networks")]
 mod compare;
 #[cfg(feature = "networks")]
 mod curves;
@@ -31,6 +33,8 @@ mod sample;
 mod step_plots;
 #[cfg(feature = "networks")]
 mod train;
+#[cfg(feature = "networks")]
+mod values;
 #[cfg(not(feature = "networks"))]
 mod without_networks;
 #[cfg(feature = "networks")]

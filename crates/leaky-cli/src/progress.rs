@@ -5,9 +5,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use leaky_lab::dead::LayerDeath;
-use leaky_lab::train_cnn::{CnnProgress, EpochRecord};
-use leaky_lab::train_gan::GanProgress;
+use leaky_lab::experiments::dead::LayerDeath;
+use leaky_lab::training::train_cnn::{CnnProgress, EpochRecord};
+use leaky_lab::training::train_gan::GanProgress;
 
 fn bar(len: usize, template: &str) -> ProgressBar {
     let style = ProgressStyle::with_template(template)
@@ -84,36 +84,43 @@ pub fn dead_units(layers: &[LayerDeath]) -> String {
     parts.join(", ")
 }
 
-/// One bar for the whole GAN run, with both losses.
+/// One bar for the whole GAN run, with both losses, from the run's start.
+#[derive(Default)]
 pub struct GanBar {
-    bar: ProgressBar,
+    bar: Option<ProgressBar>,
 }
 
 impl GanBar {
-    /// A bar for `steps` steps, starting at `done`.
-    pub fn new(steps: usize, done: usize) -> Self {
+    /// Shows a bar for `steps` steps, starting at `done`.
+    pub fn start(&mut self, steps: usize, done: usize) {
         let template = "{prefix} [{bar:30}] {pos}/{len} steps, {msg}, {per_sec}, eta {eta}";
         let bar = bar(steps, template).with_prefix("gan");
         bar.set_position(done as u64);
         bar.reset_eta();
-        GanBar { bar }
+        self.bar = Some(bar);
     }
 
     /// Removes the bar.
     pub fn finish(&self) {
-        self.bar.finish_and_clear();
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
     }
 }
 
 impl GanProgress for GanBar {
     fn step_done(&mut self, _step: usize, d_loss: f32, g_loss: f32) {
-        self.bar
-            .set_message(format!("D loss {d_loss:.3}, G loss {g_loss:.3}"));
-        self.bar.inc(1);
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("D loss {d_loss:.3}, G loss {g_loss:.3}"));
+            bar.inc(1);
+        }
     }
 
     fn saved(&mut self, step: usize, grid: &Path) {
-        self.bar
-            .suspend(|| println!("step {step}: wrote {} and the checkpoints", grid.display()));
+        let line = || println!("step {step}: wrote {} and the checkpoints", grid.display());
+        match &self.bar {
+            Some(bar) => bar.suspend(line),
+            None => line(),
+        }
     }
 }

@@ -3,11 +3,11 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use leaky_lab::checkpoint::Kind;
-use leaky_lab::cnn::Cnn;
-use leaky_lab::gan::{DIGITS, Generator, asked_digits};
-use leaky_lab::images::write_grid;
-use leaky_lab::score::{CONFIDENCE, score_pixels};
+use leaky_lab::data::images::write_grid;
+use leaky_lab::files::checkpoint::Kind;
+use leaky_lab::models::cnn::Cnn;
+use leaky_lab::models::gan::{DIGITS, Generator, asked_digits};
+use leaky_lab::training::score::{CONFIDENCE, score_pixels};
 
 use crate::checkpoints;
 use crate::error::CliError;

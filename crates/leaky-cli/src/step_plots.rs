@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use leaky::Activation;
-use leaky_lab::cnn::{LAYER_NAMES, LAYERS};
-use leaky_lab::compare::{Comparison, RunResult, RunStatus};
-use leaky_lab::measure::StepRecord;
+use leaky_lab::experiments::compare::{Comparison, RunResult, RunStatus};
+use leaky_lab::experiments::measure::StepRecord;
+use leaky_lab::models::cnn::{LAYER_NAMES, LAYERS};
 use leaky_plot::{Chart, Figure, Legend, Series};
 
 use crate::error::CliError;

@@ -1,23 +1,22 @@
-//! `leaky train cnn` and `leaky train gan`: train the classifier or the GAN on MNIST digits.
+//! `leaky train cnn` and `leaky train gan`: train the classifier or the GAN on MNIST digits
+//! (the lab's [`CnnJob`] and [`GanJob`]), with progress bars, then print what was written.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use leaky::Activation;
-use leaky_lab::checkpoint::Kind;
-use leaky_lab::cnn::{Cnn, Ops};
-use leaky_lab::dataset::{self, Split};
-use leaky_lab::gan::Generator;
-use leaky_lab::measure::Measure;
-use leaky_lab::run_folder::{RunFolder, Start};
-use leaky_lab::score::{CONFIDENCE, ClassifierScore, classifier_score, score_pixels};
-use leaky_lab::train_cnn::{self, CnnResume, CnnSettings, train_cnn};
-use leaky_lab::train_gan::{self, GanResume, GanSettings, train_gan};
+use leaky_lab::jobs::{CnnChanges, CnnJob, CnnReport, GanChanges, GanJob, GanReport, Notes};
+use leaky_lab::models::cnn::Ops;
+use leaky_lab::training::score::{CONFIDENCE, ClassifierScore};
+use leaky_lab::training::train_cnn::{self, CnnSettings};
+use leaky_lab::training::train_gan::{self, GanSettings};
 
-use crate::checkpoints::{self, print_notes};
+use crate::checkpoints::print_note;
+use crate::cnn_options::CnnOptions;
 use crate::curves;
 use crate::error::CliError;
 use crate::progress::{CnnBars, GanBar};
+use crate::values::{count, learning_rate, start};
 
 /// Arguments of `leaky train`.
 #[derive(Args, Debug)]
@@ -73,66 +72,6 @@ enum CandleOps {
     Activations,
     /// Its convolutions, activations and pooling.
     All,
-}
-
-/// The CNN training options of both `leaky train cnn` and `leaky compare`.
-#[derive(Args, Debug)]
-pub struct CnnOptions {
-    /// Digits per mini-batch [default: 16].
-    #[arg(long, value_parser = count)]
-    batch: Option<usize>,
-    /// Adam's learning rate in the first epoch [default: 0.001].
-    #[arg(long, value_parser = learning_rate)]
-    lr: Option<f64>,
-    /// Multiply the learning rate by this after every epoch (1: constant) [default: 0.5].
-    #[arg(long, value_name = "FACTOR", value_parser = decay)]
-    lr_decay: Option<f64>,
-    /// Move training digits by up to this many pixels at random (0: no augmentation) [default: 1].
-    #[arg(long, value_name = "PIXELS", value_parser = clap::value_parser!(u32).range(0..=8))]
-    max_shift: Option<u32>,
-    /// Start the biases of the activated layers at this value instead of small random ones
-    /// (negative values start units near death) [default: random; -2 with `compare --stress`].
-    #[arg(long, value_name = "B", value_parser = bias, allow_hyphen_values = true)]
-    bias_init: Option<f32>,
-    /// Read full MNIST from this directory (train-* and t10k-* IDX files, raw or .gz) instead of
-    /// the 10,000 embedded digits.
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
-    /// Measure the dead units every K training steps, from step 0, on the first 100 held-out
-    /// digits (K from 1 to the run's steps) [default: about 40 measurements per run].
-    #[arg(long, value_name = "K", value_parser = count)]
-    measure_every: Option<usize>,
-    /// Do not measure the units as the run trains.
-    #[arg(long, conflicts_with = "measure_every")]
-    no_measure: bool,
-}
-
-impl CnnOptions {
-    /// `base` with the options that were given in place of its values.
-    pub fn apply(&self, base: CnnSettings) -> CnnSettings {
-        CnnSettings {
-            batch: self.batch.unwrap_or(base.batch),
-            lr: self.lr.unwrap_or(base.lr),
-            lr_decay: self.lr_decay.unwrap_or(base.lr_decay),
-            max_shift: self.max_shift.unwrap_or(base.max_shift),
-            bias_init: self.bias_init.or(base.bias_init),
-            measure: match (self.no_measure, self.measure_every) {
-                (true, _) => Measure::Off,
-                (false, Some(k)) => Measure::Every(k),
-                (false, None) => base.measure,
-            },
-            ..base
-        }
-    }
-}
-
-/// Checks the measuring interval against the run's steps on `data`, before anything starts.
-pub fn check_measure(settings: &CnnSettings, data: &Split) -> Result<(), CliError> {
-    settings
-        .measure
-        .interval(settings.steps(data.train.len()))
-        .map_err(|e| CliError::Usage(e.to_string()))?;
-    Ok(())
 }
 
 /// Arguments of `leaky train gan`. Options left out take their defaults, or, with --resume,
@@ -192,10 +131,6 @@ struct GanArgs {
 
 /// The classifier `train gan` uses when --classifier is not given and this file exists.
 const DEFAULT_CLASSIFIER: &str = "runs/cnn/model.safetensors";
-/// How many generated digits the classifier score judges.
-const SCORE_SAMPLES: usize = 1000;
-/// The seed of the noise behind the classifier score.
-const SCORE_SEED: u64 = 12_345;
 
 /// Runs `leaky train`.
 pub fn run(args: &TrainArgs) -> Result<(), CliError> {
@@ -206,55 +141,22 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
 }
 
 fn run_cnn(args: &CnnArgs) -> Result<(), CliError> {
-    let data = load_data(args.options.data.as_deref())?;
-    let out = RunFolder::claim(
-        &args.out,
-        start(args.resume, args.overwrite),
-        train_cnn::previous_run,
-    )?;
-    let resume = args
-        .resume
-        .then(|| CnnResume::load(&args.out))
-        .transpose()?;
-    print_notes(resume.as_ref().and_then(CnnResume::note));
-    let base = match &resume {
-        Some(resume) => resume.settings.clone(),
-        None => CnnSettings::default(),
+    let job = CnnJob {
+        changes: CnnChanges {
+            activation: args.activation,
+            epochs: args.epochs,
+            seed: args.seed,
+            ops: args.candle_ops.map(|ops| match ops {
+                CandleOps::Activations => Ops::CandleActivations,
+                CandleOps::All => Ops::Candle,
+            }),
+            ..args.options.changes()
+        },
+        data: args.options.data.clone(),
+        out: args.out.clone(),
+        start: start(args.resume, args.overwrite),
     };
-    let settings = args.options.apply(CnnSettings {
-        activation: args.activation.unwrap_or(base.activation),
-        epochs: args
-            .epochs
-            .unwrap_or(if resume.is_some() { 0 } else { base.epochs }),
-        seed: args.seed.unwrap_or(base.seed),
-        ops: match args.candle_ops {
-            None => Ops::Fused,
-            Some(CandleOps::Activations) => Ops::CandleActivations,
-            Some(CandleOps::All) => Ops::Candle,
-        },
-        ..base
-    });
-    check_measure(&settings, &data)?;
-    println!(
-        "training a CNN with {}{} on {}, {} epochs, batch {}, lr {} (x{} per epoch), shifts up to {} px, seed {}{}",
-        settings.activation,
-        match settings.ops {
-            Ops::Fused => "",
-            Ops::CandleActivations => " (candle's own activation op)",
-            Ops::Candle => " (candle's own ops)",
-        },
-        data.source,
-        settings.epochs,
-        settings.batch,
-        settings.lr,
-        settings.lr_decay,
-        settings.max_shift,
-        settings.seed,
-        settings
-            .bias_init
-            .map_or(String::new(), |b| format!(", initial biases {b}"))
-    );
-    let metrics = train_cnn(&settings, &data, &out, resume, &mut CnnBars::new())?;
+    let metrics = job.run(&mut CnnBars::new())?;
     let curves_path = args.out.join("curves.png");
     curves::draw(&metrics, &curves_path)?;
     println!(
@@ -266,95 +168,80 @@ fn run_cnn(args: &CnnArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+impl Notes for CnnBars {
+    fn note(&mut self, note: &str) {
+        print_note(note);
+    }
+}
+
+impl CnnReport for CnnBars {
+    fn starting(&mut self, settings: &CnnSettings, data: &str) {
+        println!(
+            "training a CNN with {}{} on {data}, {} epochs, batch {}, lr {} (x{} per epoch), shifts up to {} px, seed {}{}",
+            settings.activation,
+            match settings.ops {
+                Ops::Fused => "",
+                Ops::CandleActivations => " (candle's own activation op)",
+                Ops::Candle => " (candle's own ops)",
+            },
+            settings.epochs,
+            settings.batch,
+            settings.lr,
+            settings.lr_decay,
+            settings.max_shift,
+            settings.seed,
+            settings
+                .bias_init
+                .map_or(String::new(), |b| format!(", initial biases {b}"))
+        );
+    }
+}
+
 fn run_gan(args: &GanArgs) -> Result<(), CliError> {
-    // Load the classifier first: a bad checkpoint should stop the run before it starts.
-    let classifier = match &args.classifier {
-        Some(path) => Some(load_classifier(path)?),
-        None if Path::new(DEFAULT_CLASSIFIER).is_file() => {
-            Some(load_classifier(Path::new(DEFAULT_CLASSIFIER))?)
-        }
-        None => None,
-    };
-    let data = load_data(args.data.as_deref())?;
-    let out = RunFolder::claim(
-        &args.out,
-        start(args.resume, args.overwrite),
-        train_gan::previous_run,
-    )?;
-    let resume = args
-        .resume
-        .then(|| GanResume::load(&args.out))
-        .transpose()?;
-    print_notes(resume.iter().flat_map(GanResume::notes));
-    let base = match &resume {
-        Some(resume) => resume.settings.clone(),
-        None => GanSettings::default(),
-    };
-    let done = resume.as_ref().map_or(0, |r| r.settings.steps);
-    let settings = GanSettings {
-        g_activation: args.g_activation.unwrap_or(base.g_activation),
-        d_activation: args.d_activation.unwrap_or(base.d_activation),
-        steps: args
-            .steps
-            .unwrap_or(if resume.is_some() { 0 } else { base.steps }),
-        batch: args.batch.unwrap_or(base.batch),
-        lr: args.lr.unwrap_or(base.lr),
-        channels: args.channels.unwrap_or(base.channels),
-        latent: args.latent.unwrap_or(base.latent),
-        conditional: base.conditional && !args.unconditional,
-        sample_every: args.sample_every.unwrap_or(base.sample_every),
-        seed: args.seed.unwrap_or(base.seed),
-    };
-    println!(
-        "training a{} GAN (generator {}, discriminator {}) on the training part of {}, {} steps, batch {}, lr {}, seed {}",
-        if settings.conditional {
-            " conditional"
-        } else {
-            "n unconditional"
+    let classifier = args.classifier.clone().or_else(|| {
+        Path::new(DEFAULT_CLASSIFIER)
+            .is_file()
+            .then(|| DEFAULT_CLASSIFIER.into())
+    });
+    let job = GanJob {
+        changes: GanChanges {
+            g_activation: args.g_activation,
+            d_activation: args.d_activation,
+            steps: args.steps,
+            batch: args.batch,
+            lr: args.lr,
+            channels: args.channels,
+            latent: args.latent,
+            conditional: args.unconditional.then_some(false),
+            sample_every: args.sample_every,
+            seed: args.seed,
         },
-        settings.g_activation,
-        settings.d_activation,
-        data.source,
-        settings.steps,
-        settings.batch,
-        settings.lr,
-        settings.seed
-    );
-    let mut bar = GanBar::new(settings.steps, done);
-    let result = train_gan(&settings, &data, &out, resume, &mut bar);
+        classifier: classifier.clone(),
+        data: args.data.clone(),
+        out: args.out.clone(),
+        start: start(args.resume, args.overwrite),
+    };
+    let mut bar = GanBar::default();
+    let result = job.run(&mut bar);
     bar.finish();
-    let mut metrics = result?;
+    let metrics = result?;
     if let Some(last) = metrics.losses.last() {
         println!(
             "step {}: D loss {:.3}, G loss {:.3}",
             last.step, last.d_loss, last.g_loss
         );
     }
-    let generator = Generator::load(&checkpoints::load(
-        &args.out.join(train_gan::GENERATOR_FILE),
-        Kind::Generator,
-    )?)?;
-    match classifier {
-        Some((path, cnn)) => {
-            let score = classifier_score(&generator, &cnn, SCORE_SAMPLES, SCORE_SEED)?;
-            let real = data.test.len().min(SCORE_SAMPLES);
-            let pixels: Vec<u8> = (0..real)
-                .flat_map(|i| data.test.image(i).iter().copied())
-                .collect();
-            let labels = &data.test.labels()[..real];
-            let reference = score_pixels(
-                &cnn,
-                &pixels,
-                generator.config().conditional.then_some(labels),
-            )?;
+    match (
+        &classifier,
+        &metrics.classifier_score,
+        &metrics.real_digits_score,
+    ) {
+        (Some(path), Some(generated), Some(real)) => {
             println!("classifier score by {}:", path.display());
-            print_score("generated digits", &score);
-            print_score("real held-out digits", &reference);
-            metrics.classifier_score = Some(score);
-            metrics.real_digits_score = Some(reference);
-            leaky_lab::metrics::write_json(&args.out.join(train_gan::METRICS_FILE), &metrics)?;
+            print_score("generated digits", generated);
+            print_score("real held-out digits", real);
         }
-        None => println!(
+        _ => println!(
             "classifier score: skipped (train a classifier with `leaky train cnn`, or give --classifier MODEL)"
         ),
     }
@@ -366,6 +253,32 @@ fn run_gan(args: &GanArgs) -> Result<(), CliError> {
         args.out.join(train_gan::METRICS_FILE).display()
     );
     Ok(())
+}
+
+impl Notes for GanBar {
+    fn note(&mut self, note: &str) {
+        print_note(note);
+    }
+}
+
+impl GanReport for GanBar {
+    fn starting(&mut self, settings: &GanSettings, data: &str, done: usize) {
+        println!(
+            "training a{} GAN (generator {}, discriminator {}) on the training part of {data}, {} steps, batch {}, lr {}, seed {}",
+            if settings.conditional {
+                " conditional"
+            } else {
+                "n unconditional"
+            },
+            settings.g_activation,
+            settings.d_activation,
+            settings.steps,
+            settings.batch,
+            settings.lr,
+            settings.seed
+        );
+        self.start(settings.steps, done);
+    }
 }
 
 /// One line of the classifier score: the confident fraction, the classes, the Inception Score.
@@ -385,61 +298,4 @@ pub(crate) fn intended(score: &ClassifierScore) -> String {
     score.intended_fraction.map_or(String::new(), |f| {
         format!(", {:.1}% as the digit asked for", 100.0 * f)
     })
-}
-
-fn load_classifier(path: &Path) -> Result<(PathBuf, Cnn), CliError> {
-    let cnn = Cnn::load(&checkpoints::load(path, Kind::Cnn)?)?;
-    Ok((path.to_path_buf(), cnn))
-}
-
-pub(crate) fn load_data(dir: Option<&Path>) -> Result<Split, CliError> {
-    Ok(match dir {
-        Some(dir) => dataset::mnist_dir(dir)?,
-        None => dataset::embedded()?,
-    })
-}
-
-/// What `--resume` and `--overwrite` ask of the output directory's previous run.
-pub(crate) fn start(resume: bool, overwrite: bool) -> Start {
-    match (resume, overwrite) {
-        (true, _) => Start::Resume,
-        (false, true) => Start::Overwrite,
-        (false, false) => Start::Fresh,
-    }
-}
-
-/// A count of at least 1 (epochs, steps, batch size).
-pub(crate) fn count(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(0) => Err("must be at least 1".into()),
-        Ok(n) => Ok(n),
-        Err(_) => Err(format!("'{text}' is not a whole number")),
-    }
-}
-
-/// A learning rate: a finite number above 0 and at most 1.
-pub(crate) fn learning_rate(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(lr) if lr.is_finite() && lr > 0.0 && lr <= 1.0 => Ok(lr),
-        Ok(lr) => Err(format!("must be above 0 and at most 1, got {lr}")),
-        Err(_) => Err(format!("'{text}' is not a number")),
-    }
-}
-
-/// An initial bias: a finite number of magnitude at most 100.
-pub(crate) fn bias(text: &str) -> Result<f32, String> {
-    match text.parse::<f32>() {
-        Ok(b) if b.is_finite() && b.abs() <= 100.0 => Ok(b),
-        Ok(b) => Err(format!("must be a finite number from -100 to 100, got {b}")),
-        Err(_) => Err(format!("'{text}' is not a number")),
-    }
-}
-
-/// A per-epoch learning rate factor: above 0 and at most 1.
-pub(crate) fn decay(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(f) if f > 0.0 && f <= 1.0 => Ok(f),
-        Ok(f) => Err(format!("must be above 0 and at most 1, got {f}")),
-        Err(_) => Err(format!("'{text}' is not a number")),
-    }
 }

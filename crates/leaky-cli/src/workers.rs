@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use leaky_lab::LabError;
-use leaky_lab::compare::{Outcome, PlannedRun, Trainer, train_args};
-use leaky_lab::run_folder::Start;
-use leaky_lab::train_cnn::read_run;
+use leaky_lab::data::dataset::Split;
+use leaky_lab::experiments::compare::{Outcome, PlannedRun, Trainer};
+use leaky_lab::experiments::measure::Measure;
+use leaky_lab::files::run_folder::Start;
+use leaky_lab::training::train_cnn::{CnnSettings, read_run};
 
 use crate::progress::dead_units;
 
@@ -32,13 +34,12 @@ pub struct Workers {
     jobs: usize,
     threads: usize,
     data: Option<PathBuf>,
-    source: String,
 }
 
 impl Workers {
     /// `jobs` workers sharing the machine's cores; `data` is the MNIST directory, if not the
-    /// embedded digits, and `source` names the digits (as `Split::source`).
-    pub fn new(jobs: usize, data: Option<&Path>, source: &str) -> Result<Self, LabError> {
+    /// embedded digits.
+    pub fn new(jobs: usize, data: Option<&Path>) -> Result<Self, LabError> {
         let exe = std::env::current_exe().map_err(|e| {
             LabError::Settings(format!(
                 "cannot find the leaky binary to start workers: {e}"
@@ -50,7 +51,6 @@ impl Workers {
             jobs,
             threads: (cores / jobs).max(1),
             data: data.map(Path::to_path_buf),
-            source: source.to_string(),
         })
     }
 
@@ -69,10 +69,7 @@ impl Workers {
             .open(run.out.join(LOG_FILE))
             .map_err(write_error)?;
         let mut command = Command::new(&self.exe);
-        command.args(train_args(&run.settings, &run.out));
-        if let Some(data) = &self.data {
-            command.arg("--data").arg(data);
-        }
+        command.args(self.train_args(run));
         match run.start {
             Start::Fresh => {}
             Start::Resume => {
@@ -114,6 +111,7 @@ impl Trainer for Workers {
     fn train_all(
         &mut self,
         runs: &[PlannedRun],
+        data: &Split,
         finished: &mut dyn FnMut(usize, Outcome) -> Result<(), LabError>,
     ) -> Result<(), LabError> {
         let bar = sweep_bar(runs.len());
@@ -137,7 +135,7 @@ impl Trainer for Workers {
             let (position, _, start) = running.0.remove(ended.0);
             let run = &runs[position];
             let outcome = if ended.1 {
-                read_run(&run.out, &run.settings, &self.source).map_err(|e| e.to_string())
+                read_run(&run.out, &run.settings, &data.source).map_err(|e| e.to_string())
             } else {
                 Err(worker_error(&run.out))
             };
@@ -148,6 +146,48 @@ impl Trainer for Workers {
         bar.finish_and_clear();
         Ok(())
     }
+
+    fn rerun_command(&self, run: &PlannedRun) -> Option<String> {
+        Some(format!("leaky {}", self.train_args(run).join(" ")))
+    }
+}
+
+impl Workers {
+    /// The arguments of `leaky` that train `run` alone (`train cnn` with every setting spelled
+    /// out, and the data): what a worker runs, and the command each row of the report gives.
+    fn train_args(&self, run: &PlannedRun) -> Vec<String> {
+        let mut args = settings_args(&run.settings, &run.out);
+        if let Some(data) = &self.data {
+            args.extend(["--data".to_string(), data.display().to_string()]);
+        }
+        args
+    }
+}
+
+/// `train cnn` with `run`'s settings into `out`.
+fn settings_args(run: &CnnSettings, out: &Path) -> Vec<String> {
+    let mut args: Vec<String> = ["train", "cnn", "--activation"].map(String::from).into();
+    args.push(run.activation.to_string());
+    for (flag, value) in [
+        ("--seed", run.seed.to_string()),
+        ("--epochs", run.epochs.to_string()),
+        ("--batch", run.batch.to_string()),
+        ("--lr", run.lr.to_string()),
+        ("--lr-decay", run.lr_decay.to_string()),
+        ("--max-shift", run.max_shift.to_string()),
+    ] {
+        args.extend([flag.to_string(), value]);
+    }
+    if let Some(bias) = run.bias_init {
+        args.extend(["--bias-init".to_string(), bias.to_string()]);
+    }
+    match run.measure {
+        Measure::Auto => {}
+        Measure::Every(k) => args.extend(["--measure-every".to_string(), k.to_string()]),
+        Measure::Off => args.push("--no-measure".to_string()),
+    }
+    args.extend(["--out".to_string(), out.display().to_string()]);
+    args
 }
 
 /// The first worker that ended, as its index in `running` and whether it succeeded.

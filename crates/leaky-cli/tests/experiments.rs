@@ -4,8 +4,8 @@
 use std::fs;
 use std::path::Path;
 
-use leaky_lab::checkpoint::{Checkpoint, Kind};
-use leaky_lab::cnn::{Cnn, CnnConfig};
+use leaky_lab::files::checkpoint::{Checkpoint, Kind};
+use leaky_lab::models::cnn::{Cnn, CnnConfig};
 
 mod common;
 use common::{assert_error, assert_success, leaky, small_mnist};
@@ -69,6 +69,14 @@ fn compare_writes_its_reports_and_plots() {
         .collect();
     assert_eq!(steps, [0, 1, 2, 3, 4, 5, 6]);
     assert_eq!(run["revival"].as_array().unwrap().len(), 3);
+    // Each run's command re-runs it alone, on the same digits.
+    let command = run["command"].as_str().unwrap();
+    for part in [
+        "leaky train cnn --activation relu --seed 1 --epochs 2",
+        "--data mnist",
+    ] {
+        assert!(command.contains(part), "{command}");
+    }
 
     // A model from the sweep can be diagnosed.
     let stdout = assert_success(&leaky(

@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use leaky_lab::checkpoint::{Checkpoint, Kind};
+use leaky_lab::files::checkpoint::{Checkpoint, Kind};
 
 mod common;
 use common::{assert_error, leaky};
@@ -251,7 +251,7 @@ fn a_short_gan_run_then_sample_and_classify() {
         String::from_utf8_lossy(&output.stderr)
     );
     let output = leaky(dir.path(), &["train", "gan", "--resume", "--out", "gan"]);
-    assert_error(&output, 2, "already trained 3 steps");
+    assert_error(&output, 2, "already trained 3 steps; ask for more with --steps");
     let output = leaky(
         dir.path(),
         &[
@@ -261,7 +261,7 @@ fn a_short_gan_run_then_sample_and_classify() {
     assert_error(
         &output,
         2,
-        "--batch is 9, but the checkpoints were trained with 8",
+        "the batch size is 9, but the checkpoints were trained with 8",
     );
     let output = leaky(
         dir.path(),
@@ -279,7 +279,7 @@ fn a_short_gan_run_then_sample_and_classify() {
     assert_error(
         &output,
         2,
-        "--unconditional is true, but the checkpoints were trained with false",
+        "the GAN's kind is unconditional, but the checkpoints were trained with conditional",
     );
 }
 
@@ -322,8 +322,8 @@ fn classify_reports_a_digit_and_rejects_non_pictures() {
     // An untrained classifier is enough to check the output format.
     let model = dir.path().join("model.safetensors");
     let varmap = candle_nn::VarMap::new();
-    let cnn = leaky_lab::cnn::Cnn::seeded(
-        leaky_lab::cnn::CnnConfig::new("relu".parse().unwrap()),
+    let cnn = leaky_lab::models::cnn::Cnn::seeded(
+        leaky_lab::models::cnn::CnnConfig::new("relu".parse().unwrap()),
         &varmap,
         1,
     )
@@ -332,8 +332,9 @@ fn classify_reports_a_digit_and_rejects_non_pictures() {
     cnn.config().store(&mut checkpoint);
     checkpoint.add_vars("", &varmap);
     checkpoint.save().unwrap();
-    let digits = leaky_lab::dataset::embedded().unwrap();
-    leaky_lab::images::write_grid(&dir.path().join("digit.png"), digits.test.image(0), 1).unwrap();
+    let digits = leaky_lab::data::dataset::embedded().unwrap();
+    leaky_lab::data::images::write_grid(&dir.path().join("digit.png"), digits.test.image(0), 1)
+        .unwrap();
     fs::write(dir.path().join("text.png"), "not a picture").unwrap();
 
     let output = leaky(
@@ -368,8 +369,8 @@ fn a_gan_run_with_a_classifier_scores_generated_and_real_digits() {
     let dir = tempfile::tempdir().unwrap();
     // An untrained classifier is enough to check the output and the metrics.
     let varmap = candle_nn::VarMap::new();
-    let cnn = leaky_lab::cnn::Cnn::seeded(
-        leaky_lab::cnn::CnnConfig::new("relu".parse().unwrap()),
+    let cnn = leaky_lab::models::cnn::Cnn::seeded(
+        leaky_lab::models::cnn::CnnConfig::new("relu".parse().unwrap()),
         &varmap,
         1,
     )

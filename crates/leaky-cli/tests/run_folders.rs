@@ -8,9 +8,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use candle_nn::VarMap;
-use leaky_lab::checkpoint::{Checkpoint, Kind};
-use leaky_lab::cnn::{Cnn, CnnConfig};
-use leaky_lab::dataset;
+use leaky_lab::data::dataset;
+use leaky_lab::files::checkpoint::{Checkpoint, Kind};
+use leaky_lab::models::cnn::{Cnn, CnnConfig};
 
 mod common;
 use common::{assert_error, assert_success, leaky, small_mnist};
@@ -187,7 +187,7 @@ fn classifier_and_digit(dir: &Path) {
     checkpoint.add_vars("", &varmap);
     checkpoint.save().unwrap();
     let digits = dataset::embedded().unwrap();
-    leaky_lab::images::write_grid(&dir.join("digit.png"), digits.test.image(0), 1).unwrap();
+    leaky_lab::data::images::write_grid(&dir.join("digit.png"), digits.test.image(0), 1).unwrap();
 }
 
 #[test]

@@ -5,8 +5,8 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use crate::checkpoint::CheckpointError;
-use crate::dataset::DataError;
+use crate::data::dataset::DataError;
+use crate::files::checkpoint::CheckpointError;
 
 /// A failure of this crate's operations.
 #[derive(Debug)]
@@ -36,7 +36,7 @@ pub enum LabError {
         /// The error.
         source: io::Error,
     },
-    /// Another process is writing to the run folder (see [`crate::run_folder`]).
+    /// Another process is writing to the run folder (see [`crate::files::run_folder`]).
     Locked {
         /// The folder.
         dir: PathBuf,
@@ -59,6 +59,20 @@ pub enum LabError {
     },
     /// The settings are not usable (for example, they differ from those of the run being resumed).
     Settings(String),
+    /// A run to resume has already trained as far as asked.
+    AlreadyTrained {
+        /// How far it trained.
+        done: usize,
+        /// In what: `epochs` or `steps`.
+        unit: &'static str,
+    },
+    /// The measuring interval does not fit the run.
+    MeasureInterval {
+        /// The interval asked for, in training steps.
+        every: usize,
+        /// The run's training steps.
+        steps: usize,
+    },
     /// The training loss stopped being a finite number.
     Diverged {
         /// The epoch (from 1) in which it happened.
@@ -105,15 +119,24 @@ impl fmt::Display for LabError {
             ),
             LabError::Occupied { dir, run } => write!(
                 f,
-                "{} already holds {run}: continue it with --resume, or replace it with --overwrite",
+                "{} already holds {run}: resume it to continue it, or overwrite it to replace it",
                 dir.display()
             ),
             LabError::Results { path, message } => write!(f, "{}: {message}", path.display()),
             LabError::Settings(message) => f.write_str(message),
+            LabError::AlreadyTrained { done, unit } => write!(
+                f,
+                "cannot resume: the run has already trained {done} {unit}; ask for more {unit}"
+            ),
+            LabError::MeasureInterval { every, steps } => write!(
+                f,
+                "measuring every {every} steps: the interval must be from 1 to the run's {steps} \
+                 training steps"
+            ),
             LabError::Diverged { epoch } => write!(
                 f,
                 "training diverged in epoch {epoch}: the loss is no longer a finite number \
-                 (a lower --lr may help)"
+                 (a lower learning rate may help)"
             ),
             LabError::Candle(err) => write!(f, "tensor computation failed: {err}"),
         }

@@ -1,17 +1,20 @@
 //! MNIST digits and two networks built on the `leaky` activations with candle: a CNN classifier
-//! and a DCGAN-style GAN, with training loops, atomic and checksummed checkpoints, locked run
-//! folders ([`run_folder`]) and resumption; and the experiments on them: dead units ([`dead`],
-//! [`diagnose`], and as training goes: [`measure`]) and activations compared on the same CNN and seeds ([`compare`]), split across
-//! processes or machines ([`shard`]).
+//! and a DCGAN-style GAN, their training loops, and the experiments on them, by floor:
 //!
-//! The default data are 10,000 MNIST digits embedded in the crate (`data/mnist-10k/`), split
-//! 8,000 for training and 2,000 held out ([`dataset::embedded`]); [`dataset::mnist_dir`] reads
-//! the full MNIST IDX files instead.
+//! - [`data`]: the digits, read from MNIST's IDX files or the 10,000 embedded in the crate
+//!   (`data/mnist-10k/`, split 8,000 for training and 2,000 held out: [`data::dataset::embedded`]).
+//! - [`files`]: atomic writes, checksummed checkpoints, metrics and locked run folders.
+//! - [`models`]: the CNN and the GAN.
+//! - [`training`]: the training loops, each resumable, and the GAN's classifier score.
+//! - [`experiments`]: dead units after and during training, activations compared on the same
+//!   CNN and seeds, split across processes or machines.
+//! - [`jobs`]: one entry point per job of the command line (train the CNN or the GAN, compare,
+//!   merge, diagnose): each loads the data, claims its folder, resumes, trains, scores and
+//!   writes its results, and reports through a progress trait.
 //!
 //! ```no_run
-//! use leaky_lab::dataset;
-//! use leaky_lab::run_folder::{RunFolder, Start};
-//! use leaky_lab::train_cnn::{self, CnnProgress, CnnSettings, EpochRecord, train_cnn};
+//! use leaky_lab::jobs::{CnnJob, CnnReport, Notes};
+//! use leaky_lab::training::train_cnn::{CnnProgress, CnnSettings, EpochRecord};
 //!
 //! struct Quiet;
 //! impl CnnProgress for Quiet {
@@ -21,33 +24,29 @@
 //!         println!("epoch {}: {:.2}% held out", record.epoch, 100.0 * record.test_accuracy);
 //!     }
 //! }
+//! impl Notes for Quiet {
+//!     fn note(&mut self, note: &str) {
+//!         eprintln!("note: {note}");
+//!     }
+//! }
+//! impl CnnReport for Quiet {
+//!     fn starting(&mut self, settings: &CnnSettings, data: &str) {
+//!         println!("training with {} on {data}", settings.activation);
+//!     }
+//! }
 //!
-//! let data = dataset::embedded()?;
-//! let settings = CnnSettings { activation: "leaky_relu:alpha=0.1".parse()?, ..Default::default() };
-//! let out = RunFolder::claim("runs/cnn".as_ref(), Start::Fresh, train_cnn::previous_run)?;
-//! train_cnn(&settings, &data, &out, None, &mut Quiet)?;
+//! let mut job = CnnJob::new("runs/cnn");
+//! job.changes.activation = Some("leaky_relu:alpha=0.1".parse()?);
+//! job.run(&mut Quiet)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod atomic;
-pub mod checkpoint;
-mod checksum;
-pub mod cnn;
-pub mod compare;
-pub mod dataset;
-pub mod dead;
-pub mod diagnose;
+pub mod data;
 mod error;
-pub mod gan;
-pub mod idx;
-pub mod images;
-mod init;
-pub mod measure;
-pub mod metrics;
-pub mod run_folder;
-pub mod score;
-pub mod shard;
-pub mod train_cnn;
-pub mod train_gan;
+pub mod experiments;
+pub mod files;
+pub mod jobs;
+pub mod models;
+pub mod training;
 
 pub use error::LabError;

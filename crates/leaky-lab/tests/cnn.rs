@@ -7,10 +7,10 @@ use std::path::Path;
 
 use candle_nn::VarMap;
 use leaky_lab::LabError;
-use leaky_lab::checkpoint::{Checkpoint, CheckpointError, Kind};
-use leaky_lab::cnn::{Cnn, CnnConfig};
-use leaky_lab::dataset::Scale;
-use leaky_lab::train_cnn::{
+use leaky_lab::data::dataset::Scale;
+use leaky_lab::files::checkpoint::{Checkpoint, CheckpointError, Kind};
+use leaky_lab::models::cnn::{Cnn, CnnConfig};
+use leaky_lab::training::train_cnn::{
     CnnProgress, CnnResume, CnnSettings, EpochRecord, MODEL_FILE, train_cnn,
 };
 
@@ -157,7 +157,13 @@ fn resuming_with_other_settings_or_no_more_epochs_is_refused() {
         Some(resume),
         &mut Recorder::default(),
     );
-    assert!(matches!(&err, Err(LabError::Settings(m)) if m.contains("already trained 1 epochs")));
+    assert!(matches!(
+        &err,
+        Err(LabError::AlreadyTrained {
+            done: 1,
+            unit: "epochs"
+        })
+    ));
 }
 
 fn outputs(model: &Cnn) -> Vec<f32> {
@@ -366,7 +372,7 @@ fn bad_checkpoints_are_reported() {
 
 #[test]
 fn candle_ops_compute_the_same_model_and_are_refused_where_candle_has_none() {
-    use leaky_lab::cnn::Ops;
+    use leaky_lab::models::cnn::Ops;
     let data = common::small_split(40, 8);
     let images = data
         .test

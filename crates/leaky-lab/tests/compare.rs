@@ -6,14 +6,14 @@ mod common;
 use std::fs;
 
 use leaky::Activation;
-use leaky_lab::compare::{
+use leaky_lab::experiments::compare::{
     CompareProgress, CompareSettings, InProcess, Outcome, PlannedRun, RunStatus, Spread, compare,
     run_name,
 };
-use leaky_lab::measure::Measure;
-use leaky_lab::run_folder::Start;
-use leaky_lab::shard::{self, Shard};
-use leaky_lab::train_cnn::{CnnProgress, CnnSettings, EpochRecord};
+use leaky_lab::experiments::measure::Measure;
+use leaky_lab::experiments::shard::{self, Shard};
+use leaky_lab::files::run_folder::Start;
+use leaky_lab::training::train_cnn::{CnnProgress, CnnSettings, EpochRecord};
 
 #[derive(Default)]
 struct Recorder {
@@ -79,14 +79,13 @@ fn a_sweep_trains_every_pair_records_a_diverging_run_and_goes_on() {
     };
     let mut progress = Recorder::default();
     let mut trainer = InProcess {
-        data: &data,
         progress: &mut progress,
     };
     let c = compare(
         &settings,
         false,
         Shard::WHOLE,
-        &data.source,
+        &data,
         &common::folder(out.path()),
         Start::Fresh,
         &mut trainer,
@@ -102,11 +101,8 @@ fn a_sweep_trains_every_pair_records_a_diverging_run_and_goes_on() {
             assert_eq!(run.status, RunStatus::Done);
             assert_eq!(run.epochs.len(), 2);
             assert!(run.out.join("model.safetensors").is_file());
-            assert!(
-                run.command.contains(&format!("--seed {}", run.seed)),
-                "{}",
-                run.command
-            );
+            // A run trained in this process has no command line to re-run it with.
+            assert_eq!(run.command, None);
         } else {
             match &run.status {
                 RunStatus::Failed(error) => assert!(error.contains("diverged"), "{error}"),
@@ -131,10 +127,8 @@ fn a_sweep_trains_every_pair_records_a_diverging_run_and_goes_on() {
     assert!(markdown.contains("| relu | 2 |"), "{markdown}");
     assert!(markdown.contains("| 0 (+2 failed) |"), "{markdown}");
     assert!(markdown.contains("## Failed runs"), "{markdown}");
-    assert!(
-        markdown.contains("leaky train cnn --activation relu --seed 2"),
-        "{markdown}"
-    );
+    // Runs trained in this process have no command line to re-run them with.
+    assert!(!markdown.contains("## Re-running one row"), "{markdown}");
 
     let csv = fs::read_to_string(out.path().join("compare.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
@@ -200,7 +194,6 @@ fn shards_merge_into_the_whole_sweep_and_bad_merges_name_the_shard() {
     let sweep = |shard: Shard, dir: &str| {
         let mut progress = Recorder::default();
         let mut trainer = InProcess {
-            data: &data,
             progress: &mut progress,
         };
         let out = root.path().join(dir);
@@ -209,7 +202,7 @@ fn shards_merge_into_the_whole_sweep_and_bad_merges_name_the_shard() {
             &settings,
             false,
             shard,
-            &data.source,
+            &data,
             &folder,
             Start::Fresh,
             &mut trainer,
@@ -230,7 +223,7 @@ fn shards_merge_into_the_whole_sweep_and_bad_merges_name_the_shard() {
     let merged = shard::merge(&[two.clone(), one.clone()]).unwrap();
     let merged_dir = root.path().join("merged");
     fs::create_dir(&merged_dir).unwrap();
-    leaky_lab::compare::write(&merged, &merged_dir).unwrap();
+    leaky_lab::experiments::compare::write(&merged, &merged_dir).unwrap();
     let csv = |dir: &std::path::Path| fs::read_to_string(dir.join("compare.csv")).unwrap();
     assert_eq!(
         without_seconds(&csv(&merged_dir)),
@@ -240,9 +233,10 @@ fn shards_merge_into_the_whole_sweep_and_bad_merges_name_the_shard() {
     assert_eq!(merged.summary.len(), 2);
     assert_eq!(merged.summary[0].done, 2);
 
-    let error = |parts: &[(std::path::PathBuf, leaky_lab::compare::Comparison)]| {
-        shard::merge(parts).unwrap_err().to_string()
-    };
+    let error = |parts: &[(
+        std::path::PathBuf,
+        leaky_lab::experiments::compare::Comparison,
+    )]| { shard::merge(parts).unwrap_err().to_string() };
     assert!(error(std::slice::from_ref(&one)).contains("shard 2/2 missing"));
     assert!(error(&[one.clone(), one.clone()]).contains("shard 1/2 is given twice"));
     assert!(
@@ -280,7 +274,6 @@ fn a_resumed_sweep_continues_its_runs_and_keeps_the_finished_ones() {
     let sweep = |epochs: usize, dir: &str, start: Start| {
         let mut progress = Recorder::default();
         let mut trainer = InProcess {
-            data: &data,
             progress: &mut progress,
         };
         let folder = common::folder(&root.path().join(dir));
@@ -288,7 +281,7 @@ fn a_resumed_sweep_continues_its_runs_and_keeps_the_finished_ones() {
             &settings(epochs),
             false,
             Shard::WHOLE,
-            &data.source,
+            &data,
             &folder,
             start,
             &mut trainer,
@@ -303,7 +296,7 @@ fn a_resumed_sweep_continues_its_runs_and_keeps_the_finished_ones() {
     assert_eq!(trained, 2, "both runs continue");
     let (again, trained) = sweep(2, "resumed", Start::Resume);
     assert_eq!(trained, 0, "nothing is left to train");
-    let figures = |c: &leaky_lab::compare::Comparison| -> Vec<Vec<(f64, f64)>> {
+    let figures = |c: &leaky_lab::experiments::compare::Comparison| -> Vec<Vec<(f64, f64)>> {
         c.runs
             .iter()
             .map(|r| {
@@ -349,7 +342,6 @@ fn a_merge_refuses_incomplete_or_impossible_results() {
         let out = root.path().join(format!("shard-{index}"));
         let mut progress = Recorder::default();
         let mut trainer = InProcess {
-            data: &data,
             progress: &mut progress,
         };
         let shard = Shard { index, count: 2 };
@@ -358,7 +350,7 @@ fn a_merge_refuses_incomplete_or_impossible_results() {
             &settings,
             false,
             shard,
-            &data.source,
+            &data,
             &folder,
             Start::Fresh,
             &mut trainer,
@@ -409,11 +401,10 @@ fn a_measured_sweep_writes_the_revival_table_and_the_steps() {
         &settings,
         true,
         Shard::WHOLE,
-        &data.source,
+        &data,
         &common::folder(out.path()),
         Start::Fresh,
         &mut InProcess {
-            data: &data,
             progress: &mut progress,
         },
     )
@@ -421,7 +412,6 @@ fn a_measured_sweep_writes_the_revival_table_and_the_steps() {
     for run in &c.runs {
         let steps: Vec<usize> = run.measurement.steps.iter().map(|s| s.step).collect();
         assert_eq!(steps, [0, 1, 2, 3]);
-        assert!(run.command.contains("--measure-every 1"), "{}", run.command);
     }
     let markdown = fs::read_to_string(out.path().join("compare.md")).unwrap();
     assert!(markdown.contains("## Revival"), "{markdown}");
@@ -456,6 +446,6 @@ fn a_measured_sweep_writes_the_revival_table_and_the_steps() {
         serde_json::from_slice(&fs::read(out.path().join("compare.json")).unwrap()).unwrap();
     assert_eq!(json["runs"][0]["steps"].as_array().unwrap().len(), 4);
     assert_eq!(json["runs"][0]["revival"][2]["dead_for_good"], 128);
-    let reread = leaky_lab::shard::load(out.path()).unwrap();
+    let reread = leaky_lab::experiments::shard::load(out.path()).unwrap();
     assert_eq!(reread.runs[3].measurement, c.runs[3].measurement);
 }

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use leaky_lab::dataset::{self, DataError, Digits, epoch_order, shuffled_split};
-use leaky_lab::idx::{self, IdxError, Images, PIXELS};
+use leaky_lab::data::dataset::{self, DataError, Digits, epoch_order, shuffled_split};
+use leaky_lab::data::idx::{self, IdxError, Images, PIXELS};
 
 /// `count` digits whose first two pixels spell their index, so every image is distinct.
 fn numbered(count: usize) -> (Images, Vec<u8>) {

@@ -7,11 +7,13 @@ use std::path::Path;
 
 use candle_nn::VarMap;
 use leaky_lab::LabError;
-use leaky_lab::checkpoint::{Checkpoint, Kind};
-use leaky_lab::cnn::{Cnn, CnnConfig};
-use leaky_lab::gan::{Discriminator, GanConfig, Generator};
-use leaky_lab::score::classifier_score;
-use leaky_lab::train_gan::{GENERATOR_FILE, GanProgress, GanResume, GanSettings, train_gan};
+use leaky_lab::files::checkpoint::{Checkpoint, Kind};
+use leaky_lab::models::cnn::{Cnn, CnnConfig};
+use leaky_lab::models::gan::{Discriminator, GanConfig, Generator};
+use leaky_lab::training::score::classifier_score;
+use leaky_lab::training::train_gan::{
+    GENERATOR_FILE, GanProgress, GanResume, GanSettings, train_gan,
+};
 
 #[derive(Default)]
 struct Recorder {
@@ -196,20 +198,21 @@ fn training_steps_write_grids_and_checkpoints_and_resume() {
     .unwrap();
     assert_eq!(generator.config().latent, 16);
 
-    for (other, flag) in [
+    for (other, message) in [
         (
             GanSettings {
                 d_activation: "relu".parse().unwrap(),
                 ..settings(6)
             },
-            "--d-activation",
+            "the discriminator's activation is relu, but the checkpoints were trained with \
+             leaky_relu:alpha=0.2",
         ),
         (
             GanSettings {
                 conditional: false,
                 ..settings(6)
             },
-            "--unconditional",
+            "the GAN's kind is unconditional, but the checkpoints were trained with conditional",
         ),
     ] {
         let resume = GanResume::load(out.path()).unwrap();
@@ -221,7 +224,7 @@ fn training_steps_write_grids_and_checkpoints_and_resume() {
             &mut Recorder::default(),
         );
         assert!(
-            matches!(&err, Err(LabError::Settings(m)) if m.contains(flag)),
+            matches!(&err, Err(LabError::Settings(m)) if m.contains(message)),
             "{:?}",
             err.err()
         );

@@ -8,9 +8,9 @@ use std::fs;
 use std::path::Path;
 
 use candle_nn::VarMap;
-use leaky_lab::cnn::{Cnn, CnnConfig};
-use leaky_lab::measure::{Measure, Measurement, Measurer};
-use leaky_lab::train_cnn::{
+use leaky_lab::experiments::measure::{Measure, Measurement, Measurer};
+use leaky_lab::models::cnn::{Cnn, CnnConfig};
+use leaky_lab::training::train_cnn::{
     CnnProgress, CnnResume, CnnSettings, EpochRecord, METRICS_FILE, MODEL_FILE, read_run, train_cnn,
 };
 

@@ -7,7 +7,7 @@
 mod common;
 
 use leaky::kernels::{Tier, set_tier};
-use leaky_lab::train_cnn::{CnnProgress, CnnSettings, EpochRecord, train_cnn};
+use leaky_lab::training::train_cnn::{CnnProgress, CnnSettings, EpochRecord, train_cnn};
 
 struct Quiet;
 

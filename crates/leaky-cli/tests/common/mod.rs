@@ -8,8 +8,8 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use leaky_lab::dataset;
-use leaky_lab::idx::{self, Images};
+use leaky_lab::data::dataset;
+use leaky_lab::data::idx::{self, Images};
 
 /// Runs `leaky ARGS` in `dir` and waits for it.
 pub fn leaky(dir: &Path, args: &[&str]) -> Output {

@@ -10,14 +10,16 @@ use image::codecs::png::PngEncoder;
 use image::{ExtendedColorType, ImageEncoder};
 use leaky::Activation;
 use leaky_candle::adam::{Adam, AdamParams};
-use leaky_lab::checkpoint::{Checkpoint, Kind};
-use leaky_lab::cnn::{Cnn, CnnConfig};
-use leaky_lab::compare::{self, CompareProgress, CompareSettings, InProcess, Outcome, PlannedRun};
-use leaky_lab::idx::{self, Images};
-use leaky_lab::run_folder::{RunFolder, Start};
-use leaky_lab::shard::Shard;
-use leaky_lab::train_cnn::{CnnProgress, CnnSettings, EpochRecord};
-use leaky_lab::train_gan::{self, GanProgress, GanSettings};
+use leaky_lab::data::idx::{self, Images};
+use leaky_lab::experiments::compare::{
+    self, CompareProgress, CompareSettings, InProcess, Outcome, PlannedRun,
+};
+use leaky_lab::experiments::shard::Shard;
+use leaky_lab::files::checkpoint::{Checkpoint, Kind};
+use leaky_lab::files::run_folder::{RunFolder, Start};
+use leaky_lab::models::cnn::{Cnn, CnnConfig};
+use leaky_lab::training::train_cnn::{CnnProgress, CnnSettings, EpochRecord};
+use leaky_lab::training::train_gan::{self, GanProgress, GanSettings};
 
 use crate::common;
 use crate::engine::corpus_dir;
@@ -182,14 +184,13 @@ fn write_the_seed_corpus() {
         let out = sweep.path().join(name);
         let folder = RunFolder::claim(&out, Start::Fresh, |_| None).unwrap();
         let mut trainer = InProcess {
-            data: &data,
             progress: &mut Quiet,
         };
         compare::compare(
             &settings,
             false,
             shard,
-            &data.source,
+            &data,
             &folder,
             Start::Fresh,
             &mut trainer,

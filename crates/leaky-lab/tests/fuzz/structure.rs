@@ -10,7 +10,7 @@ use candle_core::{DType, Device, Tensor};
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
-use leaky_lab::checkpoint::{Checkpoint, Kind};
+use leaky_lab::files::checkpoint::{Checkpoint, Kind};
 use serde_json::Value;
 
 use crate::engine::{Rng, mutate_bytes};

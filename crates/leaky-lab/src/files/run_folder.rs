@@ -1,7 +1,7 @@
 //! One writer per run folder, and no run replaced by accident.
 //!
-//! A job that writes into a folder ([`crate::train_cnn`], [`crate::train_gan`],
-//! [`crate::compare`]) first claims it: the folder is created if needed and an exclusive lock is
+//! A job that writes into a folder ([`crate::training::train_cnn`], [`crate::training::train_gan`],
+//! [`crate::experiments::compare`]) first claims it: the folder is created if needed and an exclusive lock is
 //! taken on its `.lock` file, which holds the process ID of the holder. The lock is advisory
 //! (only leaky processes honour it) and belongs to the open file, so the system releases it when
 //! the process ends, however it ends: a `kill -9` leaves no stale lock. It is as reliable as
@@ -142,8 +142,8 @@ mod tests {
         assert_eq!(
             err.to_string(),
             format!(
-                "{} already holds a run (relu, epoch 2 done): continue it with --resume, or \
-                 replace it with --overwrite",
+                "{} already holds a run (relu, epoch 2 done): resume it to continue it, or \
+                 overwrite it to replace it",
                 dir.path().display()
             )
         );

@@ -10,12 +10,12 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::idx::{self, IdxError, PIXELS};
+use crate::data::idx::{self, IdxError, PIXELS};
 
 /// The embedded images: the first 10,000 MNIST training images, sorted by label (see `data/mnist-10k/README.md`).
-const EMBEDDED_IMAGES: &[u8] = include_bytes!("../../../data/mnist-10k/images-idx3-ubyte.gz");
+const EMBEDDED_IMAGES: &[u8] = include_bytes!("../../../../data/mnist-10k/images-idx3-ubyte.gz");
 /// The embedded labels.
-const EMBEDDED_LABELS: &[u8] = include_bytes!("../../../data/mnist-10k/labels-idx1-ubyte.gz");
+const EMBEDDED_LABELS: &[u8] = include_bytes!("../../../../data/mnist-10k/labels-idx1-ubyte.gz");
 /// How many embedded digits are held out for testing.
 pub const EMBEDDED_TEST_LEN: usize = 2_000;
 /// The seed of the shuffle that splits the embedded digits: fixed, so that every run, whatever

@@ -11,15 +11,15 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::atomic;
-use crate::checkpoint::{Checkpoint, Kind};
-use crate::dataset::{Scale, Split, epoch_order};
+use crate::data::dataset::{Scale, Split, epoch_order};
+use crate::data::images::write_grid;
 use crate::error::LabError;
-use crate::gan::{DIGITS, Discriminator, GanConfig, Generator, binary_cross_entropy};
-use crate::images::write_grid;
-use crate::metrics::to_json;
-use crate::run_folder::RunFolder;
-use crate::score::ClassifierScore;
+use crate::files::atomic;
+use crate::files::checkpoint::{Checkpoint, Kind};
+use crate::files::metrics::to_json;
+use crate::files::run_folder::RunFolder;
+use crate::models::gan::{DIGITS, Discriminator, GanConfig, Generator, binary_cross_entropy};
+use crate::training::score::ClassifierScore;
 use leaky_candle::adam::{Adam, AdamParams};
 
 /// The generator checkpoint's file name in the output directory.
@@ -56,7 +56,7 @@ pub struct GanSettings {
     pub channels: usize,
     /// The size of the generator's noise input.
     pub latent: usize,
-    /// Whether both networks are told the digit (see [`crate::gan`]).
+    /// Whether both networks are told the digit (see [`crate::models::gan`]).
     pub conditional: bool,
     /// A sample grid and checkpoints are written every this many steps.
     pub sample_every: usize,
@@ -191,7 +191,7 @@ impl GanResume {
 
 /// The `train gan` run that `dir` holds, in words (its activations, seed and last step, from
 /// its checkpoints, or else from its metrics), or `None` when it holds none of those files: what
-/// [`crate::run_folder::RunFolder::claim`] needs to refuse replacing it.
+/// [`crate::files::run_folder::RunFolder::claim`] needs to refuse replacing it.
 pub fn previous_run(dir: &Path) -> Option<String> {
     if dir.join(GENERATOR_FILE).exists() || dir.join(DISCRIMINATOR_FILE).exists() {
         return Some(match GanResume::load(dir) {
@@ -417,45 +417,61 @@ fn random_digits(n: usize, seed: u64) -> candle_core::Result<Tensor> {
     Tensor::from_vec(digits, n, &Device::Cpu)
 }
 
+/// A GAN's kind in words.
+fn kind(conditional: bool) -> &'static str {
+    match conditional {
+        true => "conditional",
+        false => "unconditional",
+    }
+}
+
 fn check_resumable(settings: &GanSettings, data: &str, resume: &GanResume) -> Result<(), LabError> {
     let saved = &resume.settings;
     let checks = [
         (
-            "--g-activation",
+            "the generator's activation",
             settings.g_activation.to_string(),
             saved.g_activation.to_string(),
         ),
         (
-            "--d-activation",
+            "the discriminator's activation",
             settings.d_activation.to_string(),
             saved.d_activation.to_string(),
         ),
         (
-            "--batch",
+            "the batch size",
             settings.batch.to_string(),
             saved.batch.to_string(),
         ),
-        ("--lr", settings.lr.to_string(), saved.lr.to_string()),
         (
-            "--channels",
+            "the learning rate",
+            settings.lr.to_string(),
+            saved.lr.to_string(),
+        ),
+        (
+            "the channel count",
             settings.channels.to_string(),
             saved.channels.to_string(),
         ),
         (
-            "--latent",
+            "the noise size",
             settings.latent.to_string(),
             saved.latent.to_string(),
         ),
         (
-            "--sample-every",
+            "the sampling interval",
             settings.sample_every.to_string(),
             saved.sample_every.to_string(),
         ),
-        ("--seed", settings.seed.to_string(), saved.seed.to_string()),
         (
-            "--unconditional",
-            (!settings.conditional).to_string(),
-            (!saved.conditional).to_string(),
+            "the seed",
+            settings.seed.to_string(),
+            saved.seed.to_string(),
+        ),
+        (
+            "the GAN's kind",
+            kind(settings.conditional).to_string(),
+            kind(saved.conditional).to_string(),
         ),
         ("the data", data.to_string(), resume.data.clone()),
     ];
@@ -467,10 +483,10 @@ fn check_resumable(settings: &GanSettings, data: &str, resume: &GanResume) -> Re
         }
     }
     if settings.steps <= saved.steps {
-        return Err(LabError::Settings(format!(
-            "cannot resume: the checkpoints have already trained {} steps; ask for more with --steps",
-            saved.steps
-        )));
+        return Err(LabError::AlreadyTrained {
+            done: saved.steps,
+            unit: "steps",
+        });
     }
     Ok(())
 }

@@ -8,11 +8,11 @@
 use candle_core::{D, Device, Tensor};
 use serde::Serialize;
 
-use crate::cnn::Cnn;
-use crate::dataset::Scale;
+use crate::data::dataset::Scale;
+use crate::data::idx::{PIXELS, SIDE};
 use crate::error::LabError;
-use crate::gan::{Generator, asked_digits};
-use crate::idx::{PIXELS, SIDE};
+use crate::models::cnn::Cnn;
+use crate::models::gan::{Generator, asked_digits};
 
 /// The confidence a digit needs to count as recognised.
 pub const CONFIDENCE: f32 = 0.9;

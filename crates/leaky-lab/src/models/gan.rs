@@ -26,8 +26,8 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::checkpoint::{Checkpoint, CheckpointError, MAX_WIDTH};
-use crate::init::seeded_var_builder;
+use crate::files::checkpoint::{Checkpoint, CheckpointError, MAX_WIDTH};
+use crate::models::init::seeded_var_builder;
 use leaky_candle::{BatchNorm, Conv2d, ConvTranspose2d, activate};
 
 /// The shape of a [`Generator`] or a [`Discriminator`] and its activation.

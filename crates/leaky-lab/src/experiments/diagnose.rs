@@ -1,17 +1,17 @@
 //! A trained classifier's health, layer by layer: its dead and nearly dead units, those without
-//! gradient ([`crate::measure`]) and the spread of its pre-activations on a data set (see
-//! [`crate::dead`]), the mean |gradient| of each
+//! gradient ([`crate::experiments::measure`]) and the spread of its pre-activations on a data set (see
+//! [`crate::experiments::dead`]), the mean |gradient| of each
 //! activated layer's weights on one batch, and a sample of pre-activation values to draw.
 
 use candle_core::Tensor;
 use serde::Serialize;
 
-use crate::cnn::{Cnn, LAYERS};
-use crate::dataset::{Digits, Scale};
-use crate::dead::LayerDeath;
+use crate::data::dataset::{Digits, Scale};
 use crate::error::LabError;
-use crate::measure::activity;
-use crate::train_cnn::evaluate;
+use crate::experiments::dead::LayerDeath;
+use crate::experiments::measure::activity;
+use crate::models::cnn::{Cnn, LAYERS};
+use crate::training::train_cnn::evaluate;
 
 /// At most this many pre-activation values per layer are kept for the histograms (evenly spaced
 /// among those of the first batch).

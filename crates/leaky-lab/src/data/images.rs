@@ -6,9 +6,9 @@ use image::codecs::png::PngEncoder;
 use image::imageops::{self, FilterType};
 use image::{ExtendedColorType, GrayImage, ImageEncoder, ImageReader, Limits};
 
-use crate::atomic;
+use crate::data::idx::{PIXELS, SIDE};
 use crate::error::LabError;
-use crate::idx::{PIXELS, SIDE};
+use crate::files::atomic;
 
 /// Pixels between digits, and around the grid.
 const GAP: usize = 2;

@@ -13,8 +13,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{Comparison, JSON_FILE, RunResult, RunStatus, summarise};
 use crate::error::LabError;
+use crate::experiments::compare::{Comparison, JSON_FILE, RunResult, RunStatus, summarise};
 
 /// How many missing shards a failed merge names.
 const MISSING_SHOWN: usize = 10;
@@ -140,7 +140,7 @@ pub fn merge(parts: &[(PathBuf, Comparison)]) -> Result<Comparison, LabError> {
                 .collect();
             return Err(LabError::Settings(format!(
                 "shard {shard} in {} is incomplete or altered ({} of {} runs; missing: {}): \
-                 run it again with the same command and --resume to finish it",
+                 resume its sweep to finish it",
                 dir.display(),
                 got.len(),
                 expected.len(),

@@ -6,7 +6,7 @@
 use candle_core::{D, DType, Result, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::cnn::{LAYER_NAMES, LAYERS};
+use crate::models::cnn::{LAYER_NAMES, LAYERS};
 
 /// A unit active on at most this fraction of the examples is nearly dead.
 pub const NEARLY_DEAD: f64 = 0.01;
@@ -68,7 +68,7 @@ impl Default for DeathCounter {
 }
 
 impl DeathCounter {
-    /// Adds a batch's pre-activations, as from [`crate::cnn::Cnn::forward_recorded`]:
+    /// Adds a batch's pre-activations, as from [`crate::models::cnn::Cnn::forward_recorded`]:
     /// `(n, C, H, W)` for a convolution, `(n, H)` for a linear layer.
     pub fn add(&mut self, pre: &[Tensor; LAYERS]) -> Result<()> {
         self.examples += pre[0].dim(0)?;

@@ -14,9 +14,9 @@ use candle_nn::var_builder::SimpleBackend;
 use candle_nn::{Init, VarBuilder, VarMap};
 use safetensors::{SafeTensors, View};
 
-use crate::atomic;
-use crate::checksum::{checksum, is_checksum};
 use crate::error::LabError;
+use crate::files::atomic;
+use crate::files::checksum::{checksum, is_checksum};
 
 /// The widest layer (channels, units, noise inputs) a checkpoint's metadata may announce.
 pub const MAX_WIDTH: usize = 1 << 16;
@@ -28,11 +28,11 @@ const CHECKSUM_KEY: &str = "leaky-lab.checksum";
 /// Which model a checkpoint holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    /// The digit classifier ([`crate::cnn::Cnn`]).
+    /// The digit classifier ([`crate::models::cnn::Cnn`]).
     Cnn,
-    /// The GAN's generator ([`crate::gan::Generator`]).
+    /// The GAN's generator ([`crate::models::gan::Generator`]).
     Generator,
-    /// The GAN's discriminator ([`crate::gan::Discriminator`]).
+    /// The GAN's discriminator ([`crate::models::gan::Discriminator`]).
     Discriminator,
 }
 

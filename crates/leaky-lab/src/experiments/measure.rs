@@ -5,7 +5,7 @@
 //!
 //! On the `n` digits measured, a unit (a channel of a convolution, a neuron of a linear layer) is
 //! - **dead** if its pre-activation z is ≤ 0 everywhere (every digit, every position), as in
-//!   [`crate::dead`];
+//!   [`crate::experiments::dead`];
 //! - **nearly dead** if it is active (z > 0 somewhere) on at most 1% of the digits
 //!   (`active ≤ 0.01·n`, so with 100 digits on at most one); the dead are nearly dead too;
 //! - **without gradient** if the activation's derivative f'(z) is exactly 0 everywhere: no
@@ -20,10 +20,10 @@ use candle_core::Tensor;
 use leaky::Activation;
 use serde::{Deserialize, Serialize};
 
-use crate::cnn::{Cnn, LAYER_NAMES, LAYERS, correct};
-use crate::dataset::{Digits, Scale};
-use crate::dead::dead_shares;
+use crate::data::dataset::{Digits, Scale};
 use crate::error::LabError;
+use crate::experiments::dead::dead_shares;
+use crate::models::cnn::{Cnn, LAYER_NAMES, LAYERS, correct};
 
 /// About how many measurements a run makes by default (step 0 and the last step included).
 pub const POINTS: usize = 40;
@@ -55,9 +55,9 @@ impl Measure {
         match self {
             Measure::Off => Ok(None),
             Measure::Auto => Ok(Some((steps / POINTS).max(1))),
-            Measure::Every(k) if k == 0 || k > steps => Err(LabError::Settings(format!(
-                "--measure-every {k}: must be from 1 to the run's {steps} training steps"
-            ))),
+            Measure::Every(every) if every == 0 || every > steps => {
+                Err(LabError::MeasureInterval { every, steps })
+            }
             Measure::Every(k) => Ok(Some(k)),
         }
     }

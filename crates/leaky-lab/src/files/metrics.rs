@@ -4,8 +4,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::atomic;
 use crate::error::LabError;
+use crate::files::atomic;
 
 /// Writes `value` as pretty-printed JSON (with a final newline) to `path`, atomically.
 pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), LabError> {

@@ -1,6 +1,6 @@
 //! Training the digit classifier: mini-batch Adam on cross-entropy, one checkpoint and one
 //! `metrics.json` written (atomically) after every epoch, and resumption from that checkpoint.
-//! As it trains, the run measures its units every K steps ([`crate::measure`]).
+//! As it trains, the run measures its units every K steps ([`crate::experiments::measure`]).
 
 use std::path::Path;
 use std::time::Instant;
@@ -11,15 +11,15 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::atomic;
-use crate::checkpoint::{Checkpoint, Kind};
-use crate::cnn::{Cnn, CnnConfig, Ops, correct};
-use crate::dataset::{Digits, Scale, Split, epoch_order};
-use crate::dead::{DeathCounter, LayerDeath};
+use crate::data::dataset::{Digits, Scale, Split, epoch_order};
 use crate::error::LabError;
-use crate::measure::{Measure, Measurement, Measurer};
-use crate::metrics::to_json;
-use crate::run_folder::RunFolder;
+use crate::experiments::dead::{DeathCounter, LayerDeath};
+use crate::experiments::measure::{Measure, Measurement, Measurer};
+use crate::files::atomic;
+use crate::files::checkpoint::{Checkpoint, Kind};
+use crate::files::metrics::to_json;
+use crate::files::run_folder::RunFolder;
+use crate::models::cnn::{Cnn, CnnConfig, Ops, correct};
 use leaky_candle::adam::{Adam, AdamParams};
 
 /// The checkpoint's file name in the output directory.
@@ -235,7 +235,7 @@ pub fn read_run(out: &Path, settings: &CnnSettings, data: &str) -> Result<Traine
 
 /// The `train cnn` run that `dir` holds, in words (its settings and last epoch, from its
 /// checkpoint, or else from its metrics), or `None` when it holds neither file: what
-/// [`crate::run_folder::RunFolder::claim`] needs to refuse replacing it.
+/// [`crate::files::run_folder::RunFolder::claim`] needs to refuse replacing it.
 pub fn previous_run(dir: &Path) -> Option<String> {
     if dir.join(MODEL_FILE).exists() {
         return Some(match CnnResume::load(dir) {
@@ -451,10 +451,10 @@ fn check_resumable(settings: &CnnSettings, data: &str, resume: &CnnResume) -> Re
         return differs("the data", data.to_string(), resume.data.clone());
     }
     if settings.epochs <= saved.epochs {
-        return Err(LabError::Settings(format!(
-            "cannot resume: the checkpoint has already trained {} epochs; ask for more with --epochs",
-            saved.epochs
-        )));
+        return Err(LabError::AlreadyTrained {
+            done: saved.epochs,
+            unit: "epochs",
+        });
     }
     Ok(())
 }

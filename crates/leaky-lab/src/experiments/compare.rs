@@ -10,15 +10,15 @@ use std::path::{Path, PathBuf};
 use leaky::Activation;
 use serde::{Deserialize, Serialize};
 
-use crate::atomic;
-use crate::cnn::{LAYER_NAMES, LAYERS};
-use crate::dataset::Split;
+use crate::data::dataset::Split;
 use crate::error::LabError;
-use crate::measure::{LayerRevival, Measure, Measurement};
-use crate::metrics::write_json;
-use crate::run_folder::{RunFolder, Start};
-use crate::shard::Shard;
-use crate::train_cnn::{
+use crate::experiments::measure::{LayerRevival, Measurement};
+use crate::experiments::shard::Shard;
+use crate::files::atomic;
+use crate::files::metrics::write_json;
+use crate::files::run_folder::{RunFolder, Start};
+use crate::models::cnn::{LAYER_NAMES, LAYERS};
+use crate::training::train_cnn::{
     CnnProgress, CnnResume, CnnSettings, EpochRecord, TrainedRun, previous_run, read_run, train_cnn,
 };
 
@@ -88,8 +88,9 @@ pub struct RunResult {
     /// How it ended.
     #[serde(flatten)]
     pub status: RunStatus,
-    /// The command that re-runs it alone.
-    pub command: String,
+    /// The command that re-runs it alone, when its trainer has one ([`Trainer::rerun_command`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
     /// Its output directory (checkpoint and metrics).
     pub out: PathBuf,
     /// The epochs it finished.
@@ -224,13 +225,19 @@ pub type Outcome = Result<TrainedRun, String>;
 /// Trains the runs of a sweep: one after another in this process ([`InProcess`]), or
 /// elsewhere and several at once (the command line's worker processes).
 pub trait Trainer {
-    /// Trains every run of `runs`, calling `finished` with the run's position in `runs` and its
-    /// outcome as each ends, in any order; stops at the first error `finished` returns.
+    /// Trains every run of `runs` on `data`, calling `finished` with the run's position in
+    /// `runs` and its outcome as each ends, in any order; stops at the first error `finished`
+    /// returns.
     fn train_all(
         &mut self,
         runs: &[PlannedRun],
+        data: &Split,
         finished: &mut dyn FnMut(usize, Outcome) -> Result<(), LabError>,
     ) -> Result<(), LabError>;
+
+    /// How a user trains `run` alone again, if this trainer has a way to say it (a command
+    /// line): the reports list it.
+    fn rerun_command(&self, run: &PlannedRun) -> Option<String>;
 }
 
 /// Follows an [`InProcess`] sweep: each run's batches through [`CnnProgress`], and its start
@@ -242,10 +249,8 @@ pub trait CompareProgress: CnnProgress {
     fn run_done(&mut self, run: &PlannedRun, outcome: &Outcome);
 }
 
-/// Trains the runs one after another in this process, on `data`.
+/// Trains the runs one after another in this process.
 pub struct InProcess<'a> {
-    /// The digits.
-    pub data: &'a Split,
     /// Where the progress goes.
     pub progress: &'a mut dyn CompareProgress,
 }
@@ -254,27 +259,33 @@ impl Trainer for InProcess<'_> {
     fn train_all(
         &mut self,
         runs: &[PlannedRun],
+        data: &Split,
         finished: &mut dyn FnMut(usize, Outcome) -> Result<(), LabError>,
     ) -> Result<(), LabError> {
         for (position, run) in runs.iter().enumerate() {
             self.progress.run_started(run, position, runs.len());
-            let outcome = self.train(run).map_err(|err| err.to_string());
+            let outcome = self.train(run, data).map_err(|err| err.to_string());
             self.progress.run_done(run, &outcome);
             finished(position, outcome)?;
         }
         Ok(())
     }
+
+    /// None: a run trained in a program has no command line.
+    fn rerun_command(&self, _run: &PlannedRun) -> Option<String> {
+        None
+    }
 }
 
 impl InProcess<'_> {
     /// Claims the run's folder and trains it, or continues it.
-    fn train(&mut self, run: &PlannedRun) -> Result<TrainedRun, LabError> {
+    fn train(&mut self, run: &PlannedRun, data: &Split) -> Result<TrainedRun, LabError> {
         let folder = RunFolder::claim(&run.out, run.start, previous_run)?;
         let resume = match run.start {
             Start::Resume => Some(CnnResume::load(&run.out)?),
             Start::Fresh | Start::Overwrite => None,
         };
-        let metrics = train_cnn(&run.settings, self.data, &folder, resume, self.progress)?;
+        let metrics = train_cnn(&run.settings, data, &folder, resume, self.progress)?;
         Ok(TrainedRun {
             epochs: metrics.epochs,
             measurement: metrics.measurement,
@@ -284,8 +295,8 @@ impl InProcess<'_> {
 
 /// Trains the runs of `shard` of the sweep with `trainer`, each into `out/runs/NAME-seedS/`,
 /// rewriting `compare.json`, `compare.csv`, `compare-steps.csv` and `compare.md` in `out` at the start and as each
-/// run ends (atomically, the runs in sweep order whatever order they end in). `data` names the
-/// digits (as [`Split::source`]); `stress` only labels the results: the settings are in
+/// run ends (atomically, the runs in sweep order whatever order they end in), on `data`;
+/// `stress` only labels the results: the settings are in
 /// `settings.base`. With [`Start::Resume`], a run whose folder records it finished
 /// ([`read_run`]) is kept as it is, one with a checkpoint of fewer epochs continues, and the
 /// others start afresh; with [`Start::Overwrite`], every run starts afresh in its folder.
@@ -293,14 +304,14 @@ pub fn compare(
     settings: &CompareSettings,
     stress: bool,
     shard: Shard,
-    data: &str,
+    data: &Split,
     out: &RunFolder,
     start: Start,
     trainer: &mut dyn Trainer,
 ) -> Result<Comparison, LabError> {
     let base = &settings.base;
     let mut comparison = Comparison {
-        data: data.to_string(),
+        data: data.source.clone(),
         stress,
         epochs: base.epochs,
         batch: base.batch,
@@ -319,7 +330,7 @@ pub fn compare(
     for (run, outcome) in plan.iter_mut().zip(&mut outcomes) {
         run.start = match start {
             Start::Fresh | Start::Overwrite => start,
-            Start::Resume => match read_run(&run.out, &run.settings, data) {
+            Start::Resume => match read_run(&run.out, &run.settings, &data.source) {
                 Ok(trained) => {
                     *outcome = Some(Ok(trained));
                     Start::Resume
@@ -333,11 +344,15 @@ pub fn compare(
             },
         };
     }
+    let commands: Vec<Option<String>> = plan.iter().map(|r| trainer.rerun_command(r)).collect();
     let record = |comparison: &mut Comparison, outcomes: &[Option<Outcome>]| {
         comparison.runs = plan
             .iter()
             .zip(outcomes)
-            .filter_map(|(run, outcome)| Some(result(run, outcome.clone()?)))
+            .zip(&commands)
+            .filter_map(|((run, outcome), command)| {
+                Some(result(run, outcome.clone()?, command.clone()))
+            })
             .collect();
         comparison.summary = summarise(&comparison.activations, &comparison.runs);
         write(comparison, out.path())
@@ -350,7 +365,7 @@ pub fn compare(
         .filter(|(_, (_, outcome))| outcome.is_none())
         .map(|(position, (run, _))| (run.clone(), position))
         .unzip();
-    trainer.train_all(&to_train, &mut |position, outcome| {
+    trainer.train_all(&to_train, data, &mut |position, outcome| {
         outcomes[positions[position]] = Some(outcome);
         record(&mut comparison, &outcomes)
     })?;
@@ -362,7 +377,7 @@ pub fn compare(
 /// holds neither: what [`RunFolder::claim`] needs to refuse replacing it.
 pub fn previous_sweep(dir: &Path) -> Option<String> {
     if dir.join(JSON_FILE).exists() {
-        return Some(match crate::shard::load(dir) {
+        return Some(match crate::experiments::shard::load(dir) {
             Ok(c) => format!(
                 "a `compare` sweep ({} with seeds {:?}, {} epochs; {} runs ended)",
                 c.activations.join(","),
@@ -378,7 +393,7 @@ pub fn previous_sweep(dir: &Path) -> Option<String> {
 }
 
 /// The record of a run that ended.
-fn result(run: &PlannedRun, outcome: Outcome) -> RunResult {
+fn result(run: &PlannedRun, outcome: Outcome, command: Option<String>) -> RunResult {
     let (status, trained) = match outcome {
         Ok(trained) => (RunStatus::Done, trained),
         Err(error) => (RunStatus::Failed(error), TrainedRun::default()),
@@ -387,7 +402,7 @@ fn result(run: &PlannedRun, outcome: Outcome) -> RunResult {
         activation: run.settings.activation.to_string(),
         seed: run.settings.seed,
         status,
-        command: rerun_command(&run.settings, &run.out),
+        command,
         out: run.out.clone(),
         epochs: trained.epochs,
         measurement: trained.measurement,
@@ -406,39 +421,6 @@ pub fn run_name(activation: &Activation, seed: u64) -> String {
         })
         .collect();
     format!("{spec}-seed{seed}")
-}
-
-/// The arguments of `leaky` that train `run` alone into `out` (`train cnn` with every setting
-/// spelled out): the command each row of the report gives, and what the command line's worker
-/// processes run.
-pub fn train_args(run: &CnnSettings, out: &Path) -> Vec<String> {
-    let mut args: Vec<String> = ["train", "cnn", "--activation"].map(String::from).into();
-    args.push(run.activation.to_string());
-    for (flag, value) in [
-        ("--seed", run.seed.to_string()),
-        ("--epochs", run.epochs.to_string()),
-        ("--batch", run.batch.to_string()),
-        ("--lr", run.lr.to_string()),
-        ("--lr-decay", run.lr_decay.to_string()),
-        ("--max-shift", run.max_shift.to_string()),
-    ] {
-        args.extend([flag.to_string(), value]);
-    }
-    if let Some(bias) = run.bias_init {
-        args.extend(["--bias-init".to_string(), bias.to_string()]);
-    }
-    match run.measure {
-        Measure::Auto => {}
-        Measure::Every(k) => args.extend(["--measure-every".to_string(), k.to_string()]),
-        Measure::Off => args.push("--no-measure".to_string()),
-    }
-    args.extend(["--out".to_string(), out.display().to_string()]);
-    args
-}
-
-/// [`train_args`] as one command line.
-fn rerun_command(run: &CnnSettings, out: &Path) -> String {
-    format!("leaky {}", train_args(run, out).join(" "))
 }
 
 /// One [`Summary`] per activation, from the runs so far.
@@ -544,7 +526,7 @@ pub fn csv(comparison: &Comparison) -> String {
 }
 
 /// One row per run and measured step: the accuracy on the measured digits and, per layer, the
-/// dead, nearly dead and zero-gradient fractions (see [`crate::measure`]).
+/// dead, nearly dead and zero-gradient fractions (see [`crate::experiments::measure`]).
 pub fn steps_csv(comparison: &Comparison) -> String {
     let mut text = String::from("activation,seed,step,accuracy");
     for layer in LAYER_NAMES {
@@ -591,7 +573,7 @@ fn quote(field: &str) -> String {
 pub fn markdown(comparison: &Comparison) -> String {
     let c = comparison;
     let mut text = String::new();
-    let kind = if c.stress { " (--stress)" } else { "" };
+    let kind = if c.stress { " (stress setting)" } else { "" };
     writeln!(text, "# Activations compared on the CNN{kind}\n").expect("writing to a String");
     writeln!(
         text,
@@ -652,9 +634,12 @@ pub fn markdown(comparison: &Comparison) -> String {
             }
         }
     }
-    text.push_str("\n## Re-running one row\n\nEach run's checkpoint and metrics are in its folder; this re-runs it alone:\n\n");
-    for run in &c.runs {
-        writeln!(text, "    {}", run.command).expect("writing to a String");
+    let commands: Vec<&str> = c.runs.iter().filter_map(|r| r.command.as_deref()).collect();
+    if !commands.is_empty() {
+        text.push_str("\n## Re-running one row\n\nEach run's checkpoint and metrics are in its folder; this re-runs it alone:\n\n");
+        for command in commands {
+            writeln!(text, "    {command}").expect("writing to a String");
+        }
     }
     text
 }

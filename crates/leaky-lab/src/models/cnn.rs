@@ -13,9 +13,9 @@ use candle_nn::{Conv2dConfig, Module, VarBuilder, VarMap};
 use leaky::{Activation, GeluApproximation};
 use serde::Serialize;
 
-use crate::checkpoint::{Checkpoint, CheckpointError, MAX_WIDTH};
 use crate::error::LabError;
-use crate::init::seeded_var_builder;
+use crate::files::checkpoint::{Checkpoint, CheckpointError, MAX_WIDTH};
+use crate::models::init::seeded_var_builder;
 use leaky_candle::{Conv2d, Linear, Prelu, activate, max_pool2};
 
 /// The number of activated layers (two convolutions and the hidden linear layer).
@@ -81,7 +81,7 @@ pub enum Ops {
     CandleActivations,
     /// candle's own ops throughout: its `Conv2d`, its activations as in
     /// [`Ops::CandleActivations`], and its `max_pool2d` (whose gradient candle 0.11 scales by the
-    /// fraction of a window at its maximum: see [`crate::pool`]), to compare speed against.
+    /// fraction of a window at its maximum: see [`leaky_candle::pool`]), to compare speed against.
     Candle,
 }
 
@@ -207,7 +207,7 @@ impl Cnn {
         Ok(Cnn { ops, ..self })
     }
 
-    /// The logits, `(n, 10)`, for standardised images `(n, 1, 28, 28)` (see [`crate::dataset::Scale::Standard`]).
+    /// The logits, `(n, 10)`, for standardised images `(n, 1, 28, 28)` (see [`crate::data::dataset::Scale::Standard`]).
     ///
     /// With the fused ops and a fixed activation, each convolution and its activation run as one
     /// op ([`Conv2d::forward_activated`]): the same values and gradients as
@@ -217,7 +217,7 @@ impl Cnn {
     }
 
     /// The logits and the pre-activations of the three activated layers: conv1 `(n, C₁, 28, 28)`,
-    /// conv2 `(n, C₂, 14, 14)` and hidden `(n, H)` (see [`crate::dead`]).
+    /// conv2 `(n, C₂, 14, 14)` and hidden `(n, H)` (see [`crate::experiments::dead`]).
     pub fn forward_recorded(&self, images: &Tensor) -> Result<(Tensor, [Tensor; LAYERS])> {
         let mut pre = Vec::with_capacity(LAYERS);
         let logits = self.run(images, Some(&mut pre))?;
