@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use leaky_lab::experiments::measure::Measure;
 use leaky_lab::jobs::CnnChanges;
+use leaky_lab::units::measure::Measure;
 
 use crate::values::{bias, count, decay, learning_rate};
 

@@ -5,9 +5,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use leaky_lab::experiments::dead::LayerDeath;
 use leaky_lab::training::train_cnn::{CnnProgress, EpochRecord};
 use leaky_lab::training::train_gan::GanProgress;
+use leaky_lab::units::dead::LayerDeath;
 
 fn bar(len: usize, template: &str) -> ProgressBar {
     let style = ProgressStyle::with_template(template)

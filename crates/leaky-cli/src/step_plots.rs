@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use leaky::Activation;
 use leaky_lab::experiments::compare::{Comparison, RunResult, RunStatus};
-use leaky_lab::experiments::measure::StepRecord;
 use leaky_lab::models::cnn::{LAYER_NAMES, LAYERS};
+use leaky_lab::units::measure::StepRecord;
 use leaky_plot::{Chart, Figure, Legend, Series};
 
 use crate::error::CliError;

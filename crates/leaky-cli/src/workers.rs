@@ -17,9 +17,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use leaky_lab::LabError;
 use leaky_lab::data::dataset::Split;
 use leaky_lab::experiments::compare::{Outcome, PlannedRun, Trainer};
-use leaky_lab::experiments::measure::Measure;
 use leaky_lab::files::run_folder::Start;
 use leaky_lab::training::train_cnn::{CnnSettings, read_run};
+use leaky_lab::units::measure::Measure;
 
 use crate::progress::dead_units;
 

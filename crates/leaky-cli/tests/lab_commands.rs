@@ -251,7 +251,11 @@ fn a_short_gan_run_then_sample_and_classify() {
         String::from_utf8_lossy(&output.stderr)
     );
     let output = leaky(dir.path(), &["train", "gan", "--resume", "--out", "gan"]);
-    assert_error(&output, 2, "already trained 3 steps; ask for more with --steps");
+    assert_error(
+        &output,
+        2,
+        "already trained 3 steps; ask for more with --steps",
+    );
     let output = leaky(
         dir.path(),
         &[

@@ -1,12 +1,14 @@
 //! MNIST digits and two networks built on the `leaky` activations with candle: a CNN classifier
-//! and a DCGAN-style GAN, their training loops, and the experiments on them, by floor:
+//! and a DCGAN-style GAN, their training loops, and the experiments on them, by floor (each
+//! imports only from those above it):
 //!
+//! - [`files`]: atomic writes, checksummed checkpoints, metrics and locked run folders.
 //! - [`data`]: the digits, read from MNIST's IDX files or the 10,000 embedded in the crate
 //!   (`data/mnist-10k/`, split 8,000 for training and 2,000 held out: [`data::dataset::embedded`]).
-//! - [`files`]: atomic writes, checksummed checkpoints, metrics and locked run folders.
 //! - [`models`]: the CNN and the GAN.
+//! - [`units`]: dead units on a data set, and measured as training goes.
 //! - [`training`]: the training loops, each resumable, and the GAN's classifier score.
-//! - [`experiments`]: dead units after and during training, activations compared on the same
+//! - [`experiments`]: a trained classifier's diagnosis, and activations compared on the same
 //!   CNN and seeds, split across processes or machines.
 //! - [`jobs`]: one entry point per job of the command line (train the CNN or the GAN, compare,
 //!   merge, diagnose): each loads the data, claims its folder, resumes, trains, scores and
@@ -48,5 +50,6 @@ pub mod files;
 pub mod jobs;
 pub mod models;
 pub mod training;
+pub mod units;
 
 pub use error::LabError;

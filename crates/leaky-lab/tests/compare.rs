@@ -10,10 +10,10 @@ use leaky_lab::experiments::compare::{
     CompareProgress, CompareSettings, InProcess, Outcome, PlannedRun, RunStatus, Spread, compare,
     run_name,
 };
-use leaky_lab::experiments::measure::Measure;
 use leaky_lab::experiments::shard::{self, Shard};
 use leaky_lab::files::run_folder::Start;
 use leaky_lab::training::train_cnn::{CnnProgress, CnnSettings, EpochRecord};
+use leaky_lab::units::measure::Measure;
 
 #[derive(Default)]
 struct Recorder {

@@ -5,9 +5,9 @@ mod common;
 use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
 use leaky::Activation;
-use leaky_lab::experiments::dead::DeathCounter;
 use leaky_lab::models::cnn::{Cnn, CnnConfig};
 use leaky_lab::training::train_cnn::evaluate;
+use leaky_lab::units::dead::DeathCounter;
 
 fn tensor(values: &[f32], shape: &[usize]) -> Tensor {
     Tensor::from_slice(values, shape, &Device::Cpu).unwrap()

@@ -12,7 +12,6 @@ use leaky_lab::data::dataset::Split;
 use leaky_lab::experiments::compare::{
     CompareProgress, CompareSettings, InProcess, Outcome, PlannedRun,
 };
-use leaky_lab::experiments::measure::Measure;
 use leaky_lab::experiments::shard::Shard;
 use leaky_lab::files::run_folder::Start;
 use leaky_lab::jobs::{
@@ -20,6 +19,7 @@ use leaky_lab::jobs::{
 };
 use leaky_lab::training::train_cnn::{CnnProgress, CnnSettings, EpochRecord};
 use leaky_lab::training::train_gan::{GanProgress, GanSettings};
+use leaky_lab::units::measure::Measure;
 
 /// Records what a job reports.
 #[derive(Default)]

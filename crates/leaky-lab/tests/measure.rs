@@ -8,11 +8,11 @@ use std::fs;
 use std::path::Path;
 
 use candle_nn::VarMap;
-use leaky_lab::experiments::measure::{Measure, Measurement, Measurer};
 use leaky_lab::models::cnn::{Cnn, CnnConfig};
 use leaky_lab::training::train_cnn::{
     CnnProgress, CnnResume, CnnSettings, EpochRecord, METRICS_FILE, MODEL_FILE, read_run, train_cnn,
 };
+use leaky_lab::units::measure::{Measure, Measurement, Measurer};
 
 struct Quiet;
 

@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::dataset::Split;
 use crate::error::LabError;
-use crate::experiments::measure::{LayerRevival, Measurement};
 use crate::experiments::shard::Shard;
 use crate::files::atomic;
 use crate::files::metrics::write_json;
@@ -21,6 +20,7 @@ use crate::models::cnn::{LAYER_NAMES, LAYERS};
 use crate::training::train_cnn::{
     CnnProgress, CnnResume, CnnSettings, EpochRecord, TrainedRun, previous_run, read_run, train_cnn,
 };
+use crate::units::measure::{LayerRevival, Measurement};
 
 /// The activations compared by default: those the article names, LeakyReLU's variants, and the
 /// smooth ones in use today.
@@ -526,7 +526,7 @@ pub fn csv(comparison: &Comparison) -> String {
 }
 
 /// One row per run and measured step: the accuracy on the measured digits and, per layer, the
-/// dead, nearly dead and zero-gradient fractions (see [`crate::experiments::measure`]).
+/// dead, nearly dead and zero-gradient fractions (see [`crate::units::measure`]).
 pub fn steps_csv(comparison: &Comparison) -> String {
     let mut text = String::from("activation,seed,step,accuracy");
     for layer in LAYER_NAMES {

@@ -1,6 +1,6 @@
 //! A trained classifier's health, layer by layer: its dead and nearly dead units, those without
-//! gradient ([`crate::experiments::measure`]) and the spread of its pre-activations on a data set (see
-//! [`crate::experiments::dead`]), the mean |gradient| of each
+//! gradient ([`crate::units::measure`]) and the spread of its pre-activations on a data set (see
+//! [`crate::units::dead`]), the mean |gradient| of each
 //! activated layer's weights on one batch, and a sample of pre-activation values to draw.
 
 use candle_core::Tensor;
@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use crate::data::dataset::{Digits, Scale};
 use crate::error::LabError;
-use crate::experiments::dead::LayerDeath;
-use crate::experiments::measure::activity;
 use crate::models::cnn::{Cnn, LAYERS};
 use crate::training::train_cnn::evaluate;
+use crate::units::dead::LayerDeath;
+use crate::units::measure::activity;
 
 /// At most this many pre-activation values per layer are kept for the histograms (evenly spaced
 /// among those of the first batch).

@@ -6,12 +6,12 @@ use leaky::Activation;
 
 use super::{Notes, load_data};
 use crate::LabError;
-use crate::experiments::measure::Measure;
 use crate::files::run_folder::{RunFolder, Start};
 use crate::models::cnn::Ops;
 use crate::training::train_cnn::{
     self, CnnMetrics, CnnProgress, CnnResume, CnnSettings, train_cnn,
 };
+use crate::units::measure::Measure;
 
 /// The settings a job changes: each given one replaces the default, or, when the job resumes a
 /// run, the run's own value (a resumed run must then ask for more `epochs` than it trained).

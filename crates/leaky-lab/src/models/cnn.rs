@@ -217,7 +217,7 @@ impl Cnn {
     }
 
     /// The logits and the pre-activations of the three activated layers: conv1 `(n, C₁, 28, 28)`,
-    /// conv2 `(n, C₂, 14, 14)` and hidden `(n, H)` (see [`crate::experiments::dead`]).
+    /// conv2 `(n, C₂, 14, 14)` and hidden `(n, H)` (see [`crate::units::dead`]).
     pub fn forward_recorded(&self, images: &Tensor) -> Result<(Tensor, [Tensor; LAYERS])> {
         let mut pre = Vec::with_capacity(LAYERS);
         let logits = self.run(images, Some(&mut pre))?;

@@ -1,6 +1,6 @@
 //! Training the digit classifier: mini-batch Adam on cross-entropy, one checkpoint and one
 //! `metrics.json` written (atomically) after every epoch, and resumption from that checkpoint.
-//! As it trains, the run measures its units every K steps ([`crate::experiments::measure`]).
+//! As it trains, the run measures its units every K steps ([`crate::units::measure`]).
 
 use std::path::Path;
 use std::time::Instant;
@@ -13,13 +13,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::dataset::{Digits, Scale, Split, epoch_order};
 use crate::error::LabError;
-use crate::experiments::dead::{DeathCounter, LayerDeath};
-use crate::experiments::measure::{Measure, Measurement, Measurer};
 use crate::files::atomic;
 use crate::files::checkpoint::{Checkpoint, Kind};
 use crate::files::metrics::to_json;
 use crate::files::run_folder::RunFolder;
 use crate::models::cnn::{Cnn, CnnConfig, Ops, correct};
+use crate::units::dead::{DeathCounter, LayerDeath};
+use crate::units::measure::{Measure, Measurement, Measurer};
 use leaky_candle::adam::{Adam, AdamParams};
 
 /// The checkpoint's file name in the output directory.

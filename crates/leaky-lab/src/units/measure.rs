@@ -5,7 +5,7 @@
 //!
 //! On the `n` digits measured, a unit (a channel of a convolution, a neuron of a linear layer) is
 //! - **dead** if its pre-activation z is ≤ 0 everywhere (every digit, every position), as in
-//!   [`crate::experiments::dead`];
+//!   [`crate::units::dead`];
 //! - **nearly dead** if it is active (z > 0 somewhere) on at most 1% of the digits
 //!   (`active ≤ 0.01·n`, so with 100 digits on at most one); the dead are nearly dead too;
 //! - **without gradient** if the activation's derivative f'(z) is exactly 0 everywhere: no
@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::dataset::{Digits, Scale};
 use crate::error::LabError;
-use crate::experiments::dead::dead_shares;
 use crate::models::cnn::{Cnn, LAYER_NAMES, LAYERS, correct};
+use crate::units::dead::dead_shares;
 
 /// About how many measurements a run makes by default (step 0 and the last step included).
 pub const POINTS: usize = 40;
