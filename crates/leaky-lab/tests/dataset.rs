@@ -134,6 +134,26 @@ fn reads_an_mnist_directory_raw_and_gzipped() {
 }
 
 #[test]
+fn written_digits_read_back_the_same() {
+    let full = dataset::embedded().unwrap();
+    let split = dataset::Split {
+        train: full.train.select(&[5, 0, 7]),
+        test: full.test.select(&[3, 1]),
+        source: "some digits".into(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("new/mnist");
+    dataset::write_mnist_dir(&split, &out).unwrap();
+    let read = dataset::mnist_dir(&out).unwrap();
+    assert_eq!((&read.train, &read.test), (&split.train, &split.test));
+    // A file in the way of the folder is named.
+    let blocked = dir.path().join("file");
+    fs::write(&blocked, "x").unwrap();
+    let err = dataset::write_mnist_dir(&split, &blocked.join("mnist")).unwrap_err();
+    assert!(err.to_string().contains("file"), "{err}");
+}
+
+#[test]
 fn a_missing_file_is_named() {
     let dir = tempfile::tempdir().unwrap();
     write_mnist(dir.path(), 30, 20);

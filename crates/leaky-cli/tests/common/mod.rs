@@ -4,12 +4,10 @@
 // Each test file is its own crate and uses only some of these.
 #![allow(dead_code)]
 
-use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
 use leaky_lab::data::dataset;
-use leaky_lab::data::idx::{self, Images};
 
 /// Runs `leaky ARGS` in `dir` and waits for it.
 pub fn leaky(dir: &Path, args: &[&str]) -> Output {
@@ -46,19 +44,11 @@ pub fn assert_error(output: &Output, code: i32, needle: &str) {
 /// Writes the first `train` and `test` embedded digits to `dir` as MNIST's four IDX files.
 pub fn small_mnist(dir: &Path, train: usize, test: usize) {
     let full = dataset::embedded().unwrap();
-    fs::create_dir_all(dir).unwrap();
-    for (digits, n, prefix) in [(&full.train, train, "train"), (&full.test, test, "t10k")] {
-        let pixels: Vec<u8> = (0..n).flat_map(|i| digits.image(i).to_vec()).collect();
-        let images = Images { count: n, pixels };
-        fs::write(
-            dir.join(format!("{prefix}-images-idx3-ubyte")),
-            idx::encode_images(&images),
-        )
-        .unwrap();
-        fs::write(
-            dir.join(format!("{prefix}-labels-idx1-ubyte")),
-            idx::encode_labels(&digits.labels()[..n]),
-        )
-        .unwrap();
-    }
+    let first = |n: usize| (0..n).collect::<Vec<_>>();
+    let split = dataset::Split {
+        train: full.train.select(&first(train)),
+        test: full.test.select(&first(test)),
+        source: String::new(),
+    };
+    dataset::write_mnist_dir(&split, dir).unwrap();
 }

@@ -10,7 +10,9 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::data::idx::{self, IdxError, PIXELS};
+use crate::data::idx::{self, IdxError, Images, PIXELS};
+use crate::error::LabError;
+use crate::files::atomic;
 
 /// The embedded images: the first 10,000 MNIST training images, sorted by label (see `data/mnist-10k/README.md`).
 const EMBEDDED_IMAGES: &[u8] = include_bytes!("../../../../data/mnist-10k/images-idx3-ubyte.gz");
@@ -281,6 +283,30 @@ pub fn mnist_dir(dir: &Path) -> Result<Split, DataError> {
         test,
         source,
     })
+}
+
+/// Writes `split` to `dir` (created if needed) as MNIST's four uncompressed IDX files, which
+/// [`mnist_dir`] reads back: a subset of the digits to train on, or to test with.
+pub fn write_mnist_dir(split: &Split, dir: &Path) -> Result<(), LabError> {
+    std::fs::create_dir_all(dir).map_err(|source| LabError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    for (digits, prefix) in [(&split.train, "train"), (&split.test, "t10k")] {
+        let images = Images {
+            count: digits.len(),
+            pixels: digits.pixels.clone(),
+        };
+        atomic::write(
+            &dir.join(format!("{prefix}-images-idx3-ubyte")),
+            &idx::encode_images(&images),
+        )?;
+        atomic::write(
+            &dir.join(format!("{prefix}-labels-idx1-ubyte")),
+            &idx::encode_labels(digits.labels()),
+        )?;
+    }
+    Ok(())
 }
 
 /// `dir/name`, or `dir/name.gz`, whichever exists.
