@@ -35,6 +35,12 @@ impl fmt::Display for CliError {
     }
 }
 
+impl From<leaky_show::ShowError> for CliError {
+    fn from(err: leaky_show::ShowError) -> Self {
+        CliError::Usage(err.0)
+    }
+}
+
 impl From<leaky::Error> for CliError {
     fn from(err: leaky::Error) -> Self {
         CliError::Usage(err.to_string())

@@ -6,9 +6,10 @@ use std::str::FromStr;
 use clap::{Args, ValueEnum};
 use leaky::{Activation, Float};
 
+use leaky_show::range::linspace;
+use leaky_show::table::Table;
+
 use crate::error::CliError;
-use crate::output::{json_number, shortest};
-use crate::range::linspace;
 
 /// Arguments of `leaky eval`.
 #[derive(Args, Debug)]
@@ -73,38 +74,12 @@ fn eval_as<T: Float + FromStr>(args: &EvalArgs) -> Result<(), CliError> {
     } else {
         read_stdin()?
     };
-    let mut ys = vec![T::ZERO; xs.len()];
-    args.activation.forward_slice(&xs, &mut ys)?;
+    let table = Table::new(&args.activation, &xs);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     match args.format {
-        Format::Csv => {
-            writeln!(out, "x,y,dy")?;
-            for (&x, &y) in xs.iter().zip(&ys) {
-                let dy = args.activation.derivative(x);
-                writeln!(out, "{},{},{}", shortest(x), shortest(y), shortest(dy))?;
-            }
-        }
-        Format::Json => {
-            write!(
-                out,
-                "{{\"activation\":\"{}\",\"dtype\":\"{}\",\"points\":[",
-                args.activation,
-                T::NAME
-            )?;
-            for (i, (&x, &y)) in xs.iter().zip(&ys).enumerate() {
-                let sep = if i == 0 { "" } else { "," };
-                let dy = args.activation.derivative(x);
-                write!(
-                    out,
-                    "{sep}{{\"x\":{},\"y\":{},\"dy\":{}}}",
-                    json_number(x),
-                    json_number(y),
-                    json_number(dy)
-                )?;
-            }
-            writeln!(out, "]}}")?;
-        }
+        Format::Csv => table.write_csv(&mut out)?,
+        Format::Json => table.write_json(&mut out)?,
     }
     out.flush()?;
     Ok(())

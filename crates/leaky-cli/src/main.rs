@@ -22,11 +22,9 @@ mod diagnose;
 mod error;
 mod eval;
 mod list;
-mod output;
 mod plot;
 #[cfg(feature = "networks")]
 mod progress;
-mod range;
 #[cfg(feature = "networks")]
 mod sample;
 #[cfg(feature = "networks")]

@@ -6,14 +6,11 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::Args;
-use leaky::{Activation, Kind};
-use leaky_plot::{Chart, Figure, PlotError, Series};
+use leaky::Activation;
+use leaky_plot::PlotError;
+use leaky_show::figure::FigureSpec;
 
 use crate::error::CliError;
-use crate::range::linspace;
-
-/// The most points a plot takes: beyond this no line gets smoother.
-const MAX_PLOT_POINTS: usize = 1_000_000;
 
 /// Arguments of `leaky plot`.
 #[derive(Args, Debug)]
@@ -59,14 +56,19 @@ pub struct PlotArgs {
 
 /// Runs `leaky plot`.
 pub fn run(args: &PlotArgs) -> Result<(), CliError> {
-    if args.points > MAX_PLOT_POINTS {
-        return Err(CliError::Usage(format!(
-            "--points must be at most {MAX_PLOT_POINTS}, got {}",
-            args.points
-        )));
+    let figure = FigureSpec {
+        activations: args.activations.clone(),
+        derivative: args.derivative,
+        from: args.from,
+        to: args.to,
+        points: args.points,
+        width: args.width,
+        height: args.height,
+        title: args.title.clone(),
+        xlabel: args.xlabel.clone(),
+        ylabel: args.ylabel.clone(),
     }
-    let xs = linspace(args.from, args.to, args.points)?;
-    let figure = figure(args, &xs);
+    .figure()?;
     if args.terminal {
         let text = figure.to_terminal(100, 30).map_err(plot_error)?;
         let mut out = io::stdout().lock();
@@ -83,43 +85,6 @@ pub fn run(args: &PlotArgs) -> Result<(), CliError> {
         writeln!(io::stdout(), "{}", path.display())?;
     }
     Ok(())
-}
-
-/// The figure: one panel of f(x), and one of f'(x) beside it with `--derivative`.
-fn figure(args: &PlotArgs, xs: &[f64]) -> Figure {
-    let title = args
-        .title
-        .clone()
-        .unwrap_or_else(|| default_title(&args.activations));
-    let panel = |title: String, ylabel: &str, f: &dyn Fn(&Activation, f64) -> f64| {
-        let mut chart = Chart::new(title, args.xlabel.clone(), ylabel);
-        for a in &args.activations {
-            let points = xs.iter().map(|&x| (x, f(a, x))).collect();
-            chart = chart.with_series(Series::line(a.to_string(), points));
-        }
-        chart
-    };
-    let mut panels = vec![panel(title.clone(), &args.ylabel, &|a, x| a.forward(x))];
-    if args.derivative {
-        panels.push(panel(format!("{title}: derivative"), "f'(x)", &|a, x| {
-            a.derivative(x)
-        }));
-    }
-    let mut figure = Figure::new(panels);
-    if let Some(width) = args.width {
-        figure.width = width;
-    }
-    figure.height = args.height;
-    figure
-}
-
-/// "Leaky ReLU Activation Function" for one activation (the article's title), else a plural.
-fn default_title(activations: &[Activation]) -> String {
-    match activations {
-        [one] if one.kind() == Kind::LeakyRelu => "Leaky ReLU Activation Function".into(),
-        [one] => format!("{} Activation Function", one.kind().info().torch_name),
-        _ => "Activation Functions".into(),
-    }
 }
 
 /// A bad size or file name is the user's to fix (exit 2); a failed write is not (exit 1).

@@ -1,30 +1,30 @@
 //! Evenly spaced inputs, `--from A --to B --points N`, checked once at the edge.
 
-use crate::error::CliError;
+use crate::ShowError;
 
 /// The most points any command accepts: more is almost certainly a typo.
 pub const MAX_POINTS: usize = 10_000_000;
 
 /// `points` values from `from` to `to` inclusive, as numpy's `linspace` computes them
 /// (`from + i·step`, with the last one exactly `to`), so the article's inputs match numpy bit for bit.
-pub fn linspace(from: f64, to: f64, points: usize) -> Result<Vec<f64>, CliError> {
+pub fn linspace(from: f64, to: f64, points: usize) -> Result<Vec<f64>, ShowError> {
     if !from.is_finite() || !to.is_finite() {
-        return Err(CliError::Usage(format!(
+        return Err(ShowError(format!(
             "--from and --to must be finite numbers, got {from} and {to}"
         )));
     }
     if from >= to {
-        return Err(CliError::Usage(format!(
+        return Err(ShowError(format!(
             "--from ({from}) must be less than --to ({to})"
         )));
     }
     if points < 2 {
-        return Err(CliError::Usage(format!(
+        return Err(ShowError(format!(
             "--points must be at least 2, got {points}"
         )));
     }
     if points > MAX_POINTS {
-        return Err(CliError::Usage(format!(
+        return Err(ShowError(format!(
             "--points must be at most {MAX_POINTS}, got {points}"
         )));
     }
