@@ -21,20 +21,22 @@ mod curves;
 mod diagnose;
 mod error;
 mod eval;
+#[cfg(not(all(feature = "networks", feature = "serve")))]
+mod left_out;
 mod list;
 mod plot;
 #[cfg(feature = "networks")]
 mod progress;
 #[cfg(feature = "networks")]
 mod sample;
+#[cfg(feature = "serve")]
+mod serve;
 #[cfg(feature = "networks")]
 mod step_plots;
 #[cfg(feature = "networks")]
 mod train;
 #[cfg(feature = "networks")]
 mod values;
-#[cfg(not(feature = "networks"))]
-mod without_networks;
 #[cfg(feature = "networks")]
 mod workers;
 
@@ -81,19 +83,25 @@ enum Command {
     Diagnose(diagnose::DiagnoseArgs),
     /// Train networks (not in this build: it was built without the `networks` feature).
     #[cfg(not(feature = "networks"))]
-    Train(without_networks::Args),
+    Train(left_out::Args),
     /// Draw digits from a generator (not in this build: no `networks` feature).
     #[cfg(not(feature = "networks"))]
-    Sample(without_networks::Args),
+    Sample(left_out::Args),
     /// Classify digits (not in this build: no `networks` feature).
     #[cfg(not(feature = "networks"))]
-    Classify(without_networks::Args),
+    Classify(left_out::Args),
     /// Compare activations on a network (not in this build: no `networks` feature).
     #[cfg(not(feature = "networks"))]
-    Compare(without_networks::Args),
+    Compare(left_out::Args),
     /// Diagnose a classifier (not in this build: no `networks` feature).
     #[cfg(not(feature = "networks"))]
-    Diagnose(without_networks::Args),
+    Diagnose(left_out::Args),
+    /// Explore activations in a web page on this machine (prints the URL).
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
+    /// Explore activations in a web page (not in this build: no `serve` feature).
+    #[cfg(not(feature = "serve"))]
+    Serve(left_out::Args),
 }
 
 /// candle's element-wise ops share their work through a pool of their own whose threads spin
@@ -131,15 +139,19 @@ fn main() -> ExitCode {
         #[cfg(feature = "networks")]
         Command::Diagnose(args) => diagnose::run(&args),
         #[cfg(not(feature = "networks"))]
-        Command::Train(_) => without_networks::missing("train"),
+        Command::Train(_) => left_out::missing("train", "the networks"),
         #[cfg(not(feature = "networks"))]
-        Command::Sample(_) => without_networks::missing("sample"),
+        Command::Sample(_) => left_out::missing("sample", "the networks"),
         #[cfg(not(feature = "networks"))]
-        Command::Classify(_) => without_networks::missing("classify"),
+        Command::Classify(_) => left_out::missing("classify", "the networks"),
         #[cfg(not(feature = "networks"))]
-        Command::Compare(_) => without_networks::missing("compare"),
+        Command::Compare(_) => left_out::missing("compare", "the networks"),
         #[cfg(not(feature = "networks"))]
-        Command::Diagnose(_) => without_networks::missing("diagnose"),
+        Command::Diagnose(_) => left_out::missing("diagnose", "the networks"),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(&args),
+        #[cfg(not(feature = "serve"))]
+        Command::Serve(_) => left_out::missing("serve", "the web server"),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,185 @@
+//! The explorer's data: the catalogue, the values of f and f' (as `leaky eval --format json`
+//! computes them), the figure as SVG or PNG (as `leaky plot` draws it) and the values as CSV (as
+//! `leaky eval` writes them).
+
+use axum::extract::RawQuery;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use leaky::{Activation, Float, Kind};
+use leaky_plot::PlotError;
+use leaky_show::ShowError;
+use leaky_show::table::Table;
+use serde_json::json;
+
+use crate::query::{Dtype, Query};
+
+/// A failed request: a status and a one-line message, sent as plain text.
+pub struct Failure(StatusCode, String);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        (
+            self.0,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            self.1 + "\n",
+        )
+            .into_response()
+    }
+}
+
+impl From<ShowError> for Failure {
+    fn from(err: ShowError) -> Self {
+        Failure(StatusCode::BAD_REQUEST, err.0)
+    }
+}
+
+impl From<PlotError> for Failure {
+    /// A figure that cannot be drawn as asked (its size, its data) is the request's fault; a
+    /// failure to render is the server's.
+    fn from(err: PlotError) -> Self {
+        match err {
+            PlotError::Render(_) | PlotError::Io { .. } => {
+                Failure(StatusCode::INTERNAL_SERVER_ERROR, err.to_string())
+            }
+            _ => Failure(StatusCode::BAD_REQUEST, err.to_string()),
+        }
+    }
+}
+
+/// Every activation: names, parameters (defaults, docs, choices) and formulas, as `leaky list`.
+pub async fn catalogue() -> Response {
+    let kinds: Vec<_> = Kind::ALL
+        .iter()
+        .map(|kind| {
+            let info = kind.info();
+            let params: Vec<_> = info
+                .params
+                .iter()
+                .map(|p| {
+                    json!({
+                        "name": p.name,
+                        "aliases": p.aliases,
+                        "default": p.default,
+                        "doc": p.doc,
+                        "choices": p.choices,
+                    })
+                })
+                .collect();
+            json!({
+                "name": info.name,
+                "torch_name": info.torch_name,
+                "formula": info.formula,
+                "derivative": info.derivative,
+                "params": params,
+            })
+        })
+        .collect();
+    json_response(serde_json::to_vec(&kinds).expect("JSON values serialise"))
+}
+
+/// `[table, ...]`: one `leaky eval --format json` table per activation of the query.
+pub async fn values(RawQuery(raw): RawQuery) -> Result<Response, Failure> {
+    let query = Query::parse(raw.as_deref())?;
+    let xs = query.xs()?;
+    let body = blocking(move || {
+        let mut body = b"[".to_vec();
+        for (i, activation) in query.figure.activations.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            match query.dtype {
+                Dtype::F32 => json_table::<f32>(activation, &xs, &mut body),
+                Dtype::F64 => json_table::<f64>(activation, &xs, &mut body),
+            }
+            // The table ends its line; inside the array it need not.
+            body.pop();
+        }
+        body.push(b']');
+        Ok(body)
+    })
+    .await?;
+    Ok(json_response(body))
+}
+
+/// One activation's table, in `T`, appended to `body`.
+fn json_table<T: Float>(activation: &Activation, xs: &[f64], body: &mut Vec<u8>) {
+    let xs: Vec<T> = xs.iter().map(|&x| T::from_f64(x)).collect();
+    Table::new(activation, &xs)
+        .write_json(body)
+        .expect("writing to memory");
+}
+
+/// The figure as `leaky plot -o FILE.svg` writes it.
+pub async fn plot_svg(RawQuery(raw): RawQuery) -> Result<Response, Failure> {
+    let query = Query::parse(raw.as_deref())?;
+    let svg = blocking(move || Ok(query.figure.figure()?.to_svg()?.into_bytes())).await?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+/// The figure as `leaky plot -o FILE.png` writes it.
+pub async fn plot_png(RawQuery(raw): RawQuery) -> Result<Response, Failure> {
+    let query = Query::parse(raw.as_deref())?;
+    let png = blocking(move || Ok(query.figure.figure()?.to_png()?)).await?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
+}
+
+/// The values as `leaky eval SPEC --from A --to B --points N` writes them: one activation.
+pub async fn eval_csv(RawQuery(raw): RawQuery) -> Result<Response, Failure> {
+    let query = Query::parse(raw.as_deref())?;
+    let [activation] = query.figure.activations.as_slice() else {
+        return Err(Failure(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "eval.csv takes one spec, got {}",
+                query.figure.activations.len()
+            ),
+        ));
+    };
+    let activation = *activation;
+    let xs = query.xs()?;
+    let csv = blocking(move || {
+        let mut csv = Vec::new();
+        match query.dtype {
+            Dtype::F32 => csv_table::<f32>(&activation, &xs, &mut csv),
+            Dtype::F64 => csv_table::<f64>(&activation, &xs, &mut csv),
+        }
+        Ok(csv)
+    })
+    .await?;
+    let file = format!(
+        "attachment; filename=\"{}.csv\"",
+        activation.kind().info().name
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, file),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// One activation's CSV, in `T`, appended to `body`.
+fn csv_table<T: Float>(activation: &Activation, xs: &[f64], body: &mut Vec<u8>) {
+    let xs: Vec<T> = xs.iter().map(|&x| T::from_f64(x)).collect();
+    Table::new(activation, &xs)
+        .write_csv(body)
+        .expect("writing to memory");
+}
+
+/// Runs `work` off the async threads (drawing and computing take milliseconds).
+async fn blocking(
+    work: impl FnOnce() -> Result<Vec<u8>, Failure> + Send + 'static,
+) -> Result<Vec<u8>, Failure> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        Failure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the request's work failed: {e}"),
+        )
+    })?
+}
+
+fn json_response(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
