@@ -1,0 +1,323 @@
+//! The explorer in a real browser: headless Chromium, driven over the DevTools protocol, loads
+//! the page, moves the α slider, and the test checks that the curve was redrawn and that the
+//! numbers under it are `leaky eval`'s. Screenshots of the page go to
+//! `target/tmp/browser/` (`explorer.png`, `explorer-alpha.png`).
+//!
+//! Skipped, saying so, when no Chromium is installed (`.ci/run` installs it); `LEAKY_CHROMIUM`
+//! names the browser's binary when it is not `chromium` on the PATH.
+
+use std::io::{BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use leaky::Activation;
+use leaky_show::table::Table;
+use serde_json::{Value, json};
+use tungstenite::{Message, WebSocket};
+
+/// How long the browser gets to start, and the page to draw.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The browser's binary, if there is one.
+fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("LEAKY_CHROMIUM") {
+        return Some(path.into());
+    }
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find(|name| {
+            Command::new(name)
+                .arg("--version")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+        .map(PathBuf::from)
+}
+
+/// A headless browser, killed when dropped.
+struct Browser {
+    child: Child,
+    _profile: tempfile::TempDir,
+    port: u16,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Browser {
+    fn start(binary: &Path) -> Browser {
+        let profile = tempfile::tempdir().unwrap();
+        let child = Command::new(binary)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--remote-debugging-port=0",
+                "--window-size=1280,900",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The browser writes its port to this file once it listens.
+        let port_file = profile.path().join("DevToolsActivePort");
+        let start = Instant::now();
+        let port = loop {
+            if let Ok(text) = std::fs::read_to_string(&port_file)
+                && let Some(Ok(port)) = text.lines().next().map(str::parse)
+            {
+                break port;
+            }
+            assert!(start.elapsed() < PATIENCE, "the browser did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        Browser {
+            child,
+            _profile: profile,
+            port,
+        }
+    }
+
+    /// A new tab on `url`, to drive.
+    fn open(&self, url: &str) -> Tab {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            stream,
+            "PUT /json/new?{url} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        BufReader::new(stream).read_to_string(&mut answer).unwrap();
+        let body = &answer[answer.find("\r\n\r\n").unwrap() + 4..];
+        let target: Value = serde_json::from_str(body).unwrap();
+        let ws = target["webSocketDebuggerUrl"].as_str().unwrap();
+        let (socket, _) = tungstenite::connect(ws).unwrap();
+        Tab { socket, next_id: 1 }
+    }
+}
+
+/// One tab, driven over the DevTools protocol.
+struct Tab {
+    socket: WebSocket<tungstenite::stream::MaybeTlsStream<TcpStream>>,
+    next_id: u64,
+}
+
+impl Tab {
+    /// Sends a command and returns its result (events in between are skipped).
+    fn call(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        let message = json!({ "id": id, "method": method, "params": params });
+        self.socket
+            .send(Message::text(message.to_string()))
+            .unwrap();
+        loop {
+            let Message::Text(text) = self.socket.read().unwrap() else {
+                continue;
+            };
+            let reply: Value = serde_json::from_str(text.as_str()).unwrap();
+            if reply["id"] == id {
+                assert!(reply["error"].is_null(), "{method}: {reply}");
+                return reply["result"].clone();
+            }
+        }
+    }
+
+    /// The value of a JavaScript expression (awaited if a promise).
+    fn eval(&mut self, expression: &str) -> Value {
+        let result = self.call(
+            "Runtime.evaluate",
+            json!({ "expression": expression, "awaitPromise": true, "returnByValue": true }),
+        );
+        assert!(
+            result["exceptionDetails"].is_null(),
+            "{expression}: {result}"
+        );
+        result["result"]["value"].clone()
+    }
+
+    /// Waits until the page has drawn more than `count` times; returns the new count.
+    fn drawn_after(&mut self, count: u64) -> u64 {
+        let start = Instant::now();
+        loop {
+            let drawn = self
+                .eval("Number(document.body.dataset.drawn || 0)")
+                .as_u64()
+                .unwrap();
+            if drawn > count {
+                return drawn;
+            }
+            assert!(start.elapsed() < PATIENCE, "the page did not draw");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Writes a screenshot of the page to `path`.
+    fn screenshot(&mut self, path: &Path) {
+        let shot = self.call("Page.captureScreenshot", json!({ "format": "png" }));
+        let png = base64_decode(shot["data"].as_str().unwrap());
+        assert_eq!(&png[1..4], b"PNG");
+        std::fs::write(path, png).unwrap();
+    }
+}
+
+/// Standard base64, as the protocol sends screenshots.
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let digits: Vec<u8> = text.bytes().filter(|&c| c != b'=').map(value).collect();
+    digits
+        .chunks(4)
+        .flat_map(|chunk| {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, &d)| n | u32::from(d) << (18 - 6 * i));
+            let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+            bytes.into_iter().take(chunk.len() - 1)
+        })
+        .collect()
+}
+
+/// The rows of the values table under the figure: activation, x, f(x), f'(x).
+fn cursor_rows(tab: &mut Tab) -> Vec<Vec<String>> {
+    let rows = tab.eval(
+        "[...document.querySelectorAll('#cursor tbody tr')]\
+         .map(r => [...r.cells].map(c => c.textContent))",
+    );
+    serde_json::from_value(rows).unwrap()
+}
+
+/// Checks a row against `leaky eval`'s f32 values for `spec` at the row's x.
+fn assert_leaky_eval(row: &[String], spec: &str) {
+    let activation: Activation = spec.parse().unwrap();
+    assert_eq!(row[0], activation.to_string());
+    let x: f32 = row[1].parse().unwrap();
+    let mut csv = Vec::new();
+    Table::new(&activation, &[x]).write_csv(&mut csv).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    let expected: Vec<f32> = csv
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let shown: Vec<f32> = row[1..].iter().map(|v| v.parse().unwrap()).collect();
+    assert_eq!(shown, expected, "{spec} at x = {x}");
+}
+
+#[test]
+fn the_alpha_slider_redraws_the_curve_with_leaky_evals_numbers() {
+    let Some(binary) = chromium() else {
+        eprintln!(
+            "skipped: no Chromium found (install the `chromium` package, or set LEAKY_CHROMIUM)"
+        );
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let address = listener.local_addr().unwrap();
+    runtime.spawn(leaky_serve::serve(listener));
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
+    std::fs::create_dir_all(&shots).unwrap();
+
+    let browser = Browser::start(&binary);
+    let mut tab = browser.open(&format!("http://{address}/"));
+    let drawn = tab.drawn_after(0);
+    // The opening state is the article's figure.
+    assert_eq!(
+        tab.eval("location.search"),
+        "?spec=leaky_relu%3Aalpha%3D0.01&from=-2&to=2&points=100"
+    );
+    let before = tab.eval("document.querySelector('path.curve').getAttribute('d')");
+    let rows = cursor_rows(&mut tab);
+    assert_leaky_eval(&rows[0], "leaky_relu:alpha=0.01");
+    tab.screenshot(&shots.join("explorer.png"));
+
+    // Move α to -0.5, as a drag of the slider does: value, then an input event.
+    tab.eval(
+        "(() => { const s = document.querySelector('input[data-param=\"0.alpha\"]');\
+         s.value = '-0.5'; s.dispatchEvent(new Event('input')); })()",
+    );
+    tab.drawn_after(drawn);
+    let after = tab.eval("document.querySelector('path.curve').getAttribute('d')");
+    assert_ne!(before, after, "the curve was not redrawn");
+    let rows = cursor_rows(&mut tab);
+    assert_leaky_eval(&rows[0], "leaky_relu:alpha=-0.5");
+    // Point the cursor at the left end: x = -2, f = 1, f' = -0.5.
+    let box_ = tab.eval(
+        "(() => { const r = document.getElementById('plot').getBoundingClientRect();\
+         return [r.left, r.top, r.width, r.height]; })()",
+    );
+    let (left, top, width, height) = (
+        box_[0].as_f64().unwrap(),
+        box_[1].as_f64().unwrap(),
+        box_[2].as_f64().unwrap(),
+        box_[3].as_f64().unwrap(),
+    );
+    // The f panel starts at 60 of the figure's 960 units.
+    tab.call(
+        "Input.dispatchMouseEvent",
+        json!({ "type": "mouseMoved", "x": left + width * 50.0 / 960.0, "y": top + height / 2.0 }),
+    );
+    let rows = cursor_rows(&mut tab);
+    assert_eq!(rows[0][1..], ["-2", "1", "-0.5"]);
+    assert_eq!(
+        tab.eval("location.search"),
+        "?spec=leaky_relu%3Aalpha%3D-0.5&from=-2&to=2&points=100"
+    );
+    let status = tab.eval("document.getElementById('status').textContent");
+    println!("{}", status.as_str().unwrap());
+    tab.screenshot(&shots.join("explorer-alpha.png"));
+
+    // A link to a view opens it.
+    let mut shared = browser.open(&format!(
+        "http://{address}/?spec=tanh&spec=leaky_relu%3Aalpha%3D0.2&from=-3&to=3&points=61"
+    ));
+    shared.drawn_after(0);
+    let specs =
+        shared.eval("[...document.querySelectorAll('path.curve')].map(p => p.dataset.spec)");
+    assert_eq!(
+        specs,
+        json!([
+            "tanh",
+            "leaky_relu:alpha=0.2",
+            "tanh",
+            "leaky_relu:alpha=0.2"
+        ])
+    );
+    // A bad parameter shows the server's message.
+    shared.eval(
+        "(() => { const f = document.getElementById('from'); f.value = '5';\
+         f.dispatchEvent(new Event('input')); })()",
+    );
+    let start = Instant::now();
+    let message = loop {
+        let message = shared.eval("document.getElementById('error').textContent");
+        if message != "" {
+            break message;
+        }
+        assert!(start.elapsed() < PATIENCE, "no error shown");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(message, "--from (5) must be less than --to (3)");
+}
