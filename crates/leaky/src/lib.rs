@@ -42,11 +42,15 @@ pub mod rrelu;
 pub mod scalar;
 mod slice_ops;
 mod spec;
+mod storage;
 
 pub use activation::{GeluApproximation, KindInfo, ParamInfo};
 pub use catalogue::{Activation, Kind};
 pub use error::Error;
-pub use float::Float;
+pub use float::{Float, SliceElement};
+/// The crate of the 16-bit storage types the slice operations take, [`half::f16`] and
+/// [`half::bf16`] (the one candle uses).
+pub use half;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[doc = include_str!("../../../README.md")]

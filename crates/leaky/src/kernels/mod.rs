@@ -55,6 +55,7 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use crate::Error;
 use crate::isa::{Isa, Vectorize, with_token};
 use crate::math::VectorMath;
+use crate::storage::Half;
 
 pub use crate::isa::Tier;
 pub(crate) use any_float::{Element, ExactMap, ExactZip, Map, Zip};
@@ -231,6 +232,25 @@ impl Plan {
     /// Whether the kernels run (else the caller runs the scalar loops, through [`Plan::split`]).
     pub(crate) fn vectorized(&self) -> bool {
         self.isa.is_some()
+    }
+
+    /// The same tier on the calling thread alone: for a piece of an operation already split.
+    pub(crate) fn serial(self) -> Plan {
+        Plan { threads: 1, ..self }
+    }
+
+    /// `dst = src` widened to `f32`, by the tier's conversion (the portable tier's for the
+    /// scalar tier).
+    pub(crate) fn widen<H: Half>(&self, src: &[H], dst: &mut [f32]) {
+        with_token!(self.isa.unwrap_or(Isa::PORTABLE), |s| H::widen(s, src, dst))
+    }
+
+    /// `dst = src` rounded to `H`, by the tier's conversion (the portable tier's for the scalar
+    /// tier).
+    pub(crate) fn narrow<H: Half>(&self, src: &[f32], dst: &mut [H]) {
+        with_token!(self.isa.unwrap_or(Isa::PORTABLE), |s| H::narrow(
+            s, src, dst
+        ))
     }
 
     /// Runs `f` over `data` on the plan's threads when `data` holds at least `min_len` elements.
