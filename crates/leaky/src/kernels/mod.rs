@@ -6,7 +6,7 @@
 //! | tier | where | lanes (f32/f64) |
 //! |---|---|---|
 //! | [`Tier::Avx512`] | x86-64 with AVX-512F | 16 / 8 |
-//! | [`Tier::Avx2`] | x86-64 with AVX2 and FMA | 8 / 4 |
+//! | [`Tier::Avx2`] | x86-64 with AVX2, FMA and F16C | 8 / 4 |
 //! | [`Tier::Portable`] | everywhere: arrays the compiler vectorises for the target's baseline (SSE2, NEON) | 8 / 4 |
 //! | [`Tier::Scalar`] | everywhere: the loops over the [scalar definitions](crate::scalar), the oracle | 1 |
 //!
