@@ -10,13 +10,13 @@ use crate::fused::Forward;
 /// Applies `act` elementwise to `x`, differentiably, with the core library's semantics
 /// (see [`leaky::scalar`]).
 ///
-/// - On the CPU, in `f32` and `f64`: one fused pass forward and one fused pass backward, through
-///   the core's slice kernels. The backward is computed from `x`, so it is exactly
+/// - On the CPU, in `f32`, `f64`, `f16` and `bf16`: one fused pass forward and one fused pass
+///   backward, through the core's slice kernels (the 16-bit types computed in `f32` blocks and
+///   rounded once: each result is the `f32` op's result on the same values, correctly rounded). The backward is computed from `x`, so it is exactly
 ///   `grad · f'(x)` with PyTorch's values at the kinks: LeakyReLU's f'(0) = α (candle's
 ///   `candle_nn::ops::leaky_relu` gives (1 + α)/2 there), ReLU's f'(0) = 0. NaN in gives NaN
 ///   out. Any layout is accepted (transposed, narrowed, broadcast); a non-contiguous input is
 ///   gathered first.
-/// - `f16` and `bf16` are computed in `f32` and rounded back (two extra conversion passes).
 /// - On other devices (CUDA, Metal), [`activate_composed`].
 ///
 /// Errors: an invalid activation (a non-finite α, say) with the core's message, and any dtype
@@ -24,9 +24,10 @@ use crate::fused::Forward;
 pub fn activate(x: &Tensor, act: &Activation) -> Result<Tensor> {
     act.validate().map_err(Error::wrap)?;
     match x.dtype() {
-        DType::F32 | DType::F64 if x.device().is_cpu() => x.apply_op1(Forward(*act)),
-        DType::F32 | DType::F64 => activate_composed(x, act),
-        DType::F16 | DType::BF16 => activate(&x.to_dtype(DType::F32)?, act)?.to_dtype(x.dtype()),
+        DType::F32 | DType::F64 | DType::F16 | DType::BF16 if x.device().is_cpu() => {
+            x.apply_op1(Forward(*act))
+        }
+        DType::F32 | DType::F64 | DType::F16 | DType::BF16 => activate_composed(x, act),
         dtype => Err(Error::UnsupportedDTypeForOp(dtype, act.name())),
     }
 }
@@ -61,7 +62,7 @@ pub fn activate(x: &Tensor, act: &Activation) -> Result<Tensor> {
 /// `f32`, and the backward from the output loses the right tail). Where f' overflows at a finite
 /// x (CELU with α < 0, far left) the gradient is NaN instead of ±inf.
 ///
-/// `f16` and `bf16` are computed in `f32` and rounded back, as in [`activate`]. Each composed
+/// `f16` and `bf16` are computed in `f32` and rounded back (two extra passes). Each composed
 /// form costs several passes over memory (about ten for the last row, more backward): on the
 /// CPU prefer [`activate`].
 ///

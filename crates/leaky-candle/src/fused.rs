@@ -1,14 +1,15 @@
 //! The fused CPU ops: [`Forward`], a `CustomOp1` on the input, and [`Backward`], a `CustomOp2` on
 //! the input and the output gradient. Each is one pass over the data through the core library's
 //! slice kernels, so they compute exactly what [`Activation::forward_slice`] and
-//! [`Activation::backward`] compute.
+//! [`Activation::backward`] compute: in `f32` and `f64`, and in `f16` and `bf16` through `f32`
+//! blocks, rounded once.
 
 use std::borrow::Cow;
 
 use candle_core::backend::BackendStorage;
 use candle_core::cpu_backend::unary_map;
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Error, Layout, Result, Shape, Tensor};
-use leaky::{Activation, Float};
+use leaky::{Activation, SliceElement};
 
 /// `y = f(x)` elementwise; its backward is one [`Backward`] pass.
 pub(crate) struct Forward(pub(crate) Activation);
@@ -26,6 +27,8 @@ impl CustomOp1 for Forward {
         let y = match storage {
             CpuStorage::F32(x) => CpuStorage::F32(forward(&self.0, x, layout)?),
             CpuStorage::F64(x) => CpuStorage::F64(forward(&self.0, x, layout)?),
+            CpuStorage::F16(x) => CpuStorage::F16(forward(&self.0, x, layout)?),
+            CpuStorage::BF16(x) => CpuStorage::BF16(forward(&self.0, x, layout)?),
             other => return Err(Error::UnsupportedDTypeForOp(other.dtype(), self.name())),
         };
         Ok((y, layout.shape().clone()))
@@ -55,6 +58,12 @@ impl CustomOp2 for Backward {
             (CpuStorage::F64(x), CpuStorage::F64(g)) => {
                 CpuStorage::F64(backward(&self.0, x, x_layout, g, grad_layout)?)
             }
+            (CpuStorage::F16(x), CpuStorage::F16(g)) => {
+                CpuStorage::F16(backward(&self.0, x, x_layout, g, grad_layout)?)
+            }
+            (CpuStorage::BF16(x), CpuStorage::BF16(g)) => {
+                CpuStorage::BF16(backward(&self.0, x, x_layout, g, grad_layout)?)
+            }
             _ => {
                 return Err(Error::DTypeMismatchBinaryOp {
                     lhs: x.dtype(),
@@ -69,10 +78,10 @@ impl CustomOp2 for Backward {
 
 /// The forward pass over a storage buffer: into a fresh buffer when `x` is contiguous, in place
 /// over the gathered copy otherwise, so either way the data is read once and written once.
-fn forward<T: Float>(act: &Activation, x: &[T], layout: &Layout) -> Result<Vec<T>> {
+fn forward<T: SliceElement>(act: &Activation, x: &[T], layout: &Layout) -> Result<Vec<T>> {
     match contiguous(x, layout) {
         Cow::Borrowed(x) => {
-            let mut y = vec![T::ZERO; x.len()];
+            let mut y = vec![T::default(); x.len()];
             act.forward_slice(x, &mut y).map(|()| y)
         }
         Cow::Owned(mut y) => act.forward_in_place(&mut y).map(|()| y),
@@ -80,7 +89,7 @@ fn forward<T: Float>(act: &Activation, x: &[T], layout: &Layout) -> Result<Vec<T
     .map_err(Error::wrap)
 }
 
-fn backward<T: Float>(
+fn backward<T: SliceElement>(
     act: &Activation,
     x: &[T],
     x_layout: &Layout,
@@ -89,7 +98,7 @@ fn backward<T: Float>(
 ) -> Result<Vec<T>> {
     let x = contiguous(x, x_layout);
     let grad_y = contiguous(grad_y, grad_layout);
-    let mut grad_x = vec![T::ZERO; x.len()];
+    let mut grad_x = vec![T::default(); x.len()];
     act.backward(&x, &grad_y, &mut grad_x)
         .map_err(Error::wrap)?;
     Ok(grad_x)

@@ -4,9 +4,9 @@
 //! What is covered:
 //!
 //! - [`activate`] and the layer [`ActivationLayer`]: every activation of the core library (all
-//!   of [`leaky::Kind::ALL`], with any valid parameters). On the CPU, in `f32` and `f64`, a fused
-//!   `CustomOp1` runs the core's slice kernels forward and backward; `f16` and `bf16` run in
-//!   `f32`. On other devices, [`activate_composed`]: the same functions built from candle's own
+//!   of [`leaky::Kind::ALL`], with any valid parameters). On the CPU, in `f32`, `f64`, `f16` and
+//!   `bf16`, a fused `CustomOp1` runs the core's slice kernels forward and backward (the 16-bit
+//!   types computed in `f32` and rounded once). On other devices, [`activate_composed`]: the same functions built from candle's own
 //!   ops, with the core's derivatives at the kinks and at ±inf (its documentation lists the
 //!   accuracy of each). PReLU's slope and RReLU's bounds are fixed here (RReLU in evaluation).
 //! - [`prelu`] and the layer [`Prelu`]: PReLU with learnable slopes, one shared or one per

@@ -277,6 +277,66 @@ fn half_precision_is_the_f32_definition_rounded() -> Result<()> {
     Ok(())
 }
 
+/// f16 and bf16 tensors run the fused op in `f32` blocks: over all 65,536 bit patterns, the
+/// forward and the gradient are the `f32` op's on the same values, rounded to the half type (by
+/// candle's own conversion), bit for bit; NaN where it is NaN.
+#[test]
+fn half_precision_is_the_f32_op_rounded_for_every_input() -> Result<()> {
+    let bits: Vec<u16> = (0..=u16::MAX).collect();
+    // Every pattern again, in another order (40503 is odd), as the upstream gradient.
+    let g_bits: Vec<u16> = bits.iter().map(|b| b.wrapping_mul(40503)).collect();
+    let cpu = &Device::Cpu;
+    for dtype in [DType::F16, DType::BF16] {
+        let of_bits = |b: &[u16]| -> Result<Tensor> {
+            match dtype {
+                DType::F16 => {
+                    Tensor::from_iter(b.iter().map(|&b| leaky::half::f16::from_bits(b)), cpu)
+                }
+                _ => Tensor::from_iter(b.iter().map(|&b| leaky::half::bf16::from_bits(b)), cpu),
+            }
+        };
+        let (x, g) = (Var::from_tensor(&of_bits(&bits)?)?, of_bits(&g_bits)?);
+        let x32 = Var::from_tensor(&x.to_dtype(DType::F32)?)?;
+        let g32 = g.to_dtype(DType::F32)?;
+        for act in activations() {
+            let y = activate(x.as_tensor(), &act)?;
+            let grads = (&y * &g)?.sum_all()?.backward()?;
+            let dx = grads.get(&x).expect("x is in the graph");
+            let y32 = activate(x32.as_tensor(), &act)?;
+            let grads32 = (&y32 * &g32)?.sum_all()?.backward()?;
+            let dx32 = grads32.get(&x32).expect("x is in the graph");
+            // candle's autograd adds each gradient to a +0 (so -0 becomes +0): the rounded `f32`
+            // gradient gets the same addition, in the half type.
+            let dx32_rounded = dx32.to_dtype(dtype)?;
+            let dx32_rounded = dx32_rounded.zeros_like()?.add(&dx32_rounded)?;
+            let y32_rounded = y32.to_dtype(dtype)?;
+            let cases = [
+                ("forward", &y, &y32, &y32_rounded),
+                ("backward", dx, dx32, &dx32_rounded),
+            ];
+            for (what, got, want32, want) in cases {
+                assert_eq!(got.dtype(), dtype);
+                let got = widen(got)?;
+                let want32 = widen(want32)?;
+                let want = widen(want)?;
+                for i in 0..bits.len() {
+                    let same = if want32[i].is_nan() {
+                        got[i].is_nan()
+                    } else {
+                        got[i].to_bits() == want[i].to_bits()
+                    };
+                    assert!(
+                        same,
+                        "{act} {dtype:?} {what}: input bits {:#06x}: got {:e}, want {:e} ({:e} in f32)",
+                        bits[i], got[i], want[i], want32[i]
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 #[test]
 fn integer_tensors_are_an_error() -> Result<()> {
     let x = Tensor::new(&[1u32, 2, 3], &Device::Cpu)?;

@@ -1,8 +1,10 @@
 //! Python objects in, the core's slice operations, Python objects out.
 //!
-//! Inputs are numpy arrays of float32 or float64 of any shape and strides, numpy scalars,
-//! Python floats and ints, and anything `numpy.asarray` accepts (lists, nested lists, CPU
-//! tensors). Integer and boolean arrays are converted to float64; other dtypes are a `TypeError`.
+//! Inputs are numpy arrays of float16, bfloat16 (`ml_dtypes.bfloat16`), float32 or float64 of
+//! any shape and strides, numpy scalars, Python floats and ints, and anything `numpy.asarray`
+//! accepts (lists, nested lists, CPU tensors). Integer and boolean arrays are converted to
+//! float64; other dtypes are a `TypeError`. The 16-bit types compute in float32 and round once
+//! (the core's slice operations on `half::f16` and `half::bf16`).
 //!
 //! The fast path hands the array's own memory to the core: the input, and the output when `out=`
 //! is given, must be aligned and contiguous in the same order (C, or Fortran for all of them),
@@ -13,7 +15,8 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use leaky::{Activation, Float};
+use leaky::half::{bf16, f16};
+use leaky::{Activation, SliceElement};
 use numpy::npyffi::{NPY_TYPES, PY_ARRAY_API};
 use numpy::{
     Element, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray,
@@ -49,43 +52,67 @@ pub enum Binary {
     BackwardFromOutput,
 }
 
-/// The float type a computation runs in.
+/// The float type a computation runs in (the 16-bit ones through float32).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Dtype {
+    F16,
+    /// `ml_dtypes.bfloat16`, numpy's dtype named `bfloat16`.
+    Bf16,
     F32,
     F64,
 }
 
 impl Dtype {
-    fn num(self) -> i32 {
-        match self {
-            Dtype::F32 => NPY_TYPES::NPY_FLOAT as i32,
-            Dtype::F64 => NPY_TYPES::NPY_DOUBLE as i32,
-        }
-    }
-
     fn name(self) -> &'static str {
         match self {
+            Dtype::F16 => "float16",
+            Dtype::Bf16 => "bfloat16",
             Dtype::F32 => "float32",
             Dtype::F64 => "float64",
         }
     }
 
+    /// numpy's descriptor. For bfloat16 it is looked up by name: only called once an array of
+    /// that dtype exists, so the package that registers it (ml_dtypes) is loaded.
     fn descr(self, py: Python<'_>) -> Bound<'_, numpy::PyArrayDescr> {
         match self {
+            Dtype::F16 => dtype::<f16>(py),
+            Dtype::Bf16 => dtype::<bf16>(py),
             Dtype::F32 => dtype::<f32>(py),
             Dtype::F64 => dtype::<f64>(py),
         }
     }
 
-    /// The wider of two.
+    /// Whether `d` is this dtype, in native byte order.
+    fn is(self, d: &Bound<'_, numpy::PyArrayDescr>) -> bool {
+        if d.is_native_byteorder() == Some(false) {
+            return false;
+        }
+        let num = match self {
+            Dtype::Bf16 => return is_bfloat16(d),
+            Dtype::F16 => NPY_TYPES::NPY_HALF,
+            Dtype::F32 => NPY_TYPES::NPY_FLOAT,
+            Dtype::F64 => NPY_TYPES::NPY_DOUBLE,
+        };
+        d.num() == num as i32
+    }
+
+    /// The wider of two (float32 for the two 16-bit types, which it holds exactly).
     fn max(self, other: Dtype) -> Dtype {
-        if self == Dtype::F64 || other == Dtype::F64 {
+        if self == other {
+            self
+        } else if self == Dtype::F64 || other == Dtype::F64 {
             Dtype::F64
         } else {
             Dtype::F32
         }
     }
+}
+
+/// Whether `d` is a bfloat16 dtype (ml_dtypes registers one with numpy under that name; its kind
+/// is `V`, as for every dtype numpy does not know).
+fn is_bfloat16(d: &Bound<'_, numpy::PyArrayDescr>) -> bool {
+    d.kind() == b'V' && d.itemsize() == 2 && d.to_string() == "bfloat16"
 }
 
 /// What the caller passed, and so what to give back. Ordered from least to most array-like:
@@ -136,13 +163,12 @@ pub fn unary<'py>(
     let out = out
         .map(|o| output(o, dtype, array.shape(), "the input"))
         .transpose()?;
+    let out = out.as_ref();
     let result = match dtype {
-        Dtype::F32 => {
-            run_unary::<f32>(act, op, &typed(&array), out.as_ref().map(typed))?.into_any()
-        }
-        Dtype::F64 => {
-            run_unary::<f64>(act, op, &typed(&array), out.as_ref().map(typed))?.into_any()
-        }
+        Dtype::F16 => run_unary::<f16>(act, op, &typed(&array), out.map(typed))?.into_any(),
+        Dtype::Bf16 => run_unary::<bf16>(act, op, &typed(&array), out.map(typed))?.into_any(),
+        Dtype::F32 => run_unary::<f32>(act, op, &typed(&array), out.map(typed))?.into_any(),
+        Dtype::F64 => run_unary::<f64>(act, op, &typed(&array), out.map(typed))?.into_any(),
     };
     finish(result, x.wrap, out.is_some())
 }
@@ -193,23 +219,20 @@ pub fn binary<'py>(
     let out = out
         .map(|o| output(o, dtype, x_array.shape(), x_name))
         .transpose()?;
+    let (g, x_in, out) = (&grad_array, &x_array, out.as_ref());
     let result = match dtype {
-        Dtype::F32 => run_binary::<f32>(
-            act,
-            op,
-            &typed(&grad_array),
-            &typed(&x_array),
-            out.as_ref().map(typed),
-        )?
-        .into_any(),
-        Dtype::F64 => run_binary::<f64>(
-            act,
-            op,
-            &typed(&grad_array),
-            &typed(&x_array),
-            out.as_ref().map(typed),
-        )?
-        .into_any(),
+        Dtype::F16 => {
+            run_binary::<f16>(act, op, &typed(g), &typed(x_in), out.map(typed))?.into_any()
+        }
+        Dtype::Bf16 => {
+            run_binary::<bf16>(act, op, &typed(g), &typed(x_in), out.map(typed))?.into_any()
+        }
+        Dtype::F32 => {
+            run_binary::<f32>(act, op, &typed(g), &typed(x_in), out.map(typed))?.into_any()
+        }
+        Dtype::F64 => {
+            run_binary::<f64>(act, op, &typed(g), &typed(x_in), out.map(typed))?.into_any()
+        }
     };
     finish(result, grad.wrap.max(x.wrap), out.is_some())
 }
@@ -265,18 +288,19 @@ fn operand<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Operand<'py>> {
 fn natural_dtype(array: &Bound<'_, PyUntypedArray>) -> PyResult<Dtype> {
     let d = array.dtype();
     match (d.kind(), d.itemsize()) {
+        (b'f', 2) => Ok(Dtype::F16),
+        (b'V', 2) if is_bfloat16(&d) => Ok(Dtype::Bf16),
         (b'f', 4) => Ok(Dtype::F32),
         (b'f', 8) | (b'i' | b'u' | b'b', _) => Ok(Dtype::F64),
         _ => Err(PyTypeError::new_err(format!(
-            "unsupported dtype {d}: leaky computes in float32 and float64 (integer and boolean inputs are converted to float64); convert with .astype(numpy.float32) or .astype(numpy.float64)"
+            "unsupported dtype {d}: leaky computes in float16, bfloat16 (ml_dtypes), float32 and float64 (integer and boolean inputs are converted to float64); convert with .astype(numpy.float32) or .astype(numpy.float64)"
         ))),
     }
 }
 
 /// Whether the array holds native-endian elements of `dtype`.
 fn has_dtype(array: &Bound<'_, PyUntypedArray>, dtype: Dtype) -> bool {
-    let d = array.dtype();
-    d.num() == dtype.num() && d.is_native_byteorder() != Some(false)
+    dtype.is(&array.dtype())
 }
 
 /// `array` itself if it holds `dtype`, else a converted copy.
@@ -307,7 +331,7 @@ fn output<'py>(
     };
     if !has_dtype(array, dtype) {
         return Err(PyTypeError::new_err(format!(
-            "out has dtype {} but the result has dtype {}",
+            "out has dtype {} but the result has dtype {} (the dtype {input} computes in); pass an out of that dtype",
             array.dtype(),
             dtype.name()
         )));
@@ -368,7 +392,7 @@ fn finish<'py>(
 }
 
 /// `f(x)` or `f'(x)` for arrays of `T`, into `out` or a new array.
-fn run_unary<'py, T: Float + Element>(
+fn run_unary<'py, T: Storage>(
     act: &Activation,
     op: Unary,
     x: &Bound<'py, PyArrayDyn<T>>,
@@ -414,7 +438,7 @@ fn run_unary<'py, T: Float + Element>(
 }
 
 /// The gradient for arrays of `T`, into `out` or a new array.
-fn run_binary<'py, T: Float + Element>(
+fn run_binary<'py, T: Storage>(
     act: &Activation,
     op: Binary,
     grad: &Bound<'py, PyArrayDyn<T>>,
@@ -450,34 +474,65 @@ fn run_binary<'py, T: Float + Element>(
     }
 }
 
+/// An element type of the arrays: the core's slice operations and numpy's dtype, and the scalar
+/// derivative (computed in float32 and rounded once for the 16-bit types, as their slices are).
+trait Storage: SliceElement + Element {
+    /// f'(v) by the core's scalar definition.
+    fn derivative(act: &Activation, v: Self) -> Self;
+}
+
+impl Storage for f32 {
+    fn derivative(act: &Activation, v: f32) -> f32 {
+        act.derivative(v)
+    }
+}
+
+impl Storage for f64 {
+    fn derivative(act: &Activation, v: f64) -> f64 {
+        act.derivative(v)
+    }
+}
+
+impl Storage for f16 {
+    fn derivative(act: &Activation, v: f16) -> f16 {
+        f16::from_f32(act.derivative(v.to_f32()))
+    }
+}
+
+impl Storage for bf16 {
+    fn derivative(act: &Activation, v: bf16) -> bf16 {
+        bf16::from_f32(act.derivative(v.to_f32()))
+    }
+}
+
 /// The core's operation on slices of equal length.
-fn apply_unary<T: Float>(act: &Activation, op: Unary, x: &[T], y: &mut [T]) {
+fn apply_unary<T: Storage>(act: &Activation, op: Unary, x: &[T], y: &mut [T]) {
     match op {
         Unary::Forward => act
             .forward_slice(x, y)
             .expect("validated activation, equal lengths"),
         Unary::Derivative => {
             for (out, &v) in y.iter_mut().zip(x) {
-                *out = act.derivative(v);
+                *out = T::derivative(act, v);
             }
         }
     }
 }
 
 /// The core's operation in place.
-fn apply_unary_in_place<T: Float>(act: &Activation, op: Unary, x: &mut [T]) {
+fn apply_unary_in_place<T: Storage>(act: &Activation, op: Unary, x: &mut [T]) {
     match op {
         Unary::Forward => act.forward_in_place(x).expect("validated activation"),
         Unary::Derivative => {
             for v in x.iter_mut() {
-                *v = act.derivative(*v);
+                *v = T::derivative(act, *v);
             }
         }
     }
 }
 
 /// The core's backward on slices of equal length.
-fn apply_binary<T: Float>(
+fn apply_binary<T: SliceElement>(
     act: &Activation,
     op: Binary,
     grad: &[T],
@@ -563,7 +618,7 @@ fn new_array<'py, T: Element>(
     shape: &[usize],
     fortran: bool,
 ) -> Bound<'py, PyArrayDyn<T>> {
-    // SAFETY: `T` is f32 or f64, plain data with no invalid bit patterns, and the caller writes
+    // SAFETY: `T` is a float type, plain data with no invalid bit patterns, and the caller writes
     // every element before the array reaches Python.
     unsafe { PyArrayDyn::<T>::new(py, shape, fortran) }
 }

@@ -134,7 +134,6 @@ def test_integer_and_boolean_arrays_compute_in_float64(dtype):
 @pytest.mark.parametrize(
     "x",
     [
-        np.zeros(3, np.float16),
         np.zeros(3, np.complex128),
         np.zeros(3, np.longdouble) if np.dtype(np.longdouble).itemsize > 8 else "skip",
         np.array(["a", "b"]),
@@ -142,7 +141,7 @@ def test_integer_and_boolean_arrays_compute_in_float64(dtype):
         np.zeros(3, "datetime64[s]"),
         ["a", "b"],
     ],
-    ids=["float16", "complex128", "longdouble", "str", "object", "datetime", "list of str"],
+    ids=["complex128", "longdouble", "str", "object", "datetime", "list of str"],
 )
 def test_other_dtypes_are_a_type_error(x):
     if isinstance(x, str):

@@ -40,8 +40,9 @@ NOT_IN_TORCH = {
 
 X_DOC = """\
 x : array_like or float
-    float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-    float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64."""
+    float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+    dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+    scalars a numpy scalar; lists and integer or boolean arrays compute in float64."""
 
 OUT_DOC = """\
 out : numpy.ndarray, optional
@@ -54,7 +55,7 @@ Raises
 ValueError
     A parameter outside its domain, with the message of the ``leaky`` command line.
 TypeError
-    An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype."""
+    An input of another dtype (complex, strings...), or ``out`` of another dtype than the result."""
 
 
 def python_name(param: dict) -> str:
@@ -250,7 +251,7 @@ def stub_source(catalogue: list[dict]) -> str:
         "import numpy as np\n",
         "from numpy.typing import ArrayLike, NDArray\n\n",
         '_Array = TypeVar("_Array", bound=np.ndarray[Any, Any])\n',
-        '_Scalar = TypeVar("_Scalar", np.float32, np.float64)\n',
+        '_Scalar = TypeVar("_Scalar", np.float16, np.float32, np.float64)\n',
     ]
     names = []
     for entry in catalogue:

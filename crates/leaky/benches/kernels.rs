@@ -5,6 +5,7 @@
 
 use divan::{Bencher, black_box, counter::ItemsCount};
 use leaky::Activation;
+use leaky::half::{bf16, f16};
 use leaky::kernels::{self, Tier};
 
 fn main() {
@@ -72,4 +73,38 @@ fn memory_copy<const N: usize>(bencher: Bencher) {
     bencher
         .counter(ItemsCount::new(N))
         .bench_local(|| kernels::copy(black_box(&x), black_box(&mut y)).unwrap());
+}
+
+/// An element type the benchmarks can fill from `f32`.
+trait FromF32: leaky::SliceElement {
+    fn from_f32(v: f32) -> Self;
+}
+
+impl FromF32 for f32 {
+    fn from_f32(v: f32) -> Self {
+        v
+    }
+}
+
+impl FromF32 for f16 {
+    fn from_f32(v: f32) -> Self {
+        f16::from_f32(v)
+    }
+}
+
+impl FromF32 for bf16 {
+    fn from_f32(v: f32) -> Self {
+        bf16::from_f32(v)
+    }
+}
+
+/// The 16-bit storage types beside `f32`, forward on the best tier: the conversions' cost.
+#[divan::bench(types = [f32, f16, bf16], args = ["leaky_relu", "sigmoid", "gelu"], consts = SIZES)]
+fn storage_forward<T: FromF32, const N: usize>(bencher: Bencher, spec: &str) {
+    let act: Activation = spec.parse().unwrap();
+    let x: Vec<T> = input(N).into_iter().map(T::from_f32).collect();
+    let mut y = vec![T::default(); N];
+    bencher
+        .counter(ItemsCount::new(N))
+        .bench_local(|| act.forward_slice(black_box(&x), black_box(&mut y)).unwrap());
 }

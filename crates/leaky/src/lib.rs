@@ -1,5 +1,7 @@
 //! Neural-network activation functions, LeakyReLU first: exact scalar definitions with PyTorch's
-//! semantics, and slice operations for forward and backward passes in `f32` and `f64`.
+//! semantics, and slice operations for forward and backward passes in `f32` and `f64`, and in the
+//! 16-bit storage types [`half::f16`] and [`half::bf16`] (computed in `f32`, each result rounded
+//! once: see [`SliceElement`]).
 //!
 //! The slice operations run SIMD [`kernels`] chosen at run time (AVX-512, AVX2+FMA, or a portable
 //! tier), on several threads for large slices. LeakyReLU and ReLU give exactly the scalar
@@ -42,11 +44,15 @@ pub mod rrelu;
 pub mod scalar;
 mod slice_ops;
 mod spec;
+mod storage;
 
 pub use activation::{GeluApproximation, KindInfo, ParamInfo};
 pub use catalogue::{Activation, Kind};
 pub use error::Error;
-pub use float::Float;
+pub use float::{Float, SliceElement};
+/// The crate of the 16-bit storage types the slice operations take, [`half::f16`] and
+/// [`half::bf16`] (the one candle uses).
+pub use half;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[doc = include_str!("../../../README.md")]

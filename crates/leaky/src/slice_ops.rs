@@ -1,4 +1,5 @@
-//! The slice operations: forward and backward over whole buffers.
+//! The slice operations: forward and backward over whole buffers, in `f32` and `f64` here, in
+//! the 16-bit storage types through `f32` in [`storage`](crate::storage).
 //!
 //! Each operation checks the lengths (a mismatch is an [`Error::LengthMismatch`], never a panic,
 //! and nothing is written), then asks the [kernels](crate::kernels) for the tier and threads to
@@ -10,19 +11,19 @@
 use crate::activation::{WithScalarMap, WithScalarZip, WithVectorMath};
 use crate::kernels::Plan;
 use crate::math::VectorMath;
-use crate::{Activation, Error, Float};
+use crate::{Activation, Error, Float, SliceElement};
 
 /// Below this length the scalar loops run on one thread.
 const SCALAR_MIN_PARALLEL_LEN: usize = 16 * 1024;
 
 impl Activation {
     /// Writes `y[i] = f(x[i])`. `y` must have the length of `x`.
-    pub fn forward_slice<T: Float>(&self, x: &[T], y: &mut [T]) -> Result<(), Error> {
+    pub fn forward_slice<T: SliceElement>(&self, x: &[T], y: &mut [T]) -> Result<(), Error> {
         T::forward_slice(self, x, y)
     }
 
     /// Replaces each `x[i]` with `f(x[i])`.
-    pub fn forward_in_place<T: Float>(&self, x: &mut [T]) -> Result<(), Error> {
+    pub fn forward_in_place<T: SliceElement>(&self, x: &mut [T]) -> Result<(), Error> {
         T::forward_in_place(self, x)
     }
 
@@ -31,7 +32,7 @@ impl Activation {
     /// For the piecewise-linear functions this is a select, as in PyTorch, not a product:
     /// LeakyReLU gives `x > 0 ? g : g·α`, and the others `f'(x) == 0 ? 0 : g·f'(x)` (ReLU:
     /// `x <= 0 ? 0 : g`), so an infinite or NaN gradient where the function is flat gives 0.
-    pub fn backward<T: Float>(
+    pub fn backward<T: SliceElement>(
         &self,
         x: &[T],
         grad_out: &[T],
@@ -47,7 +48,7 @@ impl Activation {
     /// of y must be the sign of x, as PyTorch requires), RReLU (evaluation slope), sigmoid, tanh,
     /// ELU with α ≥ 0, SELU, CELU, Softsign, Hardtanh, ReLU6 and Hardsigmoid. Anything else is an
     /// [`Error::Unsupported`] that says why.
-    pub fn backward_from_output<T: Float>(
+    pub fn backward_from_output<T: SliceElement>(
         &self,
         y: &[T],
         grad_out: &[T],
@@ -80,13 +81,22 @@ macro_rules! slice_ops {
     ($t:ty) => {
         impl SliceOps for $t {
             fn forward_slice(act: &Activation, x: &[$t], y: &mut [$t]) -> Result<(), Error> {
-                forward_slice(act, x, y)
+                act.validate()?;
+                check_len("output", x.len(), y.len())?;
+                forward_with(Plan::current()?, act, x, y);
+                Ok(())
             }
             fn forward_in_place(act: &Activation, x: &mut [$t]) -> Result<(), Error> {
-                forward_in_place(act, x)
+                act.validate()?;
+                forward_in_place_with(Plan::current()?, act, x);
+                Ok(())
             }
             fn backward(act: &Activation, x: &[$t], g: &[$t], out: &mut [$t]) -> Result<(), Error> {
-                backward(act, x, g, out)
+                act.validate()?;
+                check_len("grad_out", x.len(), g.len())?;
+                check_len("grad_in", x.len(), out.len())?;
+                backward_with(Plan::current()?, act, x, g, out);
+                Ok(())
             }
             fn backward_from_output(
                 act: &Activation,
@@ -94,7 +104,12 @@ macro_rules! slice_ops {
                 g: &[$t],
                 out: &mut [$t],
             ) -> Result<(), Error> {
-                backward_from_output(act, y, g, out)
+                act.validate()?;
+                check_len("grad_out", y.len(), g.len())?;
+                check_len("grad_in", y.len(), out.len())?;
+                check_from_output(act)?;
+                backward_from_output_with(Plan::current()?, act, y, g, out);
+                Ok(())
             }
         }
     };
@@ -103,57 +118,50 @@ macro_rules! slice_ops {
 slice_ops!(f32);
 slice_ops!(f64);
 
-fn forward_slice<T: Float>(act: &Activation, x: &[T], y: &mut [T]) -> Result<(), Error> {
-    act.validate()?;
-    check_len("output", x.len(), y.len())?;
-    let plan = Plan::current()?;
+/// `y = f(x)` on the plan, for a valid activation and slices of one length.
+pub(crate) fn forward_with<T: Float>(plan: Plan, act: &Activation, x: &[T], y: &mut [T]) {
     if plan.vectorized() {
         if let Some((op, _)) = act.kernels::<T>() {
             plan.map(op, x, y);
-            return Ok(());
+            return;
         }
         if let (Some(x), Some(y)) = (T::as_f32(x), T::as_f32_mut(&mut *y))
             && act.with_vector_math(MapMath { plan, x, y }).is_some()
         {
-            return Ok(());
+            return;
         }
     }
     act.with_scalar_forward(MapLoop { plan, x, y });
-    Ok(())
 }
 
-fn forward_in_place<T: Float>(act: &Activation, x: &mut [T]) -> Result<(), Error> {
-    act.validate()?;
-    let plan = Plan::current()?;
+/// `x = f(x)` on the plan, for a valid activation.
+pub(crate) fn forward_in_place_with<T: Float>(plan: Plan, act: &Activation, x: &mut [T]) {
     if plan.vectorized() {
         if let Some((op, _)) = act.kernels::<T>() {
             plan.map_in_place(op, x);
-            return Ok(());
+            return;
         }
         if let Some(x) = T::as_f32_mut(&mut *x)
             && act.with_vector_math(MapMathInPlace { plan, x }).is_some()
         {
-            return Ok(());
+            return;
         }
     }
     act.with_scalar_forward(MapLoopInPlace { plan, x });
-    Ok(())
 }
 
-fn backward<T: Float>(
+/// `grad_in = grad_out · f'(x)` on the plan, for a valid activation and slices of one length.
+pub(crate) fn backward_with<T: Float>(
+    plan: Plan,
     act: &Activation,
     x: &[T],
     grad_out: &[T],
     grad_in: &mut [T],
-) -> Result<(), Error> {
-    act.validate()?;
-    check_len("grad_out", x.len(), grad_out.len())?;
-    check_len("grad_in", x.len(), grad_in.len())?;
-    let plan = Plan::current()?;
+) {
     if plan.vectorized() {
         if let Some((_, op)) = act.kernels::<T>() {
             plan.zip(op, x, grad_out, grad_in);
-            return Ok(());
+            return;
         }
         let f32s = (
             T::as_f32(x),
@@ -165,7 +173,7 @@ fn backward<T: Float>(
                 .with_vector_math(BackwardMath { plan, x, g, out })
                 .is_some()
         {
-            return Ok(());
+            return;
         }
     }
     act.with_scalar_backward(ZipLoop {
@@ -174,31 +182,20 @@ fn backward<T: Float>(
         g: grad_out,
         out: grad_in,
     });
-    Ok(())
 }
 
-fn backward_from_output<T: Float>(
+/// The backward from the output on the plan, for a valid activation that
+/// [`check_from_output`] accepts and slices of one length.
+pub(crate) fn backward_from_output_with<T: Float>(
+    plan: Plan,
     act: &Activation,
     y: &[T],
     grad_out: &[T],
     grad_in: &mut [T],
-) -> Result<(), Error> {
-    act.validate()?;
-    check_len("grad_out", y.len(), grad_out.len())?;
-    check_len("grad_in", y.len(), grad_in.len())?;
-    let unsupported = |reason| {
-        Err(Error::Unsupported {
-            activation: act.to_string(),
-            reason,
-        })
-    };
-    if let Some(reason) = act.refusal_from_output() {
-        return unsupported(reason);
-    }
-    let plan = Plan::current()?;
+) {
     if let Some(op) = act.kernel_from_output::<T>().filter(|_| plan.vectorized()) {
         plan.zip(op, y, grad_out, grad_in);
-        return Ok(());
+        return;
     }
     let run = ZipLoop {
         plan,
@@ -206,15 +203,37 @@ fn backward_from_output<T: Float>(
         g: grad_out,
         out: grad_in,
     };
-    match act.with_scalar_from_output(run) {
-        Some(()) => Ok(()),
-        None => unsupported(
+    let ran = act.with_scalar_from_output(run);
+    debug_assert!(ran.is_some(), "check_from_output accepted it");
+}
+
+/// An [`Error::Unsupported`] that says why, if the backward from the output does not apply to
+/// `act`.
+pub(crate) fn check_from_output(act: &Activation) -> Result<(), Error> {
+    let reason = act.refusal_from_output().or_else(|| {
+        act.with_scalar_from_output::<f32, _>(Probe).is_none().then_some(
             "its derivative cannot be told from its output (it is not invertible there); use the backward from the input",
-        ),
+        )
+    });
+    match reason {
+        Some(reason) => Err(Error::Unsupported {
+            activation: act.to_string(),
+            reason,
+        }),
+        None => Ok(()),
     }
 }
 
-fn check_len(what: &'static str, expected: usize, found: usize) -> Result<(), Error> {
+/// Runs nothing: asks whether an activation has a scalar backward from the output.
+struct Probe;
+
+impl WithScalarZip<f32> for Probe {
+    type Output = ();
+    fn with(self, _: impl Fn(f32, f32) -> f32 + Sync) {}
+}
+
+/// An [`Error::LengthMismatch`] unless `found == expected`.
+pub(crate) fn check_len(what: &'static str, expected: usize, found: usize) -> Result<(), Error> {
     if expected == found {
         Ok(())
     } else {

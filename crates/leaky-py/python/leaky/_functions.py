@@ -14,8 +14,9 @@ def leaky_relu(x, negative_slope=0.01, *, alpha=None, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     negative_slope : float, default 0.01
         Slope for x <= 0; any finite value. The core's name: ``alpha``.
     alpha : float, optional
@@ -33,7 +34,7 @@ def leaky_relu(x, negative_slope=0.01, *, alpha=None, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     if alpha is not None:
         negative_slope = alpha
@@ -51,8 +52,9 @@ def leaky_relu_backward(grad, x, negative_slope=0.01, *, alpha=None, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     negative_slope : float, default 0.01
         Slope for x <= 0; any finite value. The core's name: ``alpha``.
     alpha : float, optional
@@ -70,7 +72,7 @@ def leaky_relu_backward(grad, x, negative_slope=0.01, *, alpha=None, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     if alpha is not None:
         negative_slope = alpha
@@ -86,8 +88,9 @@ def relu(x, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -101,7 +104,7 @@ def relu(x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('relu', (), x, out)
 
@@ -117,8 +120,9 @@ def relu_backward(grad, x, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -132,7 +136,7 @@ def relu_backward(grad, x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('relu', (), grad, x, out)
 
@@ -146,8 +150,9 @@ def sigmoid(x, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -161,7 +166,7 @@ def sigmoid(x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('sigmoid', (), x, out)
 
@@ -176,8 +181,9 @@ def sigmoid_backward(grad, x, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -191,7 +197,7 @@ def sigmoid_backward(grad, x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('sigmoid', (), grad, x, out)
 
@@ -205,8 +211,9 @@ def tanh(x, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -220,7 +227,7 @@ def tanh(x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('tanh', (), x, out)
 
@@ -235,8 +242,9 @@ def tanh_backward(grad, x, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -250,7 +258,7 @@ def tanh_backward(grad, x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('tanh', (), grad, x, out)
 
@@ -266,8 +274,9 @@ def prelu(x, weight=0.25, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     weight : float, default 0.25
         Learnable slope for x <= 0 (initial value); any finite value.
     out : numpy.ndarray, optional
@@ -283,7 +292,7 @@ def prelu(x, weight=0.25, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('prelu', (weight,), x, out)
 
@@ -300,8 +309,9 @@ def prelu_backward(grad, x, weight=0.25, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     weight : float, default 0.25
         Learnable slope for x <= 0 (initial value); any finite value.
     out : numpy.ndarray, optional
@@ -317,7 +327,7 @@ def prelu_backward(grad, x, weight=0.25, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('prelu', (weight,), grad, x, out)
 
@@ -334,8 +344,9 @@ def rrelu(x, lower=0.125, upper=0.3333333333333333, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     lower : float, default 0.125
         Smallest random slope; <= upper.
     upper : float, default 0.3333333333333333
@@ -353,7 +364,7 @@ def rrelu(x, lower=0.125, upper=0.3333333333333333, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('rrelu', (lower, upper), x, out)
 
@@ -369,8 +380,9 @@ def rrelu_backward(grad, x, lower=0.125, upper=0.3333333333333333, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     lower : float, default 0.125
         Smallest random slope; <= upper.
     upper : float, default 0.3333333333333333
@@ -388,7 +400,7 @@ def rrelu_backward(grad, x, lower=0.125, upper=0.3333333333333333, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('rrelu', (lower, upper), grad, x, out)
 
@@ -402,8 +414,9 @@ def elu(x, alpha=1.0, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     alpha : float, default 1.0
         -alpha is the limit as x -> -inf; any finite value.
     out : numpy.ndarray, optional
@@ -419,7 +432,7 @@ def elu(x, alpha=1.0, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('elu', (alpha,), x, out)
 
@@ -434,8 +447,9 @@ def elu_backward(grad, x, alpha=1.0, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     alpha : float, default 1.0
         -alpha is the limit as x -> -inf; any finite value.
     out : numpy.ndarray, optional
@@ -451,7 +465,7 @@ def elu_backward(grad, x, alpha=1.0, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('elu', (alpha,), grad, x, out)
 
@@ -466,8 +480,9 @@ def selu(x, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -481,7 +496,7 @@ def selu(x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('selu', (), x, out)
 
@@ -496,8 +511,9 @@ def selu_backward(grad, x, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -511,7 +527,7 @@ def selu_backward(grad, x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('selu', (), grad, x, out)
 
@@ -525,8 +541,9 @@ def celu(x, alpha=1.0, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     alpha : float, default 1.0
         Scale of the negative part; finite and not 0.
     out : numpy.ndarray, optional
@@ -542,7 +559,7 @@ def celu(x, alpha=1.0, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('celu', (alpha,), x, out)
 
@@ -557,8 +574,9 @@ def celu_backward(grad, x, alpha=1.0, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     alpha : float, default 1.0
         Scale of the negative part; finite and not 0.
     out : numpy.ndarray, optional
@@ -574,7 +592,7 @@ def celu_backward(grad, x, alpha=1.0, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('celu', (alpha,), grad, x, out)
 
@@ -589,8 +607,9 @@ def gelu(x, approximate='none', *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     approximate : str, default 'none'
         None (exact, erf) or tanh.
     out : numpy.ndarray, optional
@@ -606,7 +625,7 @@ def gelu(x, approximate='none', *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('gelu', (approximate,), x, out)
 
@@ -621,8 +640,9 @@ def gelu_backward(grad, x, approximate='none', *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     approximate : str, default 'none'
         None (exact, erf) or tanh.
     out : numpy.ndarray, optional
@@ -638,7 +658,7 @@ def gelu_backward(grad, x, approximate='none', *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('gelu', (approximate,), grad, x, out)
 
@@ -652,8 +672,9 @@ def silu(x, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -667,7 +688,7 @@ def silu(x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('silu', (), x, out)
 
@@ -682,8 +703,9 @@ def silu_backward(grad, x, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -697,7 +719,7 @@ def silu_backward(grad, x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('silu', (), grad, x, out)
 
@@ -711,8 +733,9 @@ def mish(x, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -726,7 +749,7 @@ def mish(x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('mish', (), x, out)
 
@@ -741,8 +764,9 @@ def mish_backward(grad, x, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -756,7 +780,7 @@ def mish_backward(grad, x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('mish', (), grad, x, out)
 
@@ -770,8 +794,9 @@ def softplus(x, beta=1.0, threshold=20.0, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     beta : float, default 1.0
         Sharpness; > 0.
     threshold : float, default 20.0
@@ -789,7 +814,7 @@ def softplus(x, beta=1.0, threshold=20.0, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('softplus', (beta, threshold), x, out)
 
@@ -804,8 +829,9 @@ def softplus_backward(grad, x, beta=1.0, threshold=20.0, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     beta : float, default 1.0
         Sharpness; > 0.
     threshold : float, default 20.0
@@ -823,7 +849,7 @@ def softplus_backward(grad, x, beta=1.0, threshold=20.0, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('softplus', (beta, threshold), grad, x, out)
 
@@ -837,8 +863,9 @@ def softsign(x, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -852,7 +879,7 @@ def softsign(x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('softsign', (), x, out)
 
@@ -867,8 +894,9 @@ def softsign_backward(grad, x, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -882,7 +910,7 @@ def softsign_backward(grad, x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('softsign', (), grad, x, out)
 
@@ -896,8 +924,9 @@ def hardtanh(x, min_val=-1.0, max_val=1.0, *, min=None, max=None, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     min_val : float, default -1.0
         Lower clamp; <= max. The core's name: ``min``.
     min : float, optional
@@ -919,7 +948,7 @@ def hardtanh(x, min_val=-1.0, max_val=1.0, *, min=None, max=None, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     if min is not None:
         min_val = min
@@ -939,8 +968,9 @@ def hardtanh_backward(grad, x, min_val=-1.0, max_val=1.0, *, min=None, max=None,
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     min_val : float, default -1.0
         Lower clamp; <= max. The core's name: ``min``.
     min : float, optional
@@ -962,7 +992,7 @@ def hardtanh_backward(grad, x, min_val=-1.0, max_val=1.0, *, min=None, max=None,
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     if min is not None:
         min_val = min
@@ -980,8 +1010,9 @@ def relu6(x, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -995,7 +1026,7 @@ def relu6(x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('relu6', (), x, out)
 
@@ -1011,8 +1042,9 @@ def relu6_backward(grad, x, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1026,7 +1058,7 @@ def relu6_backward(grad, x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('relu6', (), grad, x, out)
 
@@ -1040,8 +1072,9 @@ def hardsigmoid(x, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1055,7 +1088,7 @@ def hardsigmoid(x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('hardsigmoid', (), x, out)
 
@@ -1071,8 +1104,9 @@ def hardsigmoid_backward(grad, x, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1086,7 +1120,7 @@ def hardsigmoid_backward(grad, x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('hardsigmoid', (), grad, x, out)
 
@@ -1100,8 +1134,9 @@ def hardswish(x, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1115,7 +1150,7 @@ def hardswish(x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('hardswish', (), x, out)
 
@@ -1132,8 +1167,9 @@ def hardswish_backward(grad, x, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1147,7 +1183,7 @@ def hardswish_backward(grad, x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('hardswish', (), grad, x, out)
 
@@ -1161,8 +1197,9 @@ def logsigmoid(x, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1176,7 +1213,7 @@ def logsigmoid(x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('logsigmoid', (), x, out)
 
@@ -1191,8 +1228,9 @@ def logsigmoid_backward(grad, x, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1206,7 +1244,7 @@ def logsigmoid_backward(grad, x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('logsigmoid', (), grad, x, out)
 
@@ -1220,8 +1258,9 @@ def tanhshrink(x, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1235,7 +1274,7 @@ def tanhshrink(x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('tanhshrink', (), x, out)
 
@@ -1250,8 +1289,9 @@ def tanhshrink_backward(grad, x, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1265,7 +1305,7 @@ def tanhshrink_backward(grad, x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('tanhshrink', (), grad, x, out)
 
@@ -1279,8 +1319,9 @@ def softshrink(x, lambd=0.5, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     lambd : float, default 0.5
         Half-width of the dead zone; >= 0. The core's name: ``lambda``.
     out : numpy.ndarray, optional
@@ -1296,7 +1337,7 @@ def softshrink(x, lambd=0.5, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('softshrink', (lambd,), x, out)
 
@@ -1312,8 +1353,9 @@ def softshrink_backward(grad, x, lambd=0.5, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     lambd : float, default 0.5
         Half-width of the dead zone; >= 0. The core's name: ``lambda``.
     out : numpy.ndarray, optional
@@ -1329,7 +1371,7 @@ def softshrink_backward(grad, x, lambd=0.5, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('softshrink', (lambd,), grad, x, out)
 
@@ -1343,8 +1385,9 @@ def hardshrink(x, lambd=0.5, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     lambd : float, default 0.5
         Half-width of the dead zone; any finite value. The core's name: ``lambda``.
     out : numpy.ndarray, optional
@@ -1360,7 +1403,7 @@ def hardshrink(x, lambd=0.5, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('hardshrink', (lambd,), x, out)
 
@@ -1376,8 +1419,9 @@ def hardshrink_backward(grad, x, lambd=0.5, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     lambd : float, default 0.5
         Half-width of the dead zone; any finite value. The core's name: ``lambda``.
     out : numpy.ndarray, optional
@@ -1393,7 +1437,7 @@ def hardshrink_backward(grad, x, lambd=0.5, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('hardshrink', (lambd,), grad, x, out)
 
@@ -1408,8 +1452,9 @@ def threshold(x, threshold=0.0, value=0.0, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     threshold : float, default 0.0
         At or below it the output is value.
     value : float, default 0.0
@@ -1427,7 +1472,7 @@ def threshold(x, threshold=0.0, value=0.0, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('threshold', (threshold, value), x, out)
 
@@ -1443,8 +1488,9 @@ def threshold_backward(grad, x, threshold=0.0, value=0.0, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     threshold : float, default 0.0
         At or below it the output is value.
     value : float, default 0.0
@@ -1462,7 +1508,7 @@ def threshold_backward(grad, x, threshold=0.0, value=0.0, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('threshold', (threshold, value), grad, x, out)
 
@@ -1477,8 +1523,9 @@ def quick_gelu(x, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1492,7 +1539,7 @@ def quick_gelu(x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('quick_gelu', (), x, out)
 
@@ -1507,8 +1554,9 @@ def quick_gelu_backward(grad, x, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1522,7 +1570,7 @@ def quick_gelu_backward(grad, x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('quick_gelu', (), grad, x, out)
 
@@ -1536,8 +1584,9 @@ def relu_squared(x, *, out=None):
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1551,7 +1600,7 @@ def relu_squared(x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _forward('relu_squared', (), x, out)
 
@@ -1566,8 +1615,9 @@ def relu_squared_backward(grad, x, *, out=None):
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1581,7 +1631,7 @@ def relu_squared_backward(grad, x, *, out=None):
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
     return _backward('relu_squared', (), grad, x, out)
 

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 _Array = TypeVar("_Array", bound=np.ndarray[Any, Any])
-_Scalar = TypeVar("_Scalar", np.float32, np.float64)
+_Scalar = TypeVar("_Scalar", np.float16, np.float32, np.float64)
 
 @overload
 def leaky_relu(
@@ -24,8 +24,9 @@ def leaky_relu(
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     negative_slope : float, default 0.01
         Slope for x <= 0; any finite value. The core's name: ``alpha``.
     alpha : float, optional
@@ -43,7 +44,7 @@ def leaky_relu(
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def leaky_relu(
@@ -97,8 +98,9 @@ def leaky_relu_backward(
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     negative_slope : float, default 0.01
         Slope for x <= 0; any finite value. The core's name: ``alpha``.
     alpha : float, optional
@@ -116,7 +118,7 @@ def leaky_relu_backward(
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def leaky_relu_backward(
@@ -165,8 +167,9 @@ def relu(x: _Array, *, out: _Array | None = None) -> _Array:
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -180,7 +183,7 @@ def relu(x: _Array, *, out: _Array | None = None) -> _Array:
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def relu(x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -203,8 +206,9 @@ def relu_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) -> _
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -218,7 +222,7 @@ def relu_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) -> _
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def relu_backward(grad: ArrayLike, x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -239,8 +243,9 @@ def sigmoid(x: _Array, *, out: _Array | None = None) -> _Array:
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -254,7 +259,7 @@ def sigmoid(x: _Array, *, out: _Array | None = None) -> _Array:
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def sigmoid(x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -276,8 +281,9 @@ def sigmoid_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) -
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -291,7 +297,7 @@ def sigmoid_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) -
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def sigmoid_backward(grad: ArrayLike, x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -312,8 +318,9 @@ def tanh(x: _Array, *, out: _Array | None = None) -> _Array:
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -327,7 +334,7 @@ def tanh(x: _Array, *, out: _Array | None = None) -> _Array:
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def tanh(x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -349,8 +356,9 @@ def tanh_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) -> _
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -364,7 +372,7 @@ def tanh_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) -> _
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def tanh_backward(grad: ArrayLike, x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -387,8 +395,9 @@ def prelu(x: _Array, weight: float = 0.25, *, out: _Array | None = None) -> _Arr
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     weight : float, default 0.25
         Learnable slope for x <= 0 (initial value); any finite value.
     out : numpy.ndarray, optional
@@ -404,7 +413,7 @@ def prelu(x: _Array, weight: float = 0.25, *, out: _Array | None = None) -> _Arr
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def prelu(x: _Scalar, weight: float = 0.25, *, out: None = None) -> _Scalar: ...
@@ -434,8 +443,9 @@ def prelu_backward(
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     weight : float, default 0.25
         Learnable slope for x <= 0 (initial value); any finite value.
     out : numpy.ndarray, optional
@@ -451,7 +461,7 @@ def prelu_backward(
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def prelu_backward(
@@ -505,8 +515,9 @@ def rrelu(
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     lower : float, default 0.125
         Smallest random slope; <= upper.
     upper : float, default 0.3333333333333333
@@ -524,7 +535,7 @@ def rrelu(
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def rrelu(
@@ -578,8 +589,9 @@ def rrelu_backward(
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     lower : float, default 0.125
         Smallest random slope; <= upper.
     upper : float, default 0.3333333333333333
@@ -597,7 +609,7 @@ def rrelu_backward(
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def rrelu_backward(
@@ -646,8 +658,9 @@ def elu(x: _Array, alpha: float = 1.0, *, out: _Array | None = None) -> _Array:
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     alpha : float, default 1.0
         -alpha is the limit as x -> -inf; any finite value.
     out : numpy.ndarray, optional
@@ -663,7 +676,7 @@ def elu(x: _Array, alpha: float = 1.0, *, out: _Array | None = None) -> _Array:
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def elu(x: _Scalar, alpha: float = 1.0, *, out: None = None) -> _Scalar: ...
@@ -691,8 +704,9 @@ def elu_backward(
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     alpha : float, default 1.0
         -alpha is the limit as x -> -inf; any finite value.
     out : numpy.ndarray, optional
@@ -708,7 +722,7 @@ def elu_backward(
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def elu_backward(
@@ -742,8 +756,9 @@ def selu(x: _Array, *, out: _Array | None = None) -> _Array:
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -757,7 +772,7 @@ def selu(x: _Array, *, out: _Array | None = None) -> _Array:
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def selu(x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -779,8 +794,9 @@ def selu_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) -> _
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -794,7 +810,7 @@ def selu_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) -> _
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def selu_backward(grad: ArrayLike, x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -815,8 +831,9 @@ def celu(x: _Array, alpha: float = 1.0, *, out: _Array | None = None) -> _Array:
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     alpha : float, default 1.0
         Scale of the negative part; finite and not 0.
     out : numpy.ndarray, optional
@@ -832,7 +849,7 @@ def celu(x: _Array, alpha: float = 1.0, *, out: _Array | None = None) -> _Array:
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def celu(x: _Scalar, alpha: float = 1.0, *, out: None = None) -> _Scalar: ...
@@ -860,8 +877,9 @@ def celu_backward(
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     alpha : float, default 1.0
         Scale of the negative part; finite and not 0.
     out : numpy.ndarray, optional
@@ -877,7 +895,7 @@ def celu_backward(
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def celu_backward(
@@ -916,8 +934,9 @@ def gelu(
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     approximate : str, default 'none'
         None (exact, erf) or tanh.
     out : numpy.ndarray, optional
@@ -933,7 +952,7 @@ def gelu(
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def gelu(
@@ -981,8 +1000,9 @@ def gelu_backward(
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     approximate : str, default 'none'
         None (exact, erf) or tanh.
     out : numpy.ndarray, optional
@@ -998,7 +1018,7 @@ def gelu_backward(
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def gelu_backward(
@@ -1043,8 +1063,9 @@ def silu(x: _Array, *, out: _Array | None = None) -> _Array:
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1058,7 +1079,7 @@ def silu(x: _Array, *, out: _Array | None = None) -> _Array:
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def silu(x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -1080,8 +1101,9 @@ def silu_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) -> _
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1095,7 +1117,7 @@ def silu_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) -> _
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def silu_backward(grad: ArrayLike, x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -1116,8 +1138,9 @@ def mish(x: _Array, *, out: _Array | None = None) -> _Array:
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1131,7 +1154,7 @@ def mish(x: _Array, *, out: _Array | None = None) -> _Array:
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def mish(x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -1153,8 +1176,9 @@ def mish_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) -> _
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1168,7 +1192,7 @@ def mish_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) -> _
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def mish_backward(grad: ArrayLike, x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -1195,8 +1219,9 @@ def softplus(
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     beta : float, default 1.0
         Sharpness; > 0.
     threshold : float, default 20.0
@@ -1214,7 +1239,7 @@ def softplus(
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def softplus(
@@ -1267,8 +1292,9 @@ def softplus_backward(
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     beta : float, default 1.0
         Sharpness; > 0.
     threshold : float, default 20.0
@@ -1286,7 +1312,7 @@ def softplus_backward(
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def softplus_backward(
@@ -1335,8 +1361,9 @@ def softsign(x: _Array, *, out: _Array | None = None) -> _Array:
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1350,7 +1377,7 @@ def softsign(x: _Array, *, out: _Array | None = None) -> _Array:
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def softsign(x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -1372,8 +1399,9 @@ def softsign_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) 
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1387,7 +1415,7 @@ def softsign_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) 
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def softsign_backward(grad: ArrayLike, x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -1416,8 +1444,9 @@ def hardtanh(
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     min_val : float, default -1.0
         Lower clamp; <= max. The core's name: ``min``.
     min : float, optional
@@ -1439,7 +1468,7 @@ def hardtanh(
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def hardtanh(
@@ -1503,8 +1532,9 @@ def hardtanh_backward(
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     min_val : float, default -1.0
         Lower clamp; <= max. The core's name: ``min``.
     min : float, optional
@@ -1526,7 +1556,7 @@ def hardtanh_backward(
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def hardtanh_backward(
@@ -1583,8 +1613,9 @@ def relu6(x: _Array, *, out: _Array | None = None) -> _Array:
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1598,7 +1629,7 @@ def relu6(x: _Array, *, out: _Array | None = None) -> _Array:
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def relu6(x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -1621,8 +1652,9 @@ def relu6_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) -> 
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1636,7 +1668,7 @@ def relu6_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None) -> 
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def relu6_backward(grad: ArrayLike, x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -1657,8 +1689,9 @@ def hardsigmoid(x: _Array, *, out: _Array | None = None) -> _Array:
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1672,7 +1705,7 @@ def hardsigmoid(x: _Array, *, out: _Array | None = None) -> _Array:
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def hardsigmoid(x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -1695,8 +1728,9 @@ def hardsigmoid_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = Non
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1710,7 +1744,7 @@ def hardsigmoid_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = Non
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def hardsigmoid_backward(grad: ArrayLike, x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -1731,8 +1765,9 @@ def hardswish(x: _Array, *, out: _Array | None = None) -> _Array:
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1746,7 +1781,7 @@ def hardswish(x: _Array, *, out: _Array | None = None) -> _Array:
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def hardswish(x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -1770,8 +1805,9 @@ def hardswish_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None)
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1785,7 +1821,7 @@ def hardswish_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None)
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def hardswish_backward(grad: ArrayLike, x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -1806,8 +1842,9 @@ def logsigmoid(x: _Array, *, out: _Array | None = None) -> _Array:
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1821,7 +1858,7 @@ def logsigmoid(x: _Array, *, out: _Array | None = None) -> _Array:
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def logsigmoid(x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -1843,8 +1880,9 @@ def logsigmoid_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1858,7 +1896,7 @@ def logsigmoid_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def logsigmoid_backward(grad: ArrayLike, x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -1879,8 +1917,9 @@ def tanhshrink(x: _Array, *, out: _Array | None = None) -> _Array:
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1894,7 +1933,7 @@ def tanhshrink(x: _Array, *, out: _Array | None = None) -> _Array:
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def tanhshrink(x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -1916,8 +1955,9 @@ def tanhshrink_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -1931,7 +1971,7 @@ def tanhshrink_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def tanhshrink_backward(grad: ArrayLike, x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -1952,8 +1992,9 @@ def softshrink(x: _Array, lambd: float = 0.5, *, out: _Array | None = None) -> _
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     lambd : float, default 0.5
         Half-width of the dead zone; >= 0. The core's name: ``lambda``.
     out : numpy.ndarray, optional
@@ -1969,7 +2010,7 @@ def softshrink(x: _Array, lambd: float = 0.5, *, out: _Array | None = None) -> _
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def softshrink(x: _Scalar, lambd: float = 0.5, *, out: None = None) -> _Scalar: ...
@@ -1998,8 +2039,9 @@ def softshrink_backward(
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     lambd : float, default 0.5
         Half-width of the dead zone; >= 0. The core's name: ``lambda``.
     out : numpy.ndarray, optional
@@ -2015,7 +2057,7 @@ def softshrink_backward(
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def softshrink_backward(
@@ -2060,8 +2102,9 @@ def hardshrink(x: _Array, lambd: float = 0.5, *, out: _Array | None = None) -> _
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     lambd : float, default 0.5
         Half-width of the dead zone; any finite value. The core's name: ``lambda``.
     out : numpy.ndarray, optional
@@ -2077,7 +2120,7 @@ def hardshrink(x: _Array, lambd: float = 0.5, *, out: _Array | None = None) -> _
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def hardshrink(x: _Scalar, lambd: float = 0.5, *, out: None = None) -> _Scalar: ...
@@ -2106,8 +2149,9 @@ def hardshrink_backward(
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     lambd : float, default 0.5
         Half-width of the dead zone; any finite value. The core's name: ``lambda``.
     out : numpy.ndarray, optional
@@ -2123,7 +2167,7 @@ def hardshrink_backward(
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def hardshrink_backward(
@@ -2175,8 +2219,9 @@ def threshold(
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     threshold : float, default 0.0
         At or below it the output is value.
     value : float, default 0.0
@@ -2194,7 +2239,7 @@ def threshold(
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def threshold(
@@ -2248,8 +2293,9 @@ def threshold_backward(
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     threshold : float, default 0.0
         At or below it the output is value.
     value : float, default 0.0
@@ -2267,7 +2313,7 @@ def threshold_backward(
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def threshold_backward(
@@ -2317,8 +2363,9 @@ def quick_gelu(x: _Array, *, out: _Array | None = None) -> _Array:
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -2332,7 +2379,7 @@ def quick_gelu(x: _Array, *, out: _Array | None = None) -> _Array:
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def quick_gelu(x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -2354,8 +2401,9 @@ def quick_gelu_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -2369,7 +2417,7 @@ def quick_gelu_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = None
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def quick_gelu_backward(grad: ArrayLike, x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -2390,8 +2438,9 @@ def relu_squared(x: _Array, *, out: _Array | None = None) -> _Array:
     Parameters
     ----------
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -2405,7 +2454,7 @@ def relu_squared(x: _Array, *, out: _Array | None = None) -> _Array:
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def relu_squared(x: _Scalar, *, out: None = None) -> _Scalar: ...
@@ -2427,8 +2476,9 @@ def relu_squared_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = No
     grad : array_like or float
         The gradient with respect to the output, of the shape of ``x``.
     x : array_like or float
-        float32 and float64 arrays of any shape and strides keep their dtype; Python floats give a
-        float, numpy scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
+        float16, bfloat16 (ml_dtypes), float32 and float64 arrays of any shape and strides keep their
+        dtype (the 16-bit ones compute in float32, rounded once); Python floats give a float, numpy
+        scalars a numpy scalar; lists and integer or boolean arrays compute in float64.
     out : numpy.ndarray, optional
         Where to write the result: an array of the input's shape and of the result's dtype.
         ``out=x`` computes in place.
@@ -2442,7 +2492,7 @@ def relu_squared_backward(grad: ArrayLike, x: _Array, *, out: _Array | None = No
     ValueError
         A parameter outside its domain, with the message of the ``leaky`` command line.
     TypeError
-        An input of another dtype (float16, complex, strings...), or ``out`` of the wrong dtype.
+        An input of another dtype (complex, strings...), or ``out`` of another dtype than the result.
     """
 @overload
 def relu_squared_backward(grad: ArrayLike, x: _Scalar, *, out: None = None) -> _Scalar: ...

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 _Array = TypeVar("_Array", bound=np.ndarray[Any, Any])
-_Scalar = TypeVar("_Scalar", np.float32, np.float64)
+_Scalar = TypeVar("_Scalar", np.float16, np.float32, np.float64)
 
 __version__: str
 DETACH_MIN_ELEMENTS: int

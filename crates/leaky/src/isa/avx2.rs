@@ -2,36 +2,39 @@
 //! (`vmaskmov`, which never touches the masked-out lanes' memory).
 //!
 //! Every `unsafe` block here calls an AVX, AVX2 or FMA intrinsic. That is sound because a value
-//! of [`Avx2`] exists only after [`Avx2::new`] has seen `avx2` and `fma` at run time; the pointer
+//! of [`Avx2`] exists only after [`Avx2::new`] has seen `avx2`, `fma` and `f16c` at run time; the pointer
 //! intrinsics are further bounded by the slice lengths, checked (or masked) beside each one.
 
 use std::arch::x86_64::*;
 
 use super::simd::{Simd, SimdF32, Vectorize};
 
-/// The AVX2 tier's token: proof that this processor has AVX2 and FMA.
+/// The AVX2 tier's token: proof that this processor has AVX2, FMA and F16C (the `f16`
+/// conversions; every processor with AVX2 has it).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Avx2 {
     _private: (),
 }
 
 impl Avx2 {
-    /// The token, if the processor has AVX2 and FMA.
+    /// The token, if the processor has AVX2, FMA and F16C.
     pub(crate) fn new() -> Option<Self> {
-        (is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
-            .then_some(Avx2 { _private: () })
+        (is_x86_feature_detected!("avx2")
+            && is_x86_feature_detected!("fma")
+            && is_x86_feature_detected!("f16c"))
+        .then_some(Avx2 { _private: () })
     }
 }
 
 impl Vectorize for Avx2 {
-    /// Runs `f` compiled with AVX2 and FMA enabled (`f` and what it calls inline into it).
+    /// Runs `f` compiled with AVX2, FMA and F16C enabled (`f` and what it calls inline into it).
     #[inline(always)]
     fn vectorize<R>(self, f: impl FnOnce(Self) -> R) -> R {
-        #[target_feature(enable = "avx2,fma")]
+        #[target_feature(enable = "avx2,fma,f16c")]
         fn with_avx2<R>(token: Avx2, f: impl FnOnce(Avx2) -> R) -> R {
             f(token)
         }
-        // SAFETY: the token proves the CPU has avx2 and fma (see `Avx2::new`).
+        // SAFETY: the token proves the CPU has avx2, fma and f16c (see `Avx2::new`).
         unsafe { with_avx2(self, f) }
     }
 }

@@ -1,10 +1,12 @@
 //! The instruction-set layer: the vector abstraction every kernel is written against
 //! ([`Simd`], [`SimdF32`], [`Vectorize`]), its tiers (portable, AVX2, AVX-512), run-time
-//! detection, and the dispatch from a [`Tier`] to a tier's token.
+//! detection, the dispatch from a [`Tier`] to a tier's token, and the conversions of the 16-bit
+//! storage types ([`Convert`]).
 //!
 //! Nothing here knows an activation: the vector math (`crate::math`) is written over these
 //! traits, and the slice kernels (`crate::kernels`) run it on the token of the tier in force.
 
+mod convert;
 mod portable;
 mod simd;
 
@@ -18,6 +20,7 @@ use std::str::FromStr;
 
 use crate::Error;
 
+pub(crate) use convert::Convert;
 pub(crate) use simd::{Simd, SimdF32, Vectorize};
 
 #[cfg(target_arch = "x86_64")]
@@ -25,8 +28,8 @@ use self::{avx2::Avx2, avx512::Avx512};
 use portable::Portable;
 
 /// A token usable for every element type: implemented by every tier.
-pub trait Token: Simd<f32> + Simd<f64> + SimdF32 + Vectorize {}
-impl<S: Simd<f32> + Simd<f64> + SimdF32 + Vectorize> Token for S {}
+pub trait Token: Simd<f32> + Simd<f64> + SimdF32 + Vectorize + Convert {}
+impl<S: Simd<f32> + Simd<f64> + SimdF32 + Vectorize + Convert> Token for S {}
 
 /// A kernel tier: the instruction set the slice operations are compiled for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -35,7 +38,7 @@ pub enum Tier {
     Scalar,
     /// Fixed-size arrays vectorised by the compiler for the target's baseline; runs everywhere.
     Portable,
-    /// AVX2 with FMA (x86-64).
+    /// AVX2 with FMA and F16C (x86-64).
     Avx2,
     /// AVX-512F (x86-64).
     Avx512,
@@ -128,6 +131,9 @@ pub(crate) enum Isa {
 }
 
 impl Isa {
+    /// The portable tier's token, always available.
+    pub(crate) const PORTABLE: Isa = Isa::Portable(Portable);
+
     /// The token of `tier`: `Ok(None)` for the scalar tier (no vectors), an
     /// [`Error::TierUnavailable`] if this processor lacks the tier.
     pub(crate) fn of(tier: Tier) -> Result<Option<Isa>, Error> {

@@ -6,7 +6,7 @@
 //! | tier | where | lanes (f32/f64) |
 //! |---|---|---|
 //! | [`Tier::Avx512`] | x86-64 with AVX-512F | 16 / 8 |
-//! | [`Tier::Avx2`] | x86-64 with AVX2 and FMA | 8 / 4 |
+//! | [`Tier::Avx2`] | x86-64 with AVX2, FMA and F16C | 8 / 4 |
 //! | [`Tier::Portable`] | everywhere: arrays the compiler vectorises for the target's baseline (SSE2, NEON) | 8 / 4 |
 //! | [`Tier::Scalar`] | everywhere: the loops over the [scalar definitions](crate::scalar), the oracle | 1 |
 //!
@@ -55,6 +55,7 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use crate::Error;
 use crate::isa::{Isa, Vectorize, with_token};
 use crate::math::VectorMath;
+use crate::storage::Half;
 
 pub use crate::isa::Tier;
 pub(crate) use any_float::{Element, ExactMap, ExactZip, Map, Zip};
@@ -231,6 +232,25 @@ impl Plan {
     /// Whether the kernels run (else the caller runs the scalar loops, through [`Plan::split`]).
     pub(crate) fn vectorized(&self) -> bool {
         self.isa.is_some()
+    }
+
+    /// The same tier on the calling thread alone: for a piece of an operation already split.
+    pub(crate) fn serial(self) -> Plan {
+        Plan { threads: 1, ..self }
+    }
+
+    /// `dst = src` widened to `f32`, by the tier's conversion (the portable tier's for the
+    /// scalar tier).
+    pub(crate) fn widen<H: Half>(&self, src: &[H], dst: &mut [f32]) {
+        with_token!(self.isa.unwrap_or(Isa::PORTABLE), |s| H::widen(s, src, dst))
+    }
+
+    /// `dst = src` rounded to `H`, by the tier's conversion (the portable tier's for the scalar
+    /// tier).
+    pub(crate) fn narrow<H: Half>(&self, src: &[f32], dst: &mut [H]) {
+        with_token!(self.isa.unwrap_or(Isa::PORTABLE), |s| H::narrow(
+            s, src, dst
+        ))
     }
 
     /// Runs `f` over `data` on the plan's threads when `data` holds at least `min_len` elements.
