@@ -6,7 +6,7 @@
 //! Skipped, saying so, when no Chromium is installed (`.ci/run` installs it); `LEAKY_CHROMIUM`
 //! names the browser's binary when it is not `chromium` on the PATH.
 
-use std::io::{BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -92,18 +92,40 @@ impl Browser {
     /// A new tab on `url`, to drive.
     fn open(&self, url: &str) -> Tab {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
         write!(
             stream,
-            "PUT /json/new?{url} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            "PUT /json/new?about:blank HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n",
+            self.port
         )
         .unwrap();
-        let mut answer = String::new();
-        BufReader::new(stream).read_to_string(&mut answer).unwrap();
-        let body = &answer[answer.find("\r\n\r\n").unwrap() + 4..];
-        let target: Value = serde_json::from_str(body).unwrap();
+        // The browser keeps the connection open: read the head, then Content-Length bytes.
+        let mut reader = BufReader::new(stream);
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let target: Value = serde_json::from_slice(&body).unwrap();
         let ws = target["webSocketDebuggerUrl"].as_str().unwrap();
         let (socket, _) = tungstenite::connect(ws).unwrap();
-        Tab { socket, next_id: 1 }
+        if let tungstenite::stream::MaybeTlsStream::Plain(stream) = socket.get_ref() {
+            stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        }
+        let mut tab = Tab { socket, next_id: 1 };
+        tab.call("Page.navigate", json!({ "url": url }));
+        tab
     }
 }
 
@@ -152,7 +174,7 @@ impl Tab {
         let start = Instant::now();
         loop {
             let drawn = self
-                .eval("Number(document.body.dataset.drawn || 0)")
+                .eval("Number((document.body && document.body.dataset.drawn) || 0)")
                 .as_u64()
                 .unwrap();
             if drawn > count {
