@@ -74,7 +74,7 @@ fn eval_as<T: Float + FromStr>(args: &EvalArgs) -> Result<(), CliError> {
     } else {
         read_stdin()?
     };
-    let table = Table::new(&args.activation, &xs);
+    let table = Table::new(&args.activation, &xs)?;
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     match args.format {

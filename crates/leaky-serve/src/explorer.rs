@@ -33,6 +33,14 @@ impl From<ShowError> for Failure {
     }
 }
 
+impl From<leaky::Error> for Failure {
+    /// The kernels cannot run as the server's environment asks (`LEAKY_TIER`, `LEAKY_THREADS`):
+    /// the server's fault, not the request's.
+    fn from(err: leaky::Error) -> Self {
+        Failure(StatusCode::INTERNAL_SERVER_ERROR, err.to_string())
+    }
+}
+
 impl From<PlotError> for Failure {
     /// A figure that cannot be drawn as asked (its size, its data) is the request's fault; a
     /// failure to render is the server's.
@@ -88,8 +96,8 @@ pub async fn values(RawQuery(raw): RawQuery) -> Result<Response, Failure> {
                 body.push(b',');
             }
             match query.dtype {
-                Dtype::F32 => json_table::<f32>(activation, &xs, &mut body),
-                Dtype::F64 => json_table::<f64>(activation, &xs, &mut body),
+                Dtype::F32 => json_table::<f32>(activation, &xs, &mut body)?,
+                Dtype::F64 => json_table::<f64>(activation, &xs, &mut body)?,
             }
             // The table ends its line; inside the array it need not.
             body.pop();
@@ -102,11 +110,16 @@ pub async fn values(RawQuery(raw): RawQuery) -> Result<Response, Failure> {
 }
 
 /// One activation's table, in `T`, appended to `body`.
-fn json_table<T: Float>(activation: &Activation, xs: &[f64], body: &mut Vec<u8>) {
+fn json_table<T: Float>(
+    activation: &Activation,
+    xs: &[f64],
+    body: &mut Vec<u8>,
+) -> Result<(), Failure> {
     let xs: Vec<T> = xs.iter().map(|&x| T::from_f64(x)).collect();
-    Table::new(activation, &xs)
+    Table::new(activation, &xs)?
         .write_json(body)
         .expect("writing to memory");
+    Ok(())
 }
 
 /// The figure as `leaky plot -o FILE.svg` writes it.
@@ -140,8 +153,8 @@ pub async fn eval_csv(RawQuery(raw): RawQuery) -> Result<Response, Failure> {
     let csv = blocking(move || {
         let mut csv = Vec::new();
         match query.dtype {
-            Dtype::F32 => csv_table::<f32>(&activation, &xs, &mut csv),
-            Dtype::F64 => csv_table::<f64>(&activation, &xs, &mut csv),
+            Dtype::F32 => csv_table::<f32>(&activation, &xs, &mut csv)?,
+            Dtype::F64 => csv_table::<f64>(&activation, &xs, &mut csv)?,
         }
         Ok(csv)
     })
@@ -161,11 +174,16 @@ pub async fn eval_csv(RawQuery(raw): RawQuery) -> Result<Response, Failure> {
 }
 
 /// One activation's CSV, in `T`, appended to `body`.
-fn csv_table<T: Float>(activation: &Activation, xs: &[f64], body: &mut Vec<u8>) {
+fn csv_table<T: Float>(
+    activation: &Activation,
+    xs: &[f64],
+    body: &mut Vec<u8>,
+) -> Result<(), Failure> {
     let xs: Vec<T> = xs.iter().map(|&x| T::from_f64(x)).collect();
-    Table::new(activation, &xs)
+    Table::new(activation, &xs)?
         .write_csv(body)
         .expect("writing to memory");
+    Ok(())
 }
 
 /// Runs `work` off the async threads (drawing and computing take milliseconds).

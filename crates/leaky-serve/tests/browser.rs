@@ -232,7 +232,10 @@ fn assert_leaky_eval(row: &[String], spec: &str) {
     assert_eq!(row[0], activation.to_string());
     let x: f32 = row[1].parse().unwrap();
     let mut csv = Vec::new();
-    Table::new(&activation, &[x]).write_csv(&mut csv).unwrap();
+    Table::new(&activation, &[x])
+        .unwrap()
+        .write_csv(&mut csv)
+        .unwrap();
     let csv = String::from_utf8(csv).unwrap();
     let expected: Vec<f32> = csv
         .lines()

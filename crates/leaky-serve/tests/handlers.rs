@@ -96,7 +96,10 @@ async fn values_are_leaky_evals_tables() {
     let gelu: Activation = "gelu:approximate=tanh".parse().unwrap();
     let xs = [-1.0f64, -0.5, 0.0, 0.5, 1.0];
     let mut expected = Vec::new();
-    Table::new(&gelu, &xs).write_json(&mut expected).unwrap();
+    Table::new(&gelu, &xs)
+        .unwrap()
+        .write_json(&mut expected)
+        .unwrap();
     let expected: serde_json::Value = serde_json::from_slice(&expected).unwrap();
     assert_eq!(values[1], expected);
     assert_eq!(values[0]["points"][4]["y"], 1.0);
@@ -125,6 +128,7 @@ async fn figures_and_csv_are_what_the_command_line_writes() {
     assert!(kind.starts_with("text/csv"));
     let mut expected = Vec::new();
     Table::new(&Activation::Tanh, &[-1.0f32, 0.0, 1.0])
+        .unwrap()
         .write_csv(&mut expected)
         .unwrap();
     assert_eq!(csv, expected);

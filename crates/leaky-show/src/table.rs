@@ -14,13 +14,12 @@ pub struct Table<'a, T> {
 
 impl<'a, T: Float> Table<'a, T> {
     /// f at every x with the slice kernels (as a program calling leaky computes them); f' is
-    /// computed as each row is written.
-    pub fn new(activation: &'a Activation, xs: &'a [T]) -> Self {
+    /// computed as each row is written. Fails only when the kernels cannot run as the
+    /// environment asks (`LEAKY_TIER`, `LEAKY_THREADS`).
+    pub fn new(activation: &'a Activation, xs: &'a [T]) -> Result<Self, leaky::Error> {
         let mut ys = vec![T::ZERO; xs.len()];
-        activation
-            .forward_slice(xs, &mut ys)
-            .expect("the output has the input's length");
-        Table { activation, xs, ys }
+        activation.forward_slice(xs, &mut ys)?;
+        Ok(Table { activation, xs, ys })
     }
 
     /// `x,y,dy`, then one line per input.
@@ -83,7 +82,7 @@ mod tests {
         // f'(NaN) is α, as PyTorch's `where(x > 0, 1, α)` gives it.
         let relu = Activation::LeakyRelu { alpha: 0.01 };
         let xs = [-1.0f32, 0.5, f32::NAN];
-        let table = Table::new(&relu, &xs);
+        let table = Table::new(&relu, &xs).unwrap();
         let mut csv = Vec::new();
         table.write_csv(&mut csv).unwrap();
         assert_eq!(
