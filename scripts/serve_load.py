@@ -2,8 +2,8 @@
 """A bounded load test of `leaky serve` on loopback: N clients (default 32) ask for what the
 explorer asks for (values as the sliders move, figures as SVG and PNG, CSV) for D seconds
 (default 20), optionally with a training run going beside them (`--train`). Prints the requests,
-the errors, the latency percentiles per kind of request, and the server's resident memory at the
-start and the end. Standard library only.
+the errors, the latency percentiles per kind of request, and the server's resident memory before
+the load and at each quarter of it (it should level off). Standard library only.
 
     cargo build --release -p leaky-cli
     python3 scripts/serve_load.py --train
@@ -87,7 +87,11 @@ def main():
     threads = [threading.Thread(target=client, args=(port, stop, results, lock, i)) for i in range(args.clients)]
     for t in threads:
         t.start()
-    time.sleep(args.seconds)
+    # The server's memory each second: it should level off, not keep growing.
+    samples = []
+    for _ in range(int(args.seconds)):
+        time.sleep(1)
+        samples.append(rss_kib(server.pid))
     stop.set()
     for t in threads:
         t.join()
@@ -108,7 +112,10 @@ def main():
         times = [s * 1000 for n, s, _ in results if n == name or name == "all"]
         if times:
             print(f"| {name} | {len(times)} | {percentile(times, 50):.1f} | {percentile(times, 99):.1f} | {max(times):.1f} |")
-    print(f"server resident memory: {rss_start / 1024:.1f} MiB at the start, {rss_end / 1024:.1f} MiB at the end")
+    quarters = [samples[max(0, len(samples) * q // 4 - 1)] / 1024 for q in (1, 2, 3, 4)]
+    print(f"server resident memory: {rss_start / 1024:.1f} MiB idle before the load; "
+          f"after 1/4, 1/2, 3/4 and all of it: {', '.join(f'{m:.1f}' for m in quarters)} MiB; "
+          f"{rss_end / 1024:.1f} MiB when the clients stopped")
 
 
 if __name__ == "__main__":
