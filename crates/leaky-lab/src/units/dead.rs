@@ -3,7 +3,7 @@
 //! somewhere) on at most 1% of the examples. A channel is active on an example if its
 //! pre-activation is > 0 at some position.
 
-use candle_core::{D, DType, Result, Tensor};
+use candle_core::{Result, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::models::cnn::{LAYER_NAMES, LAYERS};
@@ -69,31 +69,34 @@ impl Default for DeathCounter {
 
 impl DeathCounter {
     /// Adds a batch's pre-activations, as from [`crate::models::cnn::Cnn::forward_recorded`]:
-    /// `(n, C, H, W)` for a convolution, `(n, H)` for a linear layer.
+    /// `(n, C, H, W)` for a convolution, `(n, H)` for a linear layer. One pass over each layer's
+    /// values: per example and unit whether it is active, and the negative count and the sums.
     pub fn add(&mut self, pre: &[Tensor; LAYERS]) -> Result<()> {
         self.examples += pre[0].dim(0)?;
         for (l, t) in pre.iter().enumerate() {
-            let t = t.detach();
-            let per_example = if t.rank() > 2 {
-                t.flatten_from(2)?.max(D::Minus1)?
-            } else {
-                t.clone()
-            };
-            let counts = per_example
-                .gt(0f32)?
-                .to_dtype(DType::F32)?
-                .sum(0)?
-                .to_vec1::<f32>()?;
+            let units = t.dim(1)?;
+            let values = t.flatten_all()?.to_vec1::<f32>()?;
             let active = &mut self.active[l];
-            active.resize(counts.len(), 0);
-            for (a, c) in active.iter_mut().zip(counts) {
-                *a += c as u64;
+            active.resize(units, 0);
+            let per_unit = values.len() / (t.dim(0)? * units).max(1);
+            if per_unit > 0 {
+                for example in values.chunks_exact(units * per_unit) {
+                    for (a, unit) in active.iter_mut().zip(example.chunks_exact(per_unit)) {
+                        *a += u64::from(unit.iter().any(|&v| v > 0.0));
+                    }
+                }
             }
-            let negative = t.lt(0f32)?.to_dtype(DType::F32)?.sum_all()?;
-            self.negative[l].0 += negative.to_scalar::<f32>()? as u64;
-            self.negative[l].1 += t.elem_count() as u64;
-            self.sums[l].0 += f64::from(t.sum_all()?.to_scalar::<f32>()?);
-            self.sums[l].1 += f64::from(t.sqr()?.sum_all()?.to_scalar::<f32>()?);
+            let (mut negative, mut sum, mut sum_sq) = (0u64, 0.0f64, 0.0f64);
+            for &v in &values {
+                negative += u64::from(v < 0.0);
+                let v = f64::from(v);
+                sum += v;
+                sum_sq += v * v;
+            }
+            self.negative[l].0 += negative;
+            self.negative[l].1 += values.len() as u64;
+            self.sums[l].0 += sum;
+            self.sums[l].1 += sum_sq;
         }
         Ok(())
     }
