@@ -21,21 +21,27 @@ function specOf(item) {
   return `${item.name}:${parts.join(",")}`;
 }
 
-/// An activation from a spec as the page writes it (name, then `key=value` pairs); `null` for
-/// a name the catalogue does not hold (the server will say what is wrong).
+/// An activation from a spec in a link: a name (leaky's or PyTorch's, any case), then values
+/// by position or `key=value` (aliases too), as the command line reads them; `null` for a name
+/// the catalogue does not hold.
 function parseSpec(spec) {
   const [name, rest] = spec.split(/:(.*)/s);
-  const info = state.catalogue.get(name) ||
-    [...state.catalogue.values()].find((k) => k.torch_name === name);
+  const wanted = name.trim().toLowerCase();
+  const info = [...state.catalogue.values()].find(
+    (k) => k.name === wanted || k.torch_name.toLowerCase() === wanted);
   if (!info) return null;
   const item = { name: info.name, params: {} };
   for (const p of info.params) item.params[p.name] = p.default;
-  for (const pair of (rest || "").split(",").filter(Boolean)) {
-    const [key, value] = pair.split("=");
-    const p = info.params.find((q) => q.name === key || q.aliases.includes(key));
-    if (!p) continue;
-    item.params[p.name] = p.choices.length ? Math.max(0, p.choices.indexOf(value)) : Number(value);
-  }
+  (rest || "").split(",").filter(Boolean).forEach((part, position) => {
+    const [key, value] = part.includes("=") ? part.split("=") : [null, part];
+    const p = key === null
+      ? info.params[position]
+      : info.params.find((q) => q.name === key.trim() || q.aliases.includes(key.trim()));
+    if (!p) return;
+    item.params[p.name] = p.choices.length
+      ? Math.max(0, p.choices.indexOf(value.trim()))
+      : Number(value);
+  });
   return item;
 }
 

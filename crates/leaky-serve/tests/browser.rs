@@ -314,9 +314,10 @@ fn the_alpha_slider_redraws_the_curve_with_leaky_evals_numbers() {
     println!("{}", status.as_str().unwrap());
     tab.screenshot(&shots.join("explorer-alpha.png"));
 
-    // A link to a view opens it.
+    // A link to a view opens it, its specs read as the command line reads them (PyTorch's
+    // name, a value by position).
     let mut shared = browser.open(&format!(
-        "http://{address}/?spec=tanh&spec=leaky_relu%3Aalpha%3D0.2&from=-3&to=3&points=61"
+        "http://{address}/?spec=tanh&spec=LeakyReLU%3A0.2&from=-3&to=3&points=61"
     ));
     shared.drawn_after(0);
     let specs =
