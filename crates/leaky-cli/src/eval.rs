@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 use leaky::{Activation, Float};
 
 use leaky_show::range::linspace;
+use leaky_show::shown;
 use leaky_show::table::Table;
 
 use crate::error::CliError;
@@ -131,23 +132,3 @@ fn parse_lines<T: FromStr>(input: impl BufRead) -> Result<Vec<T>, CliError> {
     }
     Ok(xs)
 }
-
-/// At most [`SHOWN_CHARS`] characters of `text`, control characters escaped, for a one-line
-/// message.
-fn shown(text: &str) -> String {
-    let mut shown: String = text
-        .chars()
-        .take(SHOWN_CHARS)
-        .flat_map(|c| match c.is_control() {
-            true => c.escape_default().collect::<Vec<_>>(),
-            false => vec![c],
-        })
-        .collect();
-    if text.chars().nth(SHOWN_CHARS).is_some() {
-        shown.push_str("...");
-    }
-    shown
-}
-
-/// How much of a bad line an error message shows.
-const SHOWN_CHARS: usize = 40;

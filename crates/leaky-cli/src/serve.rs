@@ -34,7 +34,7 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Failure(format!("cannot read the server's address: {e}")))?;
         if !args.host.is_loopback() {
             eprintln!(
-                "leaky: warning: listening on {} : other machines that reach it can use the page",
+                "leaky: warning: listening on {}: other machines that reach it can use the page",
                 args.host
             );
         }

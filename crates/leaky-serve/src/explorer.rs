@@ -95,10 +95,7 @@ pub async fn values(RawQuery(raw): RawQuery) -> Result<Response, Failure> {
             if i > 0 {
                 body.push(b',');
             }
-            match query.dtype {
-                Dtype::F32 => json_table::<f32>(activation, &xs, &mut body)?,
-                Dtype::F64 => json_table::<f64>(activation, &xs, &mut body)?,
-            }
+            write_table(activation, &xs, query.dtype, Format::Json, &mut body)?;
             // The table ends its line; inside the array it need not.
             body.pop();
         }
@@ -107,19 +104,6 @@ pub async fn values(RawQuery(raw): RawQuery) -> Result<Response, Failure> {
     })
     .await?;
     Ok(json_response(body))
-}
-
-/// One activation's table, in `T`, appended to `body`.
-fn json_table<T: Float>(
-    activation: &Activation,
-    xs: &[f64],
-    body: &mut Vec<u8>,
-) -> Result<(), Failure> {
-    let xs: Vec<T> = xs.iter().map(|&x| T::from_f64(x)).collect();
-    Table::new(activation, &xs)?
-        .write_json(body)
-        .expect("writing to memory");
-    Ok(())
 }
 
 /// The figure as `leaky plot -o FILE.svg` writes it.
@@ -152,10 +136,7 @@ pub async fn eval_csv(RawQuery(raw): RawQuery) -> Result<Response, Failure> {
     let xs = query.xs()?;
     let csv = blocking(move || {
         let mut csv = Vec::new();
-        match query.dtype {
-            Dtype::F32 => csv_table::<f32>(&activation, &xs, &mut csv)?,
-            Dtype::F64 => csv_table::<f64>(&activation, &xs, &mut csv)?,
-        }
+        write_table(&activation, &xs, query.dtype, Format::Csv, &mut csv)?;
         Ok(csv)
     })
     .await?;
@@ -173,17 +154,40 @@ pub async fn eval_csv(RawQuery(raw): RawQuery) -> Result<Response, Failure> {
         .into_response())
 }
 
-/// One activation's CSV, in `T`, appended to `body`.
-fn csv_table<T: Float>(
+/// How [`write_table`] writes: as `leaky eval --format csv` or `--format json`.
+enum Format {
+    Csv,
+    Json,
+}
+
+/// One activation's table at `xs`, computed in `dtype`, appended to `body` as `leaky eval`
+/// writes it.
+fn write_table(
     activation: &Activation,
     xs: &[f64],
+    dtype: Dtype,
+    format: Format,
     body: &mut Vec<u8>,
 ) -> Result<(), Failure> {
-    let xs: Vec<T> = xs.iter().map(|&x| T::from_f64(x)).collect();
-    Table::new(activation, &xs)?
-        .write_csv(body)
+    fn write_as<T: Float>(
+        activation: &Activation,
+        xs: &[f64],
+        format: Format,
+        body: &mut Vec<u8>,
+    ) -> Result<(), Failure> {
+        let xs: Vec<T> = xs.iter().map(|&x| T::from_f64(x)).collect();
+        let table = Table::new(activation, &xs)?;
+        match format {
+            Format::Csv => table.write_csv(body),
+            Format::Json => table.write_json(body),
+        }
         .expect("writing to memory");
-    Ok(())
+        Ok(())
+    }
+    match dtype {
+        Dtype::F32 => write_as::<f32>(activation, xs, format, body),
+        Dtype::F64 => write_as::<f64>(activation, xs, format, body),
+    }
 }
 
 /// Runs `work` off the async threads (drawing and computing take milliseconds).

@@ -6,6 +6,7 @@ use leaky::Activation;
 use leaky_show::ShowError;
 use leaky_show::figure::FigureSpec;
 use leaky_show::range::linspace;
+use leaky_show::shown;
 
 /// The most points one request computes: a line gets no smoother beyond it, and a page asking
 /// for more is a mistake.
@@ -125,19 +126,6 @@ fn number<T: std::str::FromStr>(key: &str, value: &str) -> Result<T, ShowError> 
         .trim()
         .parse()
         .map_err(|_| ShowError(format!("--{key}: '{}' is not a number", shown(value))))
-}
-
-/// At most 40 characters of `text`, control characters escaped, for a one-line message.
-fn shown(text: &str) -> String {
-    let mut shown: String = text
-        .chars()
-        .take(40)
-        .flat_map(char::escape_default)
-        .collect();
-    if text.chars().nth(40).is_some() {
-        shown.push_str("...");
-    }
-    shown
 }
 
 #[cfg(test)]
