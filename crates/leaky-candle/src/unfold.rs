@@ -158,8 +158,8 @@ pub(crate) fn unfold_rows<T: WithDType>(
             row.fill(T::zero());
             return;
         };
-        row[..lo].fill(T::zero());
-        row[hi..].fill(T::zero());
+        zero_padding(&mut row[..lo]);
+        zero_padding(&mut row[hi..]);
         let inside = &mut row[lo..hi];
         if s == 1 {
             inside.copy_from_slice(&image[pixel..pixel + inside.len()]);
@@ -208,16 +208,27 @@ fn unfold_rows_same_width<T: WithDType>(
                 let src_hi = (first + inside.len() as isize).min(plane as isize) as usize;
                 let dst_lo = (src_lo as isize - first) as usize;
                 let dst_hi = dst_lo + (src_hi - src_lo);
-                inside[..dst_lo].fill(T::zero());
+                zero_padding(&mut inside[..dst_lo]);
                 inside[dst_lo..dst_hi].copy_from_slice(&channel[src_lo..src_hi]);
-                inside[dst_hi..].fill(T::zero());
+                zero_padding(&mut inside[dst_hi..]);
                 let (x_lo, x_hi) = g.inside(kx, width, width);
                 for row in inside.chunks_exact_mut(width) {
-                    row[..x_lo].fill(T::zero());
-                    row[x_hi..].fill(T::zero());
+                    zero_padding(&mut row[..x_lo]);
+                    zero_padding(&mut row[x_hi..]);
                 }
             }
         }
+    }
+}
+
+/// Writes zeros over `run`, a stretch of padding: mostly one or two elements (a 3x3 kernel's),
+/// which are stored directly instead of through a call of `memset` each.
+fn zero_padding<T: WithDType>(run: &mut [T]) {
+    match run {
+        [] => {}
+        [a] => *a = T::zero(),
+        [a, b] => (*a, *b) = (T::zero(), T::zero()),
+        run => run.fill(T::zero()),
     }
 }
 

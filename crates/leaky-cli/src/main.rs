@@ -117,6 +117,24 @@ fn single_threaded_candle_elementwise() {
     }
 }
 
+/// The stack of the thread that runs a network command: the main thread's usual 8 MiB.
+#[cfg(feature = "networks")]
+const COMMAND_STACK: usize = 8 << 20;
+
+/// Runs a network command on a thread of rayon's pool. leaky's layer ops split a batch between
+/// the pool's threads: called from a thread outside the pool, every op hands its work over and
+/// sleeps until it is done (a wake-up and a wait per op, thousands per epoch); on a pool thread
+/// an op starts on the calling thread at once, and with one thread (`RAYON_NUM_THREADS=1`, as
+/// `compare` gives its workers) it runs without any hand-off.
+#[cfg(feature = "networks")]
+fn on_rayon_pool(command: impl FnOnce() -> Result<(), CliError> + Send) -> Result<(), CliError> {
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(COMMAND_STACK)
+        .build()
+        .map_err(|e| CliError::Failure(format!("cannot start the training threads: {e}")))?
+        .install(command)
+}
+
 fn main() -> ExitCode {
     #[cfg(feature = "networks")]
     single_threaded_candle_elementwise();
@@ -129,15 +147,15 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args),
         Command::List => list::run(),
         #[cfg(feature = "networks")]
-        Command::Train(args) => train::run(&args),
+        Command::Train(args) => on_rayon_pool(|| train::run(&args)),
         #[cfg(feature = "networks")]
-        Command::Sample(args) => sample::run(&args),
+        Command::Sample(args) => on_rayon_pool(|| sample::run(&args)),
         #[cfg(feature = "networks")]
-        Command::Classify(args) => classify::run(&args),
+        Command::Classify(args) => on_rayon_pool(|| classify::run(&args)),
         #[cfg(feature = "networks")]
-        Command::Compare(args) => compare::run(&args),
+        Command::Compare(args) => on_rayon_pool(|| compare::run(&args)),
         #[cfg(feature = "networks")]
-        Command::Diagnose(args) => diagnose::run(&args),
+        Command::Diagnose(args) => on_rayon_pool(|| diagnose::run(&args)),
         #[cfg(not(feature = "networks"))]
         Command::Train(_) => left_out::missing("train", "the networks"),
         #[cfg(not(feature = "networks"))]

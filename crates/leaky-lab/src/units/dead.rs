@@ -67,6 +67,34 @@ impl Default for DeathCounter {
     }
 }
 
+/// Independent running sums in [`moments`]: enough for the compiler to add them as vectors.
+const LANES: usize = 8;
+
+/// How many of `values` are negative, their sum and the sum of their squares (in `f64`). Value
+/// `i` goes to lane `i mod LANES` and the lanes are added in order at the end: a fixed order
+/// whatever the machine, and vector code where one running sum would wait on each addition.
+fn moments(values: &[f32]) -> (u64, f64, f64) {
+    let mut negative = [0u64; LANES];
+    let mut sum = [0.0f64; LANES];
+    let mut sum_sq = [0.0f64; LANES];
+    let mut add = |lane: usize, v: f32| {
+        negative[lane] += u64::from(v < 0.0);
+        let v = f64::from(v);
+        sum[lane] += v;
+        sum_sq[lane] += v * v;
+    };
+    let mut chunks = values.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        for (lane, &v) in chunk.iter().enumerate() {
+            add(lane, v);
+        }
+    }
+    for (lane, &v) in chunks.remainder().iter().enumerate() {
+        add(lane, v);
+    }
+    (negative.iter().sum(), sum.iter().sum(), sum_sq.iter().sum())
+}
+
 impl DeathCounter {
     /// Adds a batch's pre-activations, as from [`crate::models::cnn::Cnn::forward_recorded`]:
     /// `(n, C, H, W)` for a convolution, `(n, H)` for a linear layer. One pass over each layer's
@@ -86,13 +114,7 @@ impl DeathCounter {
                     }
                 }
             }
-            let (mut negative, mut sum, mut sum_sq) = (0u64, 0.0f64, 0.0f64);
-            for &v in &values {
-                negative += u64::from(v < 0.0);
-                let v = f64::from(v);
-                sum += v;
-                sum_sq += v * v;
-            }
+            let (negative, sum, sum_sq) = moments(&values);
             self.negative[l].0 += negative;
             self.negative[l].1 += values.len() as u64;
             self.sums[l].0 += sum;
@@ -121,5 +143,29 @@ impl DeathCounter {
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moments_count_the_negatives_and_sum_every_value_once() {
+        // 8k + 5 values: whole chunks of the lanes and a remainder.
+        let values: Vec<f32> = (0..8 * 37 + 5)
+            .map(|i| ((i * 29 % 83) as f32 - 40.0) / 8.0)
+            .collect();
+        let (negative, sum, sum_sq) = moments(&values);
+        assert_eq!(negative, values.iter().filter(|&&v| v < 0.0).count() as u64);
+        let exact: f64 = values.iter().map(|&v| f64::from(v)).sum();
+        let exact_sq: f64 = values.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
+        assert!((sum - exact).abs() <= 1e-9 * exact_sq, "{sum} vs {exact}");
+        assert!(
+            (sum_sq - exact_sq).abs() <= 1e-12 * exact_sq,
+            "{sum_sq} vs {exact_sq}"
+        );
+        assert_eq!(moments(&[]), (0, 0.0, 0.0));
+        assert_eq!(moments(&[-2.0, 3.0]), (1, 1.0, 13.0));
     }
 }
