@@ -42,6 +42,7 @@ use crate::cpu::{
     sum_in_order, sum_interleaved,
 };
 use crate::matmul::{Matrix, Real, matmul, matmul_strided, matmul_uninit};
+use crate::pool::{Winners, max_pool2, pool_storage, unpool_gradient};
 use crate::scratch::with_scratch;
 use crate::unfold::{Geometry, fold_add_rows, unfold_rows};
 
@@ -465,16 +466,19 @@ impl Layer for Conv {
     }
 }
 
-/// A convolution and its activation `y = f(conv(x, w) + bias)` as one op: the forward pass
-/// keeps the pre-activation `z` for the backward pass, which turns `grad_y` into
-/// `grad_z = f'(z)·grad_y` image by image. One op instead of two spares the graph a tensor,
-/// and the backward pass the zeroed buffer and the addition that candle spends on the gradient
-/// of each intermediate tensor.
+/// A convolution and its activation `y = f(conv(x, w) + bias)` as one op, and with pooling
+/// `max_pool2(y)`: the forward pass keeps the pre-activation `z` (and the pooling's winners) for
+/// the backward pass, which turns `grad_y` into `grad_z = f'(z)·grad_y` image by image (after
+/// sending each window's gradient to its winner). One op instead of two or three spares the
+/// graph the full-size tensors, and the backward pass the zeroed buffer and the addition that
+/// candle spends on the gradient of each intermediate tensor.
 struct Activated {
     conv: Conv,
     activation: Activation,
     /// `z`, written by the forward pass.
     pre_activation: Saved<CpuStorage>,
+    /// With pooling, each window's winner, written by the forward pass.
+    pooling: Option<Saved<Winners>>,
 }
 
 impl Layer for Activated {
@@ -492,7 +496,12 @@ impl Layer for Activated {
         if let Some(z) = z {
             self.pre_activation.put(z);
         }
-        Ok((y, shape))
+        let Some(pooling) = &self.pooling else {
+            return Ok((y, shape));
+        };
+        let (pooled, shape, winners) = pool_storage(self.name(), &y, &Layout::contiguous(shape))?;
+        pooling.put(winners);
+        Ok((pooled, shape))
     }
 
     fn backward(
@@ -502,6 +511,16 @@ impl Layer for Activated {
         bias: Option<&Tensor>,
         grad_y: &Tensor,
     ) -> Result<TensorGradients> {
+        let unpooled;
+        let grad_y = match &self.pooling {
+            None => grad_y,
+            Some(pooling) => {
+                unpooled = pooling.with(self.name(), |winners| {
+                    unpool_gradient(self.name(), winners, grad_y)
+                })?;
+                &unpooled
+            }
+        };
         self.pre_activation.with(self.conv.name(), |z| {
             let activated = Some((&self.activation, z));
             self.conv.gradients(x, w, bias, grad_y, activated)
@@ -510,13 +529,15 @@ impl Layer for Activated {
 }
 
 /// Applies the op to contiguous operands, or candle's own convolution off the CPU or in a dtype
-/// other than `f32` and `f64`; with an activation, the fused op, or [`activate`] after.
+/// other than `f32` and `f64`; with an activation, the fused op, or [`activate`] after (and
+/// [`max_pool2`] when `pool` asks for it).
 fn apply(
     op: Conv,
     x: &Tensor,
     w: &Tensor,
     bias: Option<&Tensor>,
     activation: Option<&Activation>,
+    pool: bool,
     candle: impl FnOnce() -> Result<Tensor>,
 ) -> Result<Tensor> {
     if let Some(act) = activation {
@@ -529,10 +550,11 @@ fn apply(
             Some(b) => y.broadcast_add(&b.reshape((1, b.elem_count(), 1, 1))?)?,
             None => y,
         };
-        return match activation {
-            Some(act) => activate(&y, act),
-            None => Ok(y),
+        let y = match activation {
+            Some(act) => activate(&y, act)?,
+            None => y,
         };
+        return if pool { max_pool2(&y) } else { Ok(y) };
     }
     if w.dtype() != x.dtype() || bias.is_some_and(|b| b.dtype() != x.dtype()) {
         bail!(
@@ -545,12 +567,14 @@ fn apply(
     let (x, w) = (x.contiguous()?, w.contiguous()?);
     let bias = bias.map(Tensor::contiguous).transpose()?;
     match activation {
+        None if pool => max_pool2(&cpu::apply(op, &x, &w, bias.as_ref())?),
         None => cpu::apply(op, &x, &w, bias.as_ref()),
         Some(&activation) => {
             let op = Activated {
                 conv: op,
                 activation,
                 pre_activation: Saved::new(),
+                pooling: pool.then(Saved::new),
             };
             cpu::apply(op, &x, &w, bias.as_ref())
         }
@@ -580,7 +604,7 @@ pub fn conv2d(
     stride: usize,
     padding: usize,
 ) -> Result<Tensor> {
-    convolve(x, w, bias, stride, padding, None)
+    convolve(x, w, bias, stride, padding, None, false)
 }
 
 /// `f(conv2d(x, w, bias))` for an activation `f`, as one op (see [`conv2d`] for the shapes):
@@ -594,7 +618,23 @@ pub fn conv2d_activated(
     padding: usize,
     activation: &Activation,
 ) -> Result<Tensor> {
-    convolve(x, w, bias, stride, padding, Some(activation))
+    convolve(x, w, bias, stride, padding, Some(activation), false)
+}
+
+/// `max_pool2(conv2d_activated(x, w, bias, ...))` as one op: the same values and gradients,
+/// bit for bit, with the full-size activations never a tensor of the graph (the largest of a
+/// CNN's, whose gradient candle would zero and add into). The output is
+/// `(n, C_out, Ho / 2, Wo / 2)`. Errors as [`conv2d_activated`], and an output smaller than
+/// the 2x2 window.
+pub fn conv2d_activated_pooled(
+    x: &Tensor,
+    w: &Tensor,
+    bias: Option<&Tensor>,
+    stride: usize,
+    padding: usize,
+    activation: &Activation,
+) -> Result<Tensor> {
+    convolve(x, w, bias, stride, padding, Some(activation), true)
 }
 
 fn convolve(
@@ -604,6 +644,7 @@ fn convolve(
     stride: usize,
     padding: usize,
     activation: Option<&Activation>,
+    pool: bool,
 ) -> Result<Tensor> {
     let (batch, channels, height, width) = x.dims4()?;
     let (c_out, c_w, kernel) = kernel_dims("conv2d", w)?;
@@ -632,7 +673,7 @@ fn convolve(
         geometry,
         others: c_out,
     };
-    apply(op, x, w, bias, activation, || {
+    apply(op, x, w, bias, activation, pool, || {
         x.conv2d(w, padding, stride, 1, 1)
     })
 }
@@ -705,7 +746,7 @@ fn convolve_transposed(
         geometry,
         others: c_in,
     };
-    apply(op, x, w, bias, activation, || {
+    apply(op, x, w, bias, activation, false, || {
         x.conv_transpose2d(w, padding, 0, stride, 1)
     })
 }
@@ -746,6 +787,14 @@ impl Conv2d {
         let cfg = self.0.config();
         let (w, b) = (self.0.weight(), self.0.bias());
         conv2d_activated(x, w, b, cfg.stride, cfg.padding, activation)
+    }
+
+    /// `max_pool2(f(self.forward(x)))` as one op: [`conv2d_activated_pooled`] with the layer's
+    /// weights.
+    pub fn forward_activated_pooled(&self, x: &Tensor, activation: &Activation) -> Result<Tensor> {
+        let cfg = self.0.config();
+        let (w, b) = (self.0.weight(), self.0.bias());
+        conv2d_activated_pooled(x, w, b, cfg.stride, cfg.padding, activation)
     }
 }
 

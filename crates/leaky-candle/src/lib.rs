@@ -21,7 +21,8 @@
 //! - Layer ops for training on the CPU, each one op forward and one backward, with the same bits
 //!   whatever the number of threads: [`conv2d`] and [`conv_transpose2d`], [`linear()`], each also
 //!   with its activation fused ([`conv2d_activated`], [`conv_transpose2d_activated`],
-//!   [`linear_activated`]); [`max_pool2`]; [`BatchNorm`] in training; and [`adam::Adam`]. The
+//!   [`linear_activated`]); [`max_pool2`], also fused after a convolution and its activation
+//!   ([`conv2d_activated_pooled`]); [`BatchNorm`] in training; and [`adam::Adam`]. The
 //!   layers [`Conv2d`], [`ConvTranspose2d`], [`Linear`] and [`BatchNorm`] wrap candle-nn's, so
 //!   weights, names and checkpoints interchange.
 //!
@@ -80,7 +81,8 @@ mod unfold;
 pub use activate::{activate, activate_composed};
 pub use batch_norm::BatchNorm;
 pub use conv::{
-    Conv2d, ConvTranspose2d, conv_transpose2d, conv_transpose2d_activated, conv2d, conv2d_activated,
+    Conv2d, ConvTranspose2d, conv_transpose2d, conv_transpose2d_activated, conv2d,
+    conv2d_activated, conv2d_activated_pooled,
 };
 pub use layer::ActivationLayer;
 pub use leaky::Activation;

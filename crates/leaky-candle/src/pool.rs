@@ -17,7 +17,9 @@
 use std::mem::MaybeUninit;
 
 use candle_core::backend::BackendStorage;
-use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Storage, Tensor, WithDType, bail};
+use candle_core::{
+    CpuStorage, CustomOp1, Device, Layout, Result, Shape, Storage, Tensor, WithDType, bail,
+};
 use rayon::prelude::*;
 
 use crate::cpu::Saved;
@@ -33,7 +35,14 @@ pub fn max_pool2(x: &Tensor) -> Result<Tensor> {
 /// left, 1 top right, 2 bottom left, 3 bottom right); the backward pass sends each gradient
 /// there, without reading the input again.
 struct MaxPool2 {
-    winners: Saved<(Planes, Vec<u8>)>,
+    winners: Saved<Winners>,
+}
+
+/// What a forward pass keeps for the backward pass: the input's shape and each window's winner.
+pub(crate) struct Winners {
+    shape: Shape,
+    planes: Planes,
+    won: Vec<u8>,
 }
 
 /// The images as planes of `height × width`.
@@ -177,46 +186,65 @@ fn elements<'a, T>(data: &'a [T], layout: &Layout) -> &'a [T] {
     &data[start..start + layout.shape().elem_count()]
 }
 
+/// `max_pool2d(x, 2)` of the `(n, C, H, W)` images in `storage` (contiguous, `f32` or `f64`),
+/// with what its backward pass needs; `op` names the op in errors.
+pub(crate) fn pool_storage(
+    op: &str,
+    storage: &CpuStorage,
+    layout: &Layout,
+) -> Result<(CpuStorage, Shape, Winners)> {
+    let planes = Planes::of(op, layout)?;
+    let (y, won) = match storage {
+        CpuStorage::F32(x) => {
+            let (y, won) = pool(&planes, elements(x, layout));
+            (CpuStorage::F32(y), won)
+        }
+        CpuStorage::F64(x) => {
+            let (y, won) = pool(&planes, elements(x, layout));
+            (CpuStorage::F64(y), won)
+        }
+        other => bail!("{op}: unsupported dtype {:?}", other.dtype()),
+    };
+    let shape = layout.shape().clone();
+    Ok((y, planes.out_shape(layout)?, Winners { shape, planes, won }))
+}
+
+/// The gradient of the pooled images' input from the gradient `grad_y` of its output: each
+/// window's to its winner, zero elsewhere.
+pub(crate) fn unpool_gradient(op: &str, winners: &Winners, grad_y: &Tensor) -> Result<Tensor> {
+    let grad_y = grad_y.contiguous()?;
+    let (storage, layout) = grad_y.storage_and_layout();
+    let Storage::Cpu(storage) = &*storage else {
+        bail!("{op}: the backward pass runs on the CPU only");
+    };
+    let Winners { shape, planes, won } = winners;
+    let cpu = &Device::Cpu;
+    match storage {
+        CpuStorage::F32(g) => {
+            Tensor::from_vec(unpool(planes, won, elements(g, layout)), shape, cpu)
+        }
+        CpuStorage::F64(g) => {
+            Tensor::from_vec(unpool(planes, won, elements(g, layout)), shape, cpu)
+        }
+        other => bail!("{op}: unsupported dtype {:?}", other.dtype()),
+    }
+}
+
 impl CustomOp1 for MaxPool2 {
     fn name(&self) -> &'static str {
         "max-pool-2x2"
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let p = Planes::of(self.name(), layout)?;
-        let (y, winners) = match storage {
-            CpuStorage::F32(x) => {
-                let (y, winners) = pool(&p, elements(x, layout));
-                (CpuStorage::F32(y), winners)
-            }
-            CpuStorage::F64(x) => {
-                let (y, winners) = pool(&p, elements(x, layout));
-                (CpuStorage::F64(y), winners)
-            }
-            other => bail!("{}: unsupported dtype {:?}", self.name(), other.dtype()),
-        };
-        self.winners.put((p, winners));
-        Ok((y, p.out_shape(layout)?))
+        let (y, shape, winners) = pool_storage(self.name(), storage, layout)?;
+        self.winners.put(winners);
+        Ok((y, shape))
     }
 
-    fn bwd(&self, x: &Tensor, _y: &Tensor, grad_y: &Tensor) -> Result<Option<Tensor>> {
-        let grad_y = grad_y.contiguous()?;
-        let (storage, layout) = grad_y.storage_and_layout();
-        let Storage::Cpu(storage) = &*storage else {
-            bail!("{}: the backward pass runs on the CPU only", self.name());
-        };
-        let (shape, device) = (x.shape(), x.device());
-        let grad_x = self
-            .winners
-            .with(self.name(), |(p, winners)| match storage {
-                CpuStorage::F32(g) => {
-                    Tensor::from_vec(unpool(p, winners, elements(g, layout)), shape, device)
-                }
-                CpuStorage::F64(g) => {
-                    Tensor::from_vec(unpool(p, winners, elements(g, layout)), shape, device)
-                }
-                other => bail!("{}: unsupported dtype {:?}", self.name(), other.dtype()),
-            });
+    fn bwd(&self, _x: &Tensor, _y: &Tensor, grad_y: &Tensor) -> Result<Option<Tensor>> {
+        let grad_x = self.winners.with(self.name(), |winners| {
+            unpool_gradient(self.name(), winners, grad_y)
+        });
         grad_x.map(Some)
     }
 }

@@ -1,5 +1,5 @@
 //! The convolution ops against candle's own, forward and backward; the same bits whatever the
-//! number of threads; the fused activation the same bits as the activation after; layers that
+//! number of threads; the fused activation (and pooling) the same bits as the ops after; layers that
 //! interchange weights with candle-nn's; and bad shapes refused.
 
 mod common;
@@ -10,7 +10,7 @@ use common::{bits, max_diff};
 use leaky_candle::conv::{conv_transpose2d_layer, conv2d_layer};
 use leaky_candle::{
     Activation, Conv2d, ConvTranspose2d, activate, conv_transpose2d, conv_transpose2d_activated,
-    conv2d, conv2d_activated,
+    conv2d, conv2d_activated, conv2d_activated_pooled, max_pool2,
 };
 
 /// Reproducible values in [-1, 1) (a 64-bit linear congruential generator).
@@ -279,6 +279,74 @@ fn a_fused_activation_gives_the_same_bits_as_the_activation_after() {
     let fused = layer.forward_activated(x.as_tensor(), &act).unwrap();
     let after = activate(&layer.forward(x.as_tensor()).unwrap(), &act).unwrap();
     assert_eq!(max_diff(&fused, &after), 0.0, "layer");
+}
+
+#[test]
+fn fused_pooling_gives_the_same_bits_as_pooling_after() {
+    for dtype in [DType::F32, DType::F64] {
+        let x = random(&[4, 3, 9, 9], 41, dtype);
+        let w = random(&[5, 3, 3, 3], 42, dtype);
+        let b = random(&[5], 43, dtype);
+        let vars = [&x, &w, &b];
+        // Stride 1 gives 9x9 (an odd row and column dropped by the pooling), stride 2 gives 5x5.
+        for (spec, stride) in [("leaky_relu", 1), ("gelu", 1), ("relu", 2), ("tanh", 2)] {
+            let act: Activation = spec.parse().unwrap();
+            let fused = run(
+                || conv2d_activated_pooled(&x, &w, Some(&b), stride, 1, &act),
+                &vars,
+                44,
+            );
+            let after = run(
+                || max_pool2(&conv2d_activated(&x, &w, Some(&b), stride, 1, &act)?),
+                &vars,
+                44,
+            );
+            assert_eq!(fused.0.dims(), after.0.dims());
+            assert_eq!(
+                all_bits_any(&fused),
+                all_bits_any(&after),
+                "{dtype:?}, stride {stride}, {spec}"
+            );
+        }
+    }
+    // Through the layer, and an output smaller than the window.
+    let x = random(&[2, 3, 8, 8], 45, DType::F32);
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    let same = Conv2dConfig {
+        padding: 1,
+        ..Default::default()
+    };
+    let layer = conv2d_layer(3, 4, 3, same, vb).unwrap();
+    let act: Activation = "silu".parse().unwrap();
+    let fused = layer.forward_activated_pooled(x.as_tensor(), &act).unwrap();
+    let after = max_pool2(&layer.forward_activated(x.as_tensor(), &act).unwrap()).unwrap();
+    assert_eq!(fused.dims(), [2, 4, 4, 4]);
+    assert_eq!(bits(&fused), bits(&after), "layer");
+    let small = random(&[1, 3, 3, 3], 46, DType::F32);
+    let w = random(&[2, 3, 3, 3], 47, DType::F32);
+    let err = conv2d_activated_pooled(&small, &w, None, 1, 0, &act).unwrap_err();
+    assert!(
+        err.to_string().contains("smaller than the 2x2 window"),
+        "{err}"
+    );
+}
+
+/// [`all_bits`] for `f32` or `f64` results (the bits of each value as `f64`).
+fn all_bits_any(result: &(Tensor, Vec<Option<Tensor>>)) -> Vec<Vec<u64>> {
+    let as_bits = |t: &Tensor| -> Vec<u64> {
+        let t = t.to_dtype(DType::F64).unwrap().flatten_all().unwrap();
+        t.to_vec1::<f64>()
+            .unwrap()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect()
+    };
+    let grads = result
+        .1
+        .iter()
+        .map(|g| as_bits(g.as_ref().expect("a gradient")));
+    std::iter::once(as_bits(&result.0)).chain(grads).collect()
 }
 
 #[test]

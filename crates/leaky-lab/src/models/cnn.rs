@@ -258,17 +258,14 @@ impl Cnn {
         x: &Tensor,
         pre: Option<&mut Vec<Tensor>>,
     ) -> Result<Tensor> {
-        let y = match pre {
-            None if self.fuses() => conv.forward_activated(x, &self.config.activation)?,
-            pre => {
-                let z = self.convolve(conv, x)?;
-                let y = self.activate(layer, &z)?;
-                if let Some(pre) = pre {
-                    pre.push(z);
-                }
-                y
-            }
-        };
+        if pre.is_none() && self.fuses() {
+            return conv.forward_activated_pooled(x, &self.config.activation);
+        }
+        let z = self.convolve(conv, x)?;
+        let y = self.activate(layer, &z)?;
+        if let Some(pre) = pre {
+            pre.push(z);
+        }
         self.pool(&y)
     }
 
