@@ -14,12 +14,15 @@
 //! the images' own layout `(C_out, Ho, Wo)`, with no transposition. `fold` is the adjoint of
 //! `unfold`. Both work on a band of output rows at a time (the columns `(C·K·K, rows·Wo)` of
 //! those rows), so that a large image's columns need not fit in memory at once and a band's
-//! stay in cache. Each row is copied a run of pixels at a time, not element by element, and
-//! only the padding is written as zeros.
+//! stay in cache. Each row is copied a run of pixels at a time, not element by element (at a
+//! stride S > 1 from the input rows split into their S phases first), and only the padding is
+//! written as zeros.
 
-use std::ops::{AddAssign, Range};
+use std::ops::Range;
 
 use candle_core::WithDType;
+
+use crate::scratch::{Scratch, with_scratch};
 
 /// The shape of a square-kernel convolution over one image `(C, H, W)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,7 +136,7 @@ impl Geometry {
 
 /// Writes the output rows `rows` of `unfold(image)` into `columns` (`C·K·K × rows.len()·Wo`;
 /// every element written, padding as zeros).
-pub(crate) fn unfold_rows<T: WithDType>(
+pub(crate) fn unfold_rows<T: WithDType + Scratch>(
     g: &Geometry,
     image: &[T],
     rows: Range<usize>,
@@ -151,7 +154,10 @@ pub(crate) fn unfold_rows<T: WithDType>(
         unfold_rows_same_width(g, image, rows, columns);
         return;
     }
-    let s = g.stride;
+    if g.stride > 1 {
+        unfold_rows_strided(g, image, rows, columns);
+        return;
+    }
     g.for_each_row(rows, |column, run| {
         let row = &mut columns[column..column + wo];
         let Some((lo, hi, pixel)) = run else {
@@ -160,14 +166,99 @@ pub(crate) fn unfold_rows<T: WithDType>(
         };
         zero_padding(&mut row[..lo]);
         zero_padding(&mut row[hi..]);
-        let inside = &mut row[lo..hi];
-        if s == 1 {
-            inside.copy_from_slice(&image[pixel..pixel + inside.len()]);
-        } else {
-            for (o, v) in inside.iter_mut().zip(image[pixel..].iter().step_by(s)) {
-                *o = *v;
+        row[lo..hi].copy_from_slice(&image[pixel..pixel + (hi - lo)]);
+    });
+}
+
+/// The input rows that the output rows `rows` read, split into their S phases (stride S > 1):
+/// phase `r` of a row holds its pixels `r, r + S, r + 2S, ...`, so that a tap's row, which
+/// reads every S-th pixel of an input row, is a contiguous run of one phase.
+struct Phases {
+    /// The first input row held.
+    first_row: usize,
+    /// How many input rows are held (of each channel).
+    rows: usize,
+    /// The length of a phase, `⌈W / S⌉`.
+    len: usize,
+}
+
+impl Phases {
+    fn of(g: &Geometry, rows: &Range<usize>) -> Phases {
+        let (s, p, h) = (g.stride, g.padding, g.height);
+        // Output row `oy` reads the input rows `oy·S - P .. oy·S - P + K`, those inside the image.
+        let first_row = (rows.start * s).saturating_sub(p).min(h);
+        let end = ((rows.end.max(1) - 1) * s + g.kernel)
+            .saturating_sub(p)
+            .min(h);
+        Phases {
+            first_row,
+            rows: end.saturating_sub(first_row),
+            len: g.width.div_ceil(s),
+        }
+    }
+
+    /// Elements of the buffer: `C · rows · S · len`.
+    fn buffer_len(&self, g: &Geometry) -> usize {
+        g.channels * self.rows * g.stride * self.len
+    }
+
+    /// Where the run of the image's elements `pixel, pixel + S, ...` starts in the buffer.
+    fn start(&self, g: &Geometry, pixel: usize) -> usize {
+        let (row, x) = (pixel / g.width, pixel % g.width);
+        let (c, y) = (row / g.height, row % g.height);
+        ((c * self.rows + y - self.first_row) * g.stride + x % g.stride) * self.len + x / g.stride
+    }
+
+    /// Calls `f(row, phases)` for each input row held and its `S` phases in the buffer.
+    fn for_each_row<'b, T>(
+        &self,
+        g: &Geometry,
+        buffer: &'b mut [T],
+        mut f: impl FnMut(usize, &'b mut [T]),
+    ) {
+        let per_row = g.stride * self.len;
+        let mut rows = buffer.chunks_exact_mut(per_row);
+        for c in 0..g.channels {
+            for y in self.first_row..self.first_row + self.rows {
+                let phases = rows.next().expect("a buffer row per input row");
+                f((c * g.height + y) * g.width, phases);
             }
         }
+    }
+}
+
+/// [`unfold_rows`] at stride S > 1: the input rows are split into their phases first
+/// ([`Phases`]), one pass, and each tap's row is then a copy of a run of a phase instead of a
+/// gather of every S-th element.
+fn unfold_rows_strided<T: WithDType + Scratch>(
+    g: &Geometry,
+    image: &[T],
+    rows: Range<usize>,
+    columns: &mut [T],
+) {
+    let (s, w, wo) = (g.stride, g.width, g.out_width());
+    let phases = Phases::of(g, &rows);
+    with_scratch(phases.buffer_len(g), |buffer: &mut [T]| {
+        phases.for_each_row(g, buffer, |start, row_phases| {
+            let row = &image[start..start + w];
+            for (r, phase) in row_phases.chunks_exact_mut(phases.len).enumerate() {
+                for (o, &v) in phase.iter_mut().zip(row[r..].iter().step_by(s)) {
+                    *o = v;
+                }
+            }
+        });
+        let buffer = &*buffer;
+        g.for_each_row(rows, |column, run| {
+            let row = &mut columns[column..column + wo];
+            let Some((lo, hi, pixel)) = run else {
+                row.fill(T::zero());
+                return;
+            };
+            zero_padding(&mut row[..lo]);
+            zero_padding(&mut row[hi..]);
+            let start = phases.start(g, pixel);
+            row[lo..hi].copy_from_slice(&buffer[start..start + (hi - lo)]);
+        });
     });
 }
 
@@ -233,8 +324,10 @@ fn zero_padding<T: WithDType>(run: &mut [T]) {
 }
 
 /// Adds `fold(columns)` to `image` (`C × H × W`), for the output rows `rows` that `columns`
-/// holds (`C·K·K × rows.len()·Wo`, as [`unfold_rows`] writes them).
-pub(crate) fn fold_add_rows<T: Copy + AddAssign>(
+/// holds (`C·K·K × rows.len()·Wo`, as [`unfold_rows`] writes them). At stride S > 1 the sums
+/// are made in the input rows' phases ([`Phases`], contiguous runs) and added to the image at
+/// the end, one pass, instead of adding to every S-th element tap by tap.
+pub(crate) fn fold_add_rows<T: WithDType + Scratch>(
     g: &Geometry,
     columns: &[T],
     rows: Range<usize>,
@@ -242,27 +335,48 @@ pub(crate) fn fold_add_rows<T: Copy + AddAssign>(
 ) {
     assert_eq!(image.len(), g.image_len(), "fold: image size");
     assert!(rows.end <= g.out_height(), "fold: rows");
-    let wo = g.out_width();
+    let (s, w) = (g.stride, g.width);
     assert_eq!(
         columns.len(),
-        g.taps() * rows.len() * wo,
+        g.taps() * rows.len() * g.out_width(),
         "fold: columns size"
     );
-    let s = g.stride;
-    g.for_each_row(rows, |column, run| {
-        let Some((lo, hi, pixel)) = run else {
-            return;
-        };
-        let inside = &columns[column + lo..column + hi];
-        if s == 1 {
-            for (i, v) in image[pixel..pixel + inside.len()].iter_mut().zip(inside) {
-                *i += *v;
-            }
-        } else {
-            for (i, v) in image[pixel..].iter_mut().step_by(s).zip(inside) {
-                *i += *v;
-            }
+    let add = |sums: &mut [T], values: &[T]| {
+        for (sum, &v) in sums.iter_mut().zip(values) {
+            *sum += v;
         }
+    };
+    if s == 1 {
+        g.for_each_row(rows, |column, run| {
+            if let Some((lo, hi, pixel)) = run {
+                add(
+                    &mut image[pixel..pixel + (hi - lo)],
+                    &columns[column + lo..column + hi],
+                );
+            }
+        });
+        return;
+    }
+    let phases = Phases::of(g, &rows);
+    with_scratch(phases.buffer_len(g), |buffer: &mut [T]| {
+        buffer.fill(T::zero());
+        g.for_each_row(rows, |column, run| {
+            if let Some((lo, hi, pixel)) = run {
+                let start = phases.start(g, pixel);
+                add(
+                    &mut buffer[start..start + (hi - lo)],
+                    &columns[column + lo..column + hi],
+                );
+            }
+        });
+        phases.for_each_row(g, buffer, |start, row_phases| {
+            let row = &mut image[start..start + w];
+            for (r, phase) in row_phases.chunks_exact(phases.len).enumerate() {
+                for (i, &v) in row[r..].iter_mut().step_by(s).zip(phase) {
+                    *i += v;
+                }
+            }
+        });
     });
 }
 
