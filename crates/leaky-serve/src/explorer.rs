@@ -11,21 +11,8 @@ use leaky_show::ShowError;
 use leaky_show::table::Table;
 use serde_json::json;
 
+use crate::failure::Failure;
 use crate::query::{Dtype, Query};
-
-/// A failed request: a status and a one-line message, sent as plain text.
-pub struct Failure(StatusCode, String);
-
-impl IntoResponse for Failure {
-    fn into_response(self) -> Response {
-        (
-            self.0,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            self.1 + "\n",
-        )
-            .into_response()
-    }
-}
 
 impl From<ShowError> for Failure {
     fn from(err: ShowError) -> Self {

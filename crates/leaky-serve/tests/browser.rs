@@ -261,7 +261,7 @@ fn the_alpha_slider_redraws_the_curve_with_leaky_evals_numbers() {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let address = listener.local_addr().unwrap();
-    runtime.spawn(leaky_serve::serve(listener));
+    runtime.spawn(leaky_serve::serve(listener, leaky_serve::router()));
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
     std::fs::create_dir_all(&shots).unwrap();
 
