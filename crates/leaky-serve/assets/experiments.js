@@ -129,6 +129,7 @@ async function refreshFolders() {
     a.textContent = f.folder;
     a.addEventListener("click", (e) => { e.preventDefault(); select(f.folder); });
     li.append(a, ` ${f.kind.replace("_", " ")}, ${f.status}: ${f.figures}`);
+    li.title = f.about;
     li.className = "folder " + f.status + (current && current.folder === f.folder ? " selected" : "");
     list.append(li);
   }
@@ -176,7 +177,11 @@ function runSeries(run, what, layer, byStep) {
 function draw(folder) {
   current = folder;
   $("title").textContent = `${folder.folder}: ${folder.kind.replace("_", " ")}, ${folder.status}`;
-  $("about").textContent = folder.about;
+  const s = folder.settings;
+  $("about").textContent = folder.about + (s
+    ? `; batch ${s.batch}, lr ${s.lr} (x${s.lr_decay} per epoch), shifts up to ${s.max_shift} px, `
+      + `initial biases ${s.bias_init === null ? "random" : s.bias_init}; data: ${s.data}`
+    : "");
   const runs = folder.runs;
   const byStep = runs.some((r) => r.measured.length > 0);
   const x = byStep ? "training step" : "epoch";

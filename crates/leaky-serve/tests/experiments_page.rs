@@ -143,6 +143,10 @@ async fn run_folders_are_listed_with_kind_status_and_figures() {
         folders[0]["figures"],
         "92.00% of the held-out digits after epoch 2"
     );
+    assert_eq!(
+        folders[0]["about"],
+        "a `train cnn` run (relu, seed 1, epoch 2 done)"
+    );
     assert_eq!(folders[1]["status"], "stopped");
     assert_eq!(folders[2]["kind"], "compare");
     assert_eq!(folders[2]["status"], "stopped");
@@ -160,6 +164,10 @@ async fn a_folder_reads_as_its_runs_epochs_measurements_and_table() {
     assert_eq!(cnn["kind"], "train_cnn");
     assert_eq!(cnn["status"], "done");
     assert_eq!(cnn["layers"], json!(LAYER_NAMES));
+    assert_eq!(
+        cnn["settings"],
+        json!({ "data": "embedded", "batch": 16, "lr": 0.001, "lr_decay": 0.5, "max_shift": 1, "bias_init": null })
+    );
     let run = &cnn["runs"][0];
     assert_eq!(
         (run["activation"].as_str(), run["seed"].as_u64()),
@@ -199,6 +207,7 @@ async fn a_folder_reads_as_its_runs_epochs_measurements_and_table() {
             .unwrap()
             .starts_with("a `compare` sweep")
     );
+    assert_eq!(sweep["settings"]["batch"], 16);
     // The summary table of compare.md: one row per activation.
     assert_eq!(sweep["table"]["columns"][0], "activation");
     assert_eq!(sweep["table"]["rows"].as_array().unwrap().len(), 2);

@@ -20,7 +20,7 @@ use leaky_lab::files::progress::{PROGRESS_FILE, Progress, StepLoss};
 use leaky_lab::files::run_folder::LOCK_FILE;
 use leaky_lab::models::cnn::LAYER_NAMES;
 use leaky_lab::training::train_cnn::{self, EpochRecord, METRICS_FILE, MODEL_FILE};
-use leaky_lab::training::train_gan::GENERATOR_FILE;
+use leaky_lab::training::train_gan::{self, GENERATOR_FILE};
 use leaky_lab::units::measure::StepRecord;
 use serde::Serialize;
 
@@ -76,6 +76,8 @@ pub struct Listed {
     pub kind: Kind,
     /// Where it stands.
     pub status: Status,
+    /// The run (or sweep) in words, as the command line describes it.
+    pub about: String,
     /// Its latest figures, in words.
     pub figures: String,
 }
@@ -93,12 +95,12 @@ pub struct Run {
     pub status: Status,
     /// Why it failed, if it did.
     pub error: Option<String>,
-    /// The epochs asked for (0 when unknown).
+    /// The epochs asked for (those recorded when unknown).
     pub epochs: usize,
-    /// The training steps done and of the whole run (0 when unknown: a run that does not
-    /// measure its units writes no progress).
+    /// The training steps done, as of its last measurement (0 when unknown: a run that does
+    /// not measure its units writes no progress file).
     pub step: usize,
-    /// The training steps of the whole run.
+    /// The training steps of the whole run (0 when unknown).
     pub total_steps: usize,
     /// One record per finished epoch.
     pub epoch_records: Vec<EpochRecord>,
@@ -106,6 +108,24 @@ pub struct Run {
     pub measured: Vec<StepRecord>,
     /// The training loss against step.
     pub losses: Vec<StepLoss>,
+}
+
+/// The settings shared by a folder's runs (those of `train cnn`'s and `compare`'s options that
+/// are not per run).
+#[derive(Debug, Serialize)]
+pub struct Settings {
+    /// Where the digits came from, and the split.
+    pub data: String,
+    /// Images per mini-batch.
+    pub batch: usize,
+    /// Adam's learning rate in the first epoch.
+    pub lr: f64,
+    /// Its factor per epoch.
+    pub lr_decay: f64,
+    /// The largest shift of a training digit, in pixels.
+    pub max_shift: u32,
+    /// The initial biases of the activated layers, if not candle's random ones.
+    pub bias_init: Option<f32>,
 }
 
 /// A table of strings: the folder's final table.
@@ -128,6 +148,8 @@ pub struct Folder {
     pub status: Status,
     /// The run (or sweep) in words, as the command line describes it.
     pub about: String,
+    /// The settings its runs share, once its files record them.
+    pub settings: Option<Settings>,
     /// The layers whose dead units are counted, in order.
     pub layers: Vec<&'static str>,
     /// Its runs, in sweep order.
@@ -234,6 +256,7 @@ fn summary(root: &Path, dir: &Path, kind: Kind, job: JobSays) -> Listed {
                 folder,
                 kind: read.kind,
                 status: read.status,
+                about: read.about,
                 figures,
             }
         }
@@ -245,6 +268,7 @@ fn summary(root: &Path, dir: &Path, kind: Kind, job: JobSays) -> Listed {
             } else {
                 Status::Stopped
             },
+            about: train_gan::previous_run(dir).unwrap_or_default(),
             figures: "a GAN run (the page draws classifier runs and sweeps)".into(),
         },
     }
@@ -291,11 +315,20 @@ pub fn read(folder: &str, dir: &Path, job: JobSays) -> Folder {
         Kind::Compare => read_sweep(folder, dir),
         Kind::TrainCnn => {
             let run = read_run(folder, dir, None, None);
+            let settings = train_cnn::read_metrics(dir).ok().map(|m| Settings {
+                data: m.data,
+                batch: m.batch,
+                lr: m.lr,
+                lr_decay: m.lr_decay,
+                max_shift: m.max_shift,
+                bias_init: m.bias_init,
+            });
             Folder {
                 folder: folder.to_string(),
                 kind,
                 status: run.status,
                 about: train_cnn::previous_run(dir).unwrap_or_default(),
+                settings,
                 layers: LAYER_NAMES.to_vec(),
                 table: epoch_table(&run.epoch_records),
                 runs: vec![run],
@@ -306,6 +339,7 @@ pub fn read(folder: &str, dir: &Path, job: JobSays) -> Folder {
             kind,
             status: Status::Stopped,
             about: String::new(),
+            settings: None,
             layers: LAYER_NAMES.to_vec(),
             runs: Vec::new(),
             table: Table::default(),
@@ -373,6 +407,7 @@ fn read_sweep(folder: &str, dir: &Path) -> Folder {
         kind: Kind::Compare,
         status: Status::Stopped,
         about: compare::previous_sweep(dir).unwrap_or_default(),
+        settings: None,
         layers: LAYER_NAMES.to_vec(),
         runs: Vec::new(),
         table: Table::default(),
@@ -380,6 +415,14 @@ fn read_sweep(folder: &str, dir: &Path) -> Folder {
     let Ok(mut comparison) = comparison else {
         return read;
     };
+    read.settings = Some(Settings {
+        data: comparison.data.clone(),
+        batch: comparison.batch,
+        lr: comparison.lr,
+        lr_decay: comparison.lr_decay,
+        max_shift: comparison.max_shift,
+        bias_init: comparison.bias_init,
+    });
     for &seed in &comparison.seeds {
         for spec in &comparison.activations {
             let Ok(activation) = spec.parse::<Activation>() else {
