@@ -16,7 +16,7 @@ use crate::query::{Dtype, Query};
 
 impl From<ShowError> for Failure {
     fn from(err: ShowError) -> Self {
-        Failure(StatusCode::BAD_REQUEST, err.0)
+        Failure::bad(err.0)
     }
 }
 
@@ -36,7 +36,7 @@ impl From<PlotError> for Failure {
             PlotError::Render(_) | PlotError::Io { .. } => {
                 Failure(StatusCode::INTERNAL_SERVER_ERROR, err.to_string())
             }
-            _ => Failure(StatusCode::BAD_REQUEST, err.to_string()),
+            _ => Failure::bad(err.to_string()),
         }
     }
 }
@@ -111,13 +111,10 @@ pub async fn plot_png(RawQuery(raw): RawQuery) -> Result<Response, Failure> {
 pub async fn eval_csv(RawQuery(raw): RawQuery) -> Result<Response, Failure> {
     let query = Query::parse(raw.as_deref())?;
     let [activation] = query.figure.activations.as_slice() else {
-        return Err(Failure(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "eval.csv takes one spec, got {}",
-                query.figure.activations.len()
-            ),
-        ));
+        return Err(Failure::bad(format!(
+            "eval.csv takes one spec, got {}",
+            query.figure.activations.len()
+        )));
     };
     let activation = *activation;
     let xs = query.xs()?;

@@ -177,16 +177,22 @@ pub fn kind(dir: &Path) -> Kind {
     }
 }
 
-/// Whether a live process holds `dir`'s lock: the PID its `.lock` file names runs. (A PID
-/// reused by another program after the holder ended reads as running until the folder's files
-/// say it is done.)
+/// Whether a live process holds `dir`'s lock: the PID its `.lock` file names runs, and is not
+/// a zombie (a killed worker whose parent died before reaping it). (A PID reused by another
+/// program after the holder ended reads as running until the folder's files say it is done.)
 pub fn held(dir: &Path) -> bool {
     let Ok(text) = fs::read_to_string(dir.join(LOCK_FILE)) else {
         return false;
     };
-    text.trim()
-        .parse::<u32>()
-        .is_ok_and(|pid| pid != 0 && Path::new("/proc").join(pid.to_string()).exists())
+    let Ok(pid) = text.trim().parse::<u32>() else {
+        return false;
+    };
+    // `/proc/PID/stat`: `PID (NAME) STATE ...`, the name possibly holding parentheses.
+    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    let state = stat.rsplit_once(')').map(|(_, rest)| rest.trim_start());
+    pid != 0 && !state.is_some_and(|s| s.starts_with('Z') || s.starts_with('X'))
 }
 
 /// A number that changes when any file the page reads in `dir` changes (its size or time), or
@@ -509,4 +515,31 @@ fn epoch_table(epochs: &[EpochRecord]) -> Table {
         })
         .collect();
     Table { columns, rows }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_lock_is_held_while_its_process_lives_and_is_not_a_zombie() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!held(dir.path()), "no lock file");
+        let lock = |pid: u32| fs::write(dir.path().join(LOCK_FILE), format!("{pid}\n")).unwrap();
+        lock(std::process::id());
+        assert!(held(dir.path()));
+        // A child that ended but is not reaped yet: a zombie.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        lock(child.id());
+        let start = std::time::Instant::now();
+        while held(dir.path()) {
+            assert!(start.elapsed().as_secs() < 10, "the child never ended");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        child.wait().unwrap();
+        assert!(!held(dir.path()), "reaped");
+        fs::write(dir.path().join(LOCK_FILE), "").unwrap();
+        assert!(!held(dir.path()), "no PID written yet");
+    }
 }
