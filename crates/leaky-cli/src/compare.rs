@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use leaky::Activation;
 use leaky_lab::experiments::compare::{
     self, CSV_FILE, CompareSettings, Comparison, DEFAULT_ACTIVATIONS, JSON_FILE, MARKDOWN_FILE,
     RunResult, RunStatus, STEPS_CSV_FILE, STRESS_BIAS,
@@ -78,7 +77,8 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
     if !args.merge.is_empty() {
         return merge(args);
     }
-    let activations = parse_activations(&args.activations)?;
+    let activations = compare::parse_activations(&args.activations)
+        .map_err(|e| CliError::Usage(format!("--activations: {e}")))?;
     let base = CnnSettings {
         epochs: args.epochs,
         bias_init: args.stress.then_some(STRESS_BIAS),
@@ -167,39 +167,6 @@ fn finish(comparison: &Comparison, out: &Path) -> Result<(), CliError> {
     let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     println!("wrote {}", names.join(", "));
     Ok(())
-}
-
-/// Splits `relu,leaky_relu:alpha=0.2,hardtanh:min=-2,max=2` into specs: a piece with `=` but no
-/// `:` continues the spec before it.
-fn parse_activations(text: &str) -> Result<Vec<Activation>, CliError> {
-    let mut specs: Vec<String> = Vec::new();
-    for piece in text.split(',').map(str::trim) {
-        match specs.last_mut() {
-            Some(last) if piece.contains('=') && !piece.contains(':') && last.contains(':') => {
-                last.push(',');
-                last.push_str(piece);
-            }
-            _ => specs.push(piece.to_string()),
-        }
-    }
-    let mut activations: Vec<Activation> = Vec::new();
-    for spec in specs {
-        if spec.is_empty() {
-            return Err(CliError::Usage(format!(
-                "--activations: empty entry in '{text}'"
-            )));
-        }
-        let activation: Activation = spec
-            .parse()
-            .map_err(|e| CliError::Usage(format!("--activations: {e}")))?;
-        if activations.contains(&activation) {
-            return Err(CliError::Usage(format!(
-                "--activations: {activation} is listed twice"
-            )));
-        }
-        activations.push(activation);
-    }
-    Ok(activations)
 }
 
 /// The summary table of the Markdown report, for the terminal.

@@ -271,7 +271,13 @@ fn a_failed_write_leaves_the_previous_checkpoint_and_results_readable() {
     names.sort();
     assert_eq!(
         names,
-        [".lock", "curves.png", "metrics.json", "model.safetensors"],
+        [
+            ".lock",
+            "curves.png",
+            "metrics.json",
+            "model.safetensors",
+            "progress.json"
+        ],
         "no temporary file is left"
     );
     Checkpoint::load(&dir.path().join("run/model.safetensors"), Kind::Cnn).unwrap();

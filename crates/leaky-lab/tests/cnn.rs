@@ -78,7 +78,15 @@ fn training_reduces_the_loss_and_writes_its_files() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names, [".lock", "metrics.json", "model.safetensors"]);
+    assert_eq!(
+        names,
+        [
+            ".lock",
+            "metrics.json",
+            "model.safetensors",
+            "progress.json"
+        ]
+    );
 }
 
 #[test]

@@ -222,3 +222,42 @@ fn files_from_before_the_measurements_still_load() {
     assert_eq!(steps, [10, 15, 20]);
     assert_eq!(m.revival[0].start_step, 10);
 }
+
+/// `progress.json` is rewritten at each measurement: at the end it holds every measurement of
+/// `metrics.json`, the run's last step, and one loss point per measurement after step 0 (the
+/// mean of the 5 batches before it); a resumed run keeps the points of its first part.
+#[test]
+fn the_progress_file_follows_the_measurements_and_goes_on_after_a_resume() {
+    use leaky_lab::files::progress::Progress;
+    let dir = tempfile::tempdir().unwrap();
+    let first = train(&settings("leaky_relu", 1, None), dir.path(), None);
+    let progress = Progress::read(dir.path()).unwrap();
+    assert_eq!((progress.epoch, progress.epochs), (1, 1));
+    assert_eq!((progress.step, progress.total_steps), (10, 10));
+    assert!(progress.finished());
+    assert_eq!(progress.measured, first.steps);
+    let points: Vec<(usize, usize)> = progress
+        .losses
+        .iter()
+        .map(|l| (l.step, l.batches))
+        .collect();
+    assert_eq!(points, [(5, 5), (10, 5)]);
+    assert!(
+        progress
+            .losses
+            .iter()
+            .all(|l| l.loss.is_finite() && l.loss > 0.0)
+    );
+
+    let resume = CnnResume::load(dir.path()).unwrap();
+    let both = train(&settings("leaky_relu", 2, None), dir.path(), Some(resume));
+    let resumed = Progress::read(dir.path()).unwrap();
+    assert_eq!(
+        (resumed.epoch, resumed.step, resumed.total_steps),
+        (2, 20, 20)
+    );
+    assert_eq!(resumed.measured, both.steps);
+    assert_eq!(resumed.losses[..2], progress.losses[..]);
+    let steps: Vec<usize> = resumed.losses.iter().map(|l| l.step).collect();
+    assert_eq!(steps, [5, 10, 15, 20]);
+}

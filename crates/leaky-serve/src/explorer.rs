@@ -11,25 +11,12 @@ use leaky_show::ShowError;
 use leaky_show::table::Table;
 use serde_json::json;
 
+use crate::failure::Failure;
 use crate::query::{Dtype, Query};
-
-/// A failed request: a status and a one-line message, sent as plain text.
-pub struct Failure(StatusCode, String);
-
-impl IntoResponse for Failure {
-    fn into_response(self) -> Response {
-        (
-            self.0,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            self.1 + "\n",
-        )
-            .into_response()
-    }
-}
 
 impl From<ShowError> for Failure {
     fn from(err: ShowError) -> Self {
-        Failure(StatusCode::BAD_REQUEST, err.0)
+        Failure::bad(err.0)
     }
 }
 
@@ -49,7 +36,7 @@ impl From<PlotError> for Failure {
             PlotError::Render(_) | PlotError::Io { .. } => {
                 Failure(StatusCode::INTERNAL_SERVER_ERROR, err.to_string())
             }
-            _ => Failure(StatusCode::BAD_REQUEST, err.to_string()),
+            _ => Failure::bad(err.to_string()),
         }
     }
 }
@@ -124,13 +111,10 @@ pub async fn plot_png(RawQuery(raw): RawQuery) -> Result<Response, Failure> {
 pub async fn eval_csv(RawQuery(raw): RawQuery) -> Result<Response, Failure> {
     let query = Query::parse(raw.as_deref())?;
     let [activation] = query.figure.activations.as_slice() else {
-        return Err(Failure(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "eval.csv takes one spec, got {}",
-                query.figure.activations.len()
-            ),
-        ));
+        return Err(Failure::bad(format!(
+            "eval.csv takes one spec, got {}",
+            query.figure.activations.len()
+        )));
     };
     let activation = *activation;
     let xs = query.xs()?;

@@ -1,7 +1,8 @@
-//! The explorer in a real browser: headless Chromium, driven over the DevTools protocol, loads
-//! the page, moves the α slider, and the test checks that the curve was redrawn and that the
-//! numbers under it are `leaky eval`'s. Screenshots of the page go to
-//! `target/tmp/browser/` (`explorer.png`, `explorer-alpha.png`).
+//! The pages in a real browser: headless Chromium, driven over the DevTools protocol, loads
+//! the explorer, moves the α slider, and the test checks that the curve was redrawn and that the
+//! numbers under it are `leaky eval`'s; it opens the experiments page on a sweep's folder and
+//! checks that its charts, heatmap and table are drawn. Screenshots of the pages go to
+//! `target/tmp/browser/` (`explorer.png`, `explorer-alpha.png`, `experiments.png`).
 //!
 //! Skipped, saying so, when no Chromium is installed (`.ci/run` installs it); `LEAKY_CHROMIUM`
 //! names the browser's binary when it is not `chromium` on the PATH.
@@ -185,6 +186,15 @@ impl Tab {
         }
     }
 
+    /// Waits until `expression` is true.
+    fn wait_for(&mut self, expression: &str) {
+        let start = Instant::now();
+        while self.eval(expression) != Value::Bool(true) {
+            assert!(start.elapsed() < PATIENCE, "never true: {expression}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Writes a screenshot of the page to `path`.
     fn screenshot(&mut self, path: &Path) {
         let shot = self.call("Page.captureScreenshot", json!({ "format": "png" }));
@@ -248,6 +258,23 @@ fn assert_leaky_eval(row: &[String], spec: &str) {
     assert_eq!(shown, expected, "{spec} at x = {x}");
 }
 
+/// A server on a free port of 127.0.0.1 with `routes`, on `runtime`.
+fn serve(runtime: &tokio::runtime::Runtime, routes: axum::Router) -> std::net::SocketAddr {
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let address = listener.local_addr().unwrap();
+    runtime.spawn(leaky_serve::serve(listener, routes));
+    address
+}
+
+/// The folder of the screenshots.
+fn screenshots() -> PathBuf {
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
+    std::fs::create_dir_all(&shots).unwrap();
+    shots
+}
+
 #[test]
 fn the_alpha_slider_redraws_the_curve_with_leaky_evals_numbers() {
     let Some(binary) = chromium() else {
@@ -257,13 +284,8 @@ fn the_alpha_slider_redraws_the_curve_with_leaky_evals_numbers() {
         return;
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let address = listener.local_addr().unwrap();
-    runtime.spawn(leaky_serve::serve(listener));
-    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
-    std::fs::create_dir_all(&shots).unwrap();
+    let address = serve(&runtime, leaky_serve::router());
+    let shots = screenshots();
 
     let browser = Browser::start(&binary);
     let mut tab = browser.open(&format!("http://{address}/"));
@@ -336,14 +358,89 @@ fn the_alpha_slider_redraws_the_curve_with_leaky_evals_numbers() {
         "(() => { const f = document.getElementById('from'); f.value = '5';\
          f.dispatchEvent(new Event('input')); })()",
     );
-    let start = Instant::now();
-    let message = loop {
-        let message = shared.eval("document.getElementById('error').textContent");
-        if message != "" {
-            break message;
-        }
-        assert!(start.elapsed() < PATIENCE, "no error shown");
-        std::thread::sleep(Duration::from_millis(20));
+    shared.wait_for("document.getElementById('error').textContent !== ''");
+    assert_eq!(
+        shared.eval("document.getElementById('error').textContent"),
+        "--from (5) must be less than --to (3)"
+    );
+}
+
+#[cfg(feature = "experiments")]
+mod common;
+
+#[cfg(feature = "experiments")]
+#[test]
+fn the_experiments_page_draws_a_sweeps_charts_heatmap_and_table() {
+    let Some(binary) = chromium() else {
+        eprintln!(
+            "skipped: no Chromium found (install the `chromium` package, or set LEAKY_CHROMIUM)"
+        );
+        return;
     };
-    assert_eq!(message, "--from (5) must be less than --to (3)");
+    let runs = common::fixture();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    // No job starts here: the program is never run.
+    let lab = leaky_serve::Lab::new(runs.path(), "leaky".into()).unwrap();
+    let address = serve(&runtime, leaky_serve::router_with_lab(lab));
+    let browser = Browser::start(&binary);
+    let mut tab = browser.open(&format!("http://{address}/experiments?folder=sweep"));
+    tab.drawn_after(0);
+    assert_eq!(tab.eval("document.body.dataset.status"), "stopped");
+    // Both runs' lines in every chart, against step: 5 + 4 measurements, 4 + 3 losses.
+    let charts = tab.eval(
+        "['accuracy', 'loss', 'dead-0', 'dead-1', 'dead-2'].map(id => {\
+         const c = document.getElementById(id); return [Number(c.dataset.series), Number(c.dataset.points)]; })",
+    );
+    assert_eq!(charts, json!([[2, 9], [2, 7], [2, 9], [2, 9], [2, 9]]));
+    // Lines were drawn: the accuracy chart has pixels in both runs' colours.
+    let coloured = tab.eval(
+        "(() => { const c = document.getElementById('accuracy');\
+         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;\
+         const seen = new Set(); for (let i = 0; i < d.length; i += 4) {\
+           const rgb = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];\
+           if (rgb === 0x1f77b4 || rgb === 0xff7f0e) seen.add(rgb); }\
+         return seen.size; })()",
+    );
+    assert_eq!(coloured, 2);
+    // The heatmap of the first run: (0 + 1 + 2 + 0 + 1) dead units in each of the 3 layers.
+    assert_eq!(
+        tab.eval("document.getElementById('heat-run').value"),
+        "relu-seed1"
+    );
+    assert_eq!(
+        tab.eval("Number(document.getElementById('heatmap').dataset.cells)"),
+        12
+    );
+    // The final table is compare.md's: one row per activation.
+    let table = tab
+        .eval("[...document.querySelectorAll('#table tbody tr')].map(r => r.cells[0].textContent)");
+    assert_eq!(table, json!(["relu", "leaky_relu:alpha=0.2"]));
+    // The folders are listed, and nothing runs.
+    tab.wait_for("document.querySelectorAll('#folders li.folder').length === 3");
+    assert_eq!(
+        tab.eval("document.getElementById('jobs').textContent"),
+        "nothing runs"
+    );
+    // The page opens the full height for the screenshot.
+    let height = tab
+        .eval("document.documentElement.scrollHeight")
+        .as_u64()
+        .unwrap();
+    tab.call(
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": 1280, "height": height, "deviceScaleFactor": 1, "mobile": false }),
+    );
+    tab.screenshot(&screenshots().join("experiments.png"));
+
+    // A bad request from the form shows the server's one-line message.
+    tab.eval(
+        "(() => { document.getElementById('activation').value = 'nope';\
+         document.querySelector('#start button').click(); })()",
+    );
+    tab.wait_for("document.getElementById('error').textContent !== ''");
+    let unknown = "nope".parse::<Activation>().unwrap_err().to_string();
+    assert_eq!(
+        tab.eval("document.getElementById('error').textContent"),
+        format!("invalid value 'nope' for '--activation <SPEC>': {unknown}")
+    );
 }

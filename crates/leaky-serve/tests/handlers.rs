@@ -193,7 +193,7 @@ async fn bad_requests_get_the_command_lines_message() {
 async fn the_server_answers_on_a_socket() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    tokio::spawn(leaky_serve::serve(listener));
+    tokio::spawn(leaky_serve::serve(listener, leaky_serve::router()));
     let answer = tokio::task::spawn_blocking(move || {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(address).unwrap();

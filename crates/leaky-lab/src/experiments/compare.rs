@@ -409,6 +409,35 @@ fn result(run: &PlannedRun, outcome: Outcome, command: Option<String>) -> RunRes
     }
 }
 
+/// Splits a comma-separated list of specs, as `DEFAULT_ACTIVATIONS` is written
+/// (`relu,leaky_relu:alpha=0.2,hardtanh:min=-2,max=2`): a piece with `=` but no `:` continues
+/// the spec before it. An empty entry, a spec that does not parse, or one listed twice is an
+/// error, in one line.
+pub fn parse_activations(text: &str) -> Result<Vec<Activation>, String> {
+    let mut specs: Vec<String> = Vec::new();
+    for piece in text.split(',').map(str::trim) {
+        match specs.last_mut() {
+            Some(last) if piece.contains('=') && !piece.contains(':') && last.contains(':') => {
+                last.push(',');
+                last.push_str(piece);
+            }
+            _ => specs.push(piece.to_string()),
+        }
+    }
+    let mut activations: Vec<Activation> = Vec::new();
+    for spec in specs {
+        if spec.is_empty() {
+            return Err(format!("empty entry in '{text}'"));
+        }
+        let activation: Activation = spec.parse().map_err(|e| format!("{e}"))?;
+        if activations.contains(&activation) {
+            return Err(format!("{activation} is listed twice"));
+        }
+        activations.push(activation);
+    }
+    Ok(activations)
+}
+
 /// A run's folder name: the spec with characters other than letters, digits, `.`, `_` and `-`
 /// replaced (`leaky_relu:alpha=0.2` → `leaky_relu-alpha-0.2`), then `-seedS`.
 pub fn run_name(activation: &Activation, seed: u64) -> String {

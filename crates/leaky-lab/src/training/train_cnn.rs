@@ -1,6 +1,7 @@
 //! Training the digit classifier: mini-batch Adam on cross-entropy, one checkpoint and one
 //! `metrics.json` written (atomically) after every epoch, and resumption from that checkpoint.
-//! As it trains, the run measures its units every K steps ([`crate::units::measure`]).
+//! As it trains, the run measures its units every K steps ([`crate::units::measure`]) and
+//! rewrites `progress.json` at each measurement ([`crate::files::progress`]).
 
 use std::path::Path;
 use std::time::Instant;
@@ -16,6 +17,7 @@ use crate::error::LabError;
 use crate::files::atomic;
 use crate::files::checkpoint::{Checkpoint, Kind};
 use crate::files::metrics::to_json;
+use crate::files::progress::{Progress, StepLoss};
 use crate::files::run_folder::RunFolder;
 use crate::models::cnn::{Cnn, CnnConfig, Ops, correct};
 use crate::units::dead::{DeathCounter, LayerDeath};
@@ -150,19 +152,36 @@ pub struct TrainedRun {
 }
 
 /// What `metrics.json` holds, as read back (the fields that identify the run and its epochs).
-#[derive(Deserialize)]
-struct Recorded {
-    activation: String,
-    data: String,
-    batch: usize,
-    lr: f64,
-    lr_decay: f64,
-    max_shift: u32,
-    seed: u64,
-    bias_init: Option<f32>,
-    epochs: Vec<EpochRecord>,
+#[derive(Clone, Debug, Deserialize)]
+pub struct Recorded {
+    /// The activation spec.
+    pub activation: String,
+    /// Where the digits came from, and the split.
+    pub data: String,
+    /// Images per mini-batch.
+    pub batch: usize,
+    /// Adam's learning rate in the first epoch.
+    pub lr: f64,
+    /// The factor applied to the learning rate after every epoch.
+    pub lr_decay: f64,
+    /// The maximum shift of the training digits, in pixels.
+    pub max_shift: u32,
+    /// The seed.
+    pub seed: u64,
+    /// The initial biases of the activated layers, if not candle's random ones.
+    pub bias_init: Option<f32>,
+    /// One record per epoch finished.
+    pub epochs: Vec<EpochRecord>,
+    /// The units measured as it trained.
     #[serde(flatten)]
-    measurement: Measurement,
+    pub measurement: Measurement,
+}
+
+/// What `dir/metrics.json` records, read without checking it against any settings: how a
+/// viewer of run folders reads one.
+pub fn read_metrics(dir: &Path) -> Result<Recorded, LabError> {
+    let path = dir.join(METRICS_FILE);
+    Recorded::read(&path).map_err(|message| LabError::Results { path, message })
 }
 
 impl Recorded {
@@ -370,6 +389,22 @@ pub fn train_cnn(
     };
     metrics.measurement.measure_every = every.filter(|_| measurer.is_some());
     metrics.measurement.measure_digits = measurer.as_ref().map_or(0, Measurer::digits);
+    let mut following = Following {
+        progress: Progress {
+            epochs: settings.epochs,
+            total_steps: steps,
+            ..Progress::default()
+        },
+        pending: (0.0, 0),
+    };
+    if !metrics.epochs.is_empty()
+        && let Ok(before) = Progress::read(out)
+    {
+        // The loss points of the part of the run that the checkpoint holds go on.
+        let resumed_at = metrics.epochs.len() * data.train.len().div_ceil(settings.batch);
+        following.progress.losses = before.losses;
+        following.progress.losses.retain(|l| l.step <= resumed_at);
+    }
     for epoch in metrics.epochs.len() + 1..=settings.epochs {
         let record = train_epoch(
             &model,
@@ -380,6 +415,8 @@ pub fn train_cnn(
             &mut Measuring {
                 measurer: measurer.as_ref(),
                 record: &mut metrics.measurement,
+                following: &mut following,
+                out,
             },
             progress,
         )?;
@@ -459,20 +496,50 @@ fn check_resumable(settings: &CnnSettings, data: &str, resume: &CnnResume) -> Re
     Ok(())
 }
 
-/// The measurer of a run (none when it does not measure) and where its records go.
+/// The progress file's content, and the losses of the batches since its last loss point
+/// (their sum and count).
+struct Following {
+    progress: Progress,
+    pending: (f64, usize),
+}
+
+/// The measurer of a run (none when it does not measure), where its records go, and the
+/// progress file rewritten at each measurement in the run folder `out`.
 struct Measuring<'a> {
     measurer: Option<&'a Measurer>,
     record: &'a mut Measurement,
+    following: &'a mut Following,
+    out: &'a Path,
 }
 
 impl Measuring<'_> {
-    /// Measures `model` at step `step` if that step is due; returns the seconds it took.
-    fn at(&mut self, model: &Cnn, step: usize) -> Result<f64, LabError> {
+    /// A batch was trained on with mean loss `loss`.
+    fn batch_done(&mut self, loss: f32) {
+        self.following.pending.0 += f64::from(loss);
+        self.following.pending.1 += 1;
+    }
+
+    /// Measures `model` at step `step` of epoch `epoch` if that step is due, and rewrites the
+    /// progress file; returns the seconds both took.
+    fn at(&mut self, model: &Cnn, epoch: usize, step: usize) -> Result<f64, LabError> {
         match self.measurer {
             Some(measurer) if measurer.due(step, self.record) => {
-                let before = self.record.measure_seconds;
+                let start = Instant::now();
                 measurer.record(model, step, self.record)?;
-                Ok(self.record.measure_seconds - before)
+                let following = &mut *self.following;
+                let (sum, batches) = std::mem::take(&mut following.pending);
+                if batches > 0 {
+                    following.progress.losses.push(StepLoss {
+                        step,
+                        loss: sum / batches as f64,
+                        batches,
+                    });
+                }
+                following.progress.epoch = epoch;
+                following.progress.step = step;
+                following.progress.measured.clone_from(&self.record.steps);
+                following.progress.write(self.out)?;
+                Ok(start.elapsed().as_secs_f64())
             }
             _ => Ok(0.0),
         }
@@ -499,7 +566,7 @@ fn train_epoch(
     let mut rng = StdRng::seed_from_u64(settings.seed.wrapping_add(epoch as u64) ^ SHIFT_SALT);
     let max = settings.max_shift as i32;
     for (batch, indices) in batches.enumerate() {
-        measuring_seconds += measuring.at(model, first_step + batch)?;
+        measuring_seconds += measuring.at(model, epoch, first_step + batch)?;
         let shifts: Vec<(i32, i32)> = indices
             .iter()
             .map(|_| (rng.random_range(-max..=max), rng.random_range(-max..=max)))
@@ -518,10 +585,11 @@ fn train_epoch(
         let loss = loss_value;
         loss_sum += f64::from(loss) * indices.len() as f64;
         hits += correct(&logits, &labels)?;
+        measuring.batch_done(loss);
         progress.batch_done(loss, indices.len());
     }
     let last_step = first_step + order.len().div_ceil(settings.batch);
-    measuring_seconds += measuring.at(model, last_step)?;
+    measuring_seconds += measuring.at(model, epoch, last_step)?;
     let seconds = start.elapsed().as_secs_f64() - measuring_seconds;
     let test = evaluate(model, &data.test)?;
     let n = data.train.len() as f64;
