@@ -117,6 +117,22 @@ fn single_threaded_candle_elementwise() {
     }
 }
 
+impl Command {
+    /// Whether the command trains or runs networks: on a thread of rayon's pool
+    /// ([`on_rayon_pool`]), allocating from one heap with the pool's threads.
+    fn runs_networks(&self) -> bool {
+        cfg!(feature = "networks")
+            && matches!(
+                self,
+                Command::Train(_)
+                    | Command::Sample(_)
+                    | Command::Classify(_)
+                    | Command::Compare(_)
+                    | Command::Diagnose(_)
+            )
+    }
+}
+
 /// The stack of the thread that runs a network command: the main thread's usual 8 MiB.
 #[cfg(feature = "networks")]
 const COMMAND_STACK: usize = 8 << 20;
@@ -138,8 +154,8 @@ fn on_rayon_pool(command: impl FnOnce() -> Result<(), CliError> + Send) -> Resul
 fn main() -> ExitCode {
     #[cfg(feature = "networks")]
     single_threaded_candle_elementwise();
-    allocator::keep_freed_memory();
     let cli = Cli::parse();
+    allocator::keep_freed_memory(cli.command.runs_networks());
     let result = match cli.command {
         Command::Plot(args) => plot::run(&args),
         Command::Accuracy(args) => accuracy::run(&args),
