@@ -154,10 +154,29 @@ pub(crate) fn unfold_rows<T: WithDType + Scratch>(
         unfold_rows_same_width(g, image, rows, columns);
         return;
     }
-    if g.stride > 1 {
-        unfold_rows_strided(g, image, rows, columns);
+    if g.stride == 1 {
+        copy_runs(g, rows, columns, |pixel| &image[pixel..]);
         return;
     }
+    // At stride S > 1 the runs are copied from the input rows split into their phases.
+    let phases = Phases::of(g, &rows);
+    with_scratch(phases.buffer_len(g), |buffer: &mut [T]| {
+        phases.split(g, image, buffer);
+        let buffer = &*buffer;
+        copy_runs(g, rows, columns, |pixel| &buffer[phases.start(g, pixel)..]);
+    });
+}
+
+/// Writes the output rows `rows` of the columns as [`unfold_rows`] does, each tap's run of
+/// pixels inside the image copied from `source(pixel)` (which starts with the run's elements,
+/// consecutive), the padding as zeros.
+fn copy_runs<'a, T: WithDType>(
+    g: &Geometry,
+    rows: Range<usize>,
+    columns: &mut [T],
+    source: impl Fn(usize) -> &'a [T],
+) {
+    let wo = g.out_width();
     g.for_each_row(rows, |column, run| {
         let row = &mut columns[column..column + wo];
         let Some((lo, hi, pixel)) = run else {
@@ -166,7 +185,7 @@ pub(crate) fn unfold_rows<T: WithDType + Scratch>(
         };
         zero_padding(&mut row[..lo]);
         zero_padding(&mut row[hi..]);
-        row[lo..hi].copy_from_slice(&image[pixel..pixel + (hi - lo)]);
+        row[lo..hi].copy_from_slice(&source(pixel)[..hi - lo]);
     });
 }
 
@@ -209,6 +228,18 @@ impl Phases {
         ((c * self.rows + y - self.first_row) * g.stride + x % g.stride) * self.len + x / g.stride
     }
 
+    /// Writes the phases of the rows held of `image` into `buffer`.
+    fn split<T: Copy>(&self, g: &Geometry, image: &[T], buffer: &mut [T]) {
+        self.for_each_row(g, buffer, |start, row_phases| {
+            let row = &image[start..start + g.width];
+            for (r, phase) in row_phases.chunks_exact_mut(self.len).enumerate() {
+                for (o, &v) in phase.iter_mut().zip(row[r..].iter().step_by(g.stride)) {
+                    *o = v;
+                }
+            }
+        });
+    }
+
     /// Calls `f(row, phases)` for each input row held and its `S` phases in the buffer.
     fn for_each_row<'b, T>(
         &self,
@@ -225,41 +256,6 @@ impl Phases {
             }
         }
     }
-}
-
-/// [`unfold_rows`] at stride S > 1: the input rows are split into their phases first
-/// ([`Phases`]), one pass, and each tap's row is then a copy of a run of a phase instead of a
-/// gather of every S-th element.
-fn unfold_rows_strided<T: WithDType + Scratch>(
-    g: &Geometry,
-    image: &[T],
-    rows: Range<usize>,
-    columns: &mut [T],
-) {
-    let (s, w, wo) = (g.stride, g.width, g.out_width());
-    let phases = Phases::of(g, &rows);
-    with_scratch(phases.buffer_len(g), |buffer: &mut [T]| {
-        phases.for_each_row(g, buffer, |start, row_phases| {
-            let row = &image[start..start + w];
-            for (r, phase) in row_phases.chunks_exact_mut(phases.len).enumerate() {
-                for (o, &v) in phase.iter_mut().zip(row[r..].iter().step_by(s)) {
-                    *o = v;
-                }
-            }
-        });
-        let buffer = &*buffer;
-        g.for_each_row(rows, |column, run| {
-            let row = &mut columns[column..column + wo];
-            let Some((lo, hi, pixel)) = run else {
-                row.fill(T::zero());
-                return;
-            };
-            zero_padding(&mut row[..lo]);
-            zero_padding(&mut row[hi..]);
-            let start = phases.start(g, pixel);
-            row[lo..hi].copy_from_slice(&buffer[start..start + (hi - lo)]);
-        });
-    });
 }
 
 /// [`unfold_rows`] at stride 1 with the output as wide as the input (`2P = K - 1`, "same"
