@@ -119,7 +119,7 @@ fn single_threaded_candle_elementwise() {
 
 impl Command {
     /// Whether the command trains or runs networks: on a thread of rayon's pool
-    /// ([`on_rayon_pool`]), allocating from one heap with the pool's threads.
+    /// ([`on_rayon_pool`]), with the allocator set for training ([`allocator`]).
     fn runs_networks(&self) -> bool {
         cfg!(feature = "networks")
             && matches!(
@@ -155,7 +155,9 @@ fn main() -> ExitCode {
     #[cfg(feature = "networks")]
     single_threaded_candle_elementwise();
     let cli = Cli::parse();
-    allocator::keep_freed_memory(cli.command.runs_networks());
+    if cli.command.runs_networks() {
+        allocator::keep_freed_memory();
+    }
     let result = match cli.command {
         Command::Plot(args) => plot::run(&args),
         Command::Accuracy(args) => accuracy::run(&args),
