@@ -28,7 +28,7 @@ use crate::activate::activate;
 use crate::cpu::{
     self, Gradients, Layer, Operand, Saved, TensorGradients, as_tensors, on_cpu, slice,
 };
-use crate::matmul::{Matrix, Real, matmul};
+use crate::matmul::{Matrix, Real, matmul, product_matrix};
 
 /// `x·Wᵀ + bias` for `x (n, in)` and `W (out, in)`, as `candle_nn::Linear` on a 2-D input,
 /// with autograd.
@@ -124,13 +124,16 @@ impl Dense {
         w: &[T],
         bias: Option<&[T]>,
     ) -> Result<(Vec<T>, Option<Vec<T>>)> {
-        let mut z = match bias {
-            Some(bias) => bias.repeat(self.rows),
-            None => vec![T::zero(); self.rows * self.outputs],
-        };
         let x = Matrix::new(x, self.rows, self.inputs);
         let w = Matrix::new(w, self.outputs, self.inputs);
-        matmul(&mut z, x, w.t(), bias.is_some());
+        let z = match bias {
+            Some(bias) => {
+                let mut z = bias.repeat(self.rows);
+                matmul(&mut z, x, w.t(), true);
+                z
+            }
+            None => product_matrix(x, w.t()),
+        };
         let Some(activation) = &self.activation else {
             return Ok((z, None));
         };
@@ -159,23 +162,8 @@ impl Dense {
             _ => Cow::Borrowed(grad_y),
         };
         let gz = Matrix::new(&grad_z, self.rows, self.outputs);
-        let grad_x = input.then(|| {
-            let mut grad_x = vec![T::zero(); self.rows * self.inputs];
-            matmul(
-                &mut grad_x,
-                gz,
-                Matrix::new(w, self.outputs, self.inputs),
-                false,
-            );
-            grad_x
-        });
-        let mut grad_w = vec![T::zero(); self.outputs * self.inputs];
-        matmul(
-            &mut grad_w,
-            gz.t(),
-            Matrix::new(x, self.rows, self.inputs),
-            false,
-        );
+        let grad_x = input.then(|| product_matrix(gz, Matrix::new(w, self.outputs, self.inputs)));
+        let grad_w = product_matrix(gz.t(), Matrix::new(x, self.rows, self.inputs));
         let mut grad_b = vec![T::zero(); self.outputs];
         for row in grad_z.chunks(self.outputs) {
             for (sum, &g) in grad_b.iter_mut().zip(row) {

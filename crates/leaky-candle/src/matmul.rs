@@ -119,6 +119,16 @@ pub(crate) fn matmul_uninit<T: Real>(
     unsafe { product(out.as_mut_ptr().cast(), row_stride, lhs, rhs, false) }
 }
 
+/// `lhs · rhs` as a new row-major matrix, each element written once (no zeroing first).
+pub(crate) fn product_matrix<T: Real>(lhs: Matrix<T>, rhs: Matrix<T>) -> Vec<T> {
+    let len = lhs.rows * rhs.cols;
+    let mut out = Vec::with_capacity(len);
+    matmul_uninit(&mut out.spare_capacity_mut()[..len], rhs.cols, lhs, rhs);
+    // SAFETY: `matmul_uninit` wrote all `len` elements of the `lhs.rows × rhs.cols` product.
+    unsafe { out.set_len(len) };
+    out
+}
+
 /// Checks that an output of `len` elements, rows `row_stride` apart, holds `lhs · rhs`.
 fn check_output<T>(len: usize, row_stride: usize, lhs: &Matrix<T>, rhs: &Matrix<T>) {
     let (m, n) = (lhs.rows, rhs.cols);

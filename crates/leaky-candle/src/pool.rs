@@ -108,35 +108,54 @@ fn is_nan<T: PartialOrd + Copy>(v: T) -> bool {
 }
 
 fn pool<T: WithDType>(p: &Planes, x: &[T]) -> (Vec<T>, Vec<u8>) {
-    let (h, w, ho, wo) = (p.height, p.width, p.height / 2, p.width / 2);
-    let mut y = vec![T::zero(); p.out_len()];
-    let mut winners = vec![0u8; p.out_len()];
+    let (h, w, ho, wo, len) = (p.height, p.width, p.height / 2, p.width / 2, p.out_len());
+    // Every output and winner is written once below (no zeroing first): the `Ho` row pairs of
+    // each plane, `Wo` windows each.
+    let mut y = Vec::with_capacity(len);
+    let mut winners = Vec::with_capacity(len);
     // One plane per task: planes are independent, so the thread count changes no result.
     let planes = x
         .par_chunks_exact(h * w)
-        .zip(y.par_chunks_exact_mut(ho * wo))
-        .zip(winners.par_chunks_exact_mut(ho * wo));
+        .zip(y.spare_capacity_mut()[..len].par_chunks_exact_mut(ho * wo))
+        .zip(winners.spare_capacity_mut()[..len].par_chunks_exact_mut(ho * wo));
     planes.for_each(|((plane, out), won)| {
         // Without NaN, `gives_way(a, b)` is `b > a`: plain comparisons that the compiler turns
         // into vector code (the NaN test in every comparison kept it scalar, 7x slower).
-        let has_nan = plane.iter().fold(false, |nan, &v| nan | is_nan(v));
-        let rows = plane.chunks_exact(2 * w).zip(out.chunks_exact_mut(wo));
-        for ((pair, out), won) in rows.zip(won.chunks_exact_mut(wo)) {
-            let (top, bottom) = (&pair[..2 * wo], &pair[w..w + 2 * wo]);
-            let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
-            let outputs = out.iter_mut().zip(won.iter_mut());
-            if has_nan {
-                for ((t, b), (out, won)) in windows.zip(outputs) {
-                    (*out, *won) = window(t[0], t[1], b[0], b[1]);
-                }
-            } else {
-                for ((t, b), (out, won)) in windows.zip(outputs) {
-                    (*out, *won) = window_without_nan(t[0], t[1], b[0], b[1]);
-                }
-            }
+        if plane.iter().fold(false, |nan, &v| nan | is_nan(v)) {
+            pool_plane(plane, w, out, won, window);
+        } else {
+            pool_plane(plane, w, out, won, window_without_nan);
         }
     });
+    // SAFETY: the loop above wrote all `len` outputs and winners: each plane's `Ho` rows of
+    // `Wo` windows.
+    unsafe {
+        y.set_len(len);
+        winners.set_len(len);
+    }
     (y, winners)
+}
+
+/// Writes the maxima `out` and winners `won` of a plane `w` wide, window by window with
+/// `choose` (a function item, so that each caller's loop is compiled with it inlined).
+fn pool_plane<T: Copy>(
+    plane: &[T],
+    w: usize,
+    out: &mut [MaybeUninit<T>],
+    won: &mut [MaybeUninit<u8>],
+    choose: impl Fn(T, T, T, T) -> (T, u8),
+) {
+    let wo = w / 2;
+    let rows = plane.chunks_exact(2 * w).zip(out.chunks_exact_mut(wo));
+    for ((pair, out), won) in rows.zip(won.chunks_exact_mut(wo)) {
+        let (top, bottom) = (&pair[..2 * wo], &pair[w..w + 2 * wo]);
+        let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
+        for ((t, b), (out, won)) in windows.zip(out.iter_mut().zip(won)) {
+            let (max, winner) = choose(t[0], t[1], b[0], b[1]);
+            out.write(max);
+            won.write(winner);
+        }
+    }
 }
 
 /// [`window`] for values that are not NaN.
