@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::LabError;
 use crate::experiments::compare::{Comparison, JSON_FILE, RunResult, RunStatus, summarise};
+use crate::files::metrics::read_json;
 
 /// How many missing shards a failed merge names.
 const MISSING_SHOWN: usize = 10;
@@ -89,13 +90,8 @@ impl FromStr for Shard {
 /// Reads the `compare.json` of a sweep's (or a shard's) output directory.
 pub fn load(dir: &Path) -> Result<Comparison, LabError> {
     let path = dir.join(JSON_FILE);
-    let fail = |message: String| LabError::Results {
-        path: path.clone(),
-        message,
-    };
-    let bytes = std::fs::read(&path).map_err(|e| fail(format!("cannot read it: {e}")))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| fail(format!("not the results of `leaky compare`: {e}")))
+    read_json(&path, "the results of `leaky compare`")
+        .map_err(|message| LabError::Results { path, message })
 }
 
 /// The sweep whose shards are `parts` (each with the directory it was read from), its runs in

@@ -1,8 +1,9 @@
-//! Writing metrics as JSON files, atomically.
+//! Metrics as JSON files: written atomically, read back with a reason when they cannot be.
 
 use std::path::Path;
 
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::error::LabError;
 use crate::files::atomic;
@@ -21,4 +22,11 @@ pub fn to_json(path: &Path, value: &impl Serialize) -> Result<Vec<u8>, LabError>
     })?;
     bytes.push(b'\n');
     Ok(bytes)
+}
+
+/// The JSON file at `path` as a `T`; otherwise why not, as a phrase: "cannot read it: ..." or
+/// "not `what`: ..." (for example "not the results of `leaky compare`: ...").
+pub fn read_json<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("not {what}: {e}"))
 }

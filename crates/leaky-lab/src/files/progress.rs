@@ -13,7 +13,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::LabError;
-use crate::files::metrics::write_json;
+use crate::files::metrics::{read_json, write_json};
 use crate::units::measure::StepRecord;
 
 /// The progress file's name in a run folder.
@@ -51,13 +51,8 @@ impl Progress {
     /// Reads `dir/progress.json`.
     pub fn read(dir: &Path) -> Result<Progress, LabError> {
         let path = dir.join(PROGRESS_FILE);
-        let fail = |message: String| LabError::Results {
-            path: path.clone(),
-            message,
-        };
-        let bytes = std::fs::read(&path).map_err(|e| fail(format!("cannot read it: {e}")))?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| fail(format!("not the progress of `leaky train cnn`: {e}")))
+        read_json(&path, "the progress of `leaky train cnn`")
+            .map_err(|message| LabError::Results { path, message })
     }
 
     /// Writes it to `dir/progress.json`, atomically.

@@ -16,7 +16,7 @@ use crate::data::dataset::{Digits, Scale, Split, epoch_order};
 use crate::error::LabError;
 use crate::files::atomic;
 use crate::files::checkpoint::{Checkpoint, Kind};
-use crate::files::metrics::to_json;
+use crate::files::metrics::{read_json, to_json};
 use crate::files::progress::{Progress, StepLoss};
 use crate::files::run_folder::RunFolder;
 use crate::models::cnn::{Cnn, CnnConfig, Ops, correct};
@@ -186,9 +186,7 @@ pub fn read_metrics(dir: &Path) -> Result<Recorded, LabError> {
 
 impl Recorded {
     fn read(path: &Path) -> Result<Recorded, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| format!("not the metrics of `leaky train cnn`: {e}"))
+        read_json(path, "the metrics of `leaky train cnn`")
     }
 
     /// The first setting in which the record differs from `settings` on `data`, as
