@@ -177,11 +177,11 @@ impl Simd<f32> for Avx2 {
 
 impl SimdF32 for Avx2 {
     #[inline(always)]
-    fn pow2i(self, n: __m256) -> __m256 {
+    fn times_pow2i(self, p: __m256, n: __m256) -> __m256 {
         // SAFETY: token ⇒ avx2.
         unsafe {
-            let biased = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
-            _mm256_castsi256_ps(_mm256_slli_epi32::<23>(biased))
+            let exponent = _mm256_slli_epi32::<23>(_mm256_cvtps_epi32(n));
+            _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(p), exponent))
         }
     }
     #[inline(always)]

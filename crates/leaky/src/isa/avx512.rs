@@ -185,12 +185,9 @@ impl Simd<f32> for Avx512 {
 
 impl SimdF32 for Avx512 {
     #[inline(always)]
-    fn pow2i(self, n: __m512) -> __m512 {
+    fn times_pow2i(self, p: __m512, n: __m512) -> __m512 {
         // SAFETY: token ⇒ avx512f.
-        unsafe {
-            let biased = _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127));
-            _mm512_castsi512_ps(_mm512_slli_epi32::<23>(biased))
-        }
+        unsafe { _mm512_scalef_ps(p, n) }
     }
     #[inline(always)]
     fn lookup8(self, table: &[f32; 8], i: __m512) -> __m512 {

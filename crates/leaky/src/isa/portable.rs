@@ -165,8 +165,10 @@ portable_impl!(f64, 4, u64, f64);
 
 impl SimdF32 for Portable {
     #[inline(always)]
-    fn pow2i(self, n: Self::V) -> Self::V {
-        map(n, |n| f32::from_bits(((n as i32 + 127) as u32) << 23))
+    fn times_pow2i(self, p: Self::V, n: Self::V) -> Self::V {
+        zip(p, n, |p, n| {
+            f32::from_bits(p.to_bits().wrapping_add((n as i32 as u32) << 23))
+        })
     }
     #[inline(always)]
     fn lookup8(self, table: &[f32; 8], i: Self::V) -> Self::V {

@@ -102,25 +102,21 @@ pub trait Simd<T: Float>: Copy {
 
 /// `f32` exponent manipulation, for the vector exponential.
 pub trait SimdF32: Simd<f32> {
-    /// `2^n` for integer-valued `n` in `[-126, 127]`, built from the bits.
-    fn pow2i(self, n: Self::V) -> Self::V;
+    /// `p·2^n` for integer-valued `n`, exact where `p` and the result are normal floats: `n` is
+    /// added to `p`'s exponent field.
+    fn times_pow2i(self, p: Self::V, n: Self::V) -> Self::V;
 
     /// `table[i]` lane by lane, for `i` in `[0, 8)` (truncated to an integer; NaN reads
     /// `table[0]`): a per-lane choice among eight constants, such as piecewise coefficients.
     fn lookup8(self, table: &[f32; 8], i: Self::V) -> Self::V;
 
     /// `p · 2^n` rounded once (also into the subnormals), for `p` in `[0.5, 2)` and
-    /// integer-valued `n` in `[-160, 127]`. By default one exact multiplication while the result
-    /// is normal, and a second, rounding one below.
+    /// integer-valued `n` in `[-160, 92]`. By default `(p·2^(n+35))·2^-35`: the first product is
+    /// exact and normal (an integer addition), the second exact while the result is normal and rounding once below,
+    /// with no per-lane choice.
     #[inline(always)]
     fn ldexp(self, p: Self::V, n: Self::V) -> Self::V {
-        let deep = self.lt(n, self.splat(-125.0));
-        let n1 = self.select(deep, self.add(n, self.splat(64.0)), n);
-        let low = self.select(
-            deep,
-            self.splat(f32::from_bits(0x1f80_0000)),
-            self.splat(1.0),
-        ); // 2^-64
-        self.mul(self.mul(p, self.pow2i(n1)), low)
+        let up = self.times_pow2i(p, self.add(n, self.splat(35.0)));
+        self.mul(up, self.splat(f32::from_bits(0x2e00_0000))) // 2^-35
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! Range reduction: `a = n·ln2 + r` with `n` the nearest integer to `a/ln2` and `|r| ≤ ln2/2`;
 //! `e^r` by a degree-7 polynomial (relative error ≤ 2^-28.9 with coefficients in `f32`); then
-//! `2^(n+k)` is applied by one or two exact multiplications, the last one rounding once, so
-//! that results down in the subnormal range are rounded only once too.
+//! `2^(n+k)` is applied by [`SimdF32::ldexp`] (two multiplications, or AVX-512's one scaling),
+//! rounding only once, so that results down in the subnormal range are rounded only once too.
 
 use crate::isa::SimdF32;
 
