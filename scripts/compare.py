@@ -14,7 +14,8 @@ untimed, before each batch of at most 8 calls, as in `leaky bench`.
 
 PyTorch ops use preallocated outputs (`out=` / `grad_input=`) where PyTorch has them. PyTorch's
 sigmoid and tanh backward read the forward's *output* (`sigmoid_backward(g, y)`), which is less work
-than leaky's backward from the input; the table says so.
+than leaky's backward from the input: the `backward_from_output` rows (leaky's backward from the
+output, where the activation allows it) are compared with the peers' same backward ops.
 
 The numpy column compares each activation and direction with its own numpy formula, written the
 article's way (plain expressions that allocate their temporaries and result): the article's
@@ -317,7 +318,9 @@ def main():
         direction = r["direction"]
         peer = peers[size]
         t = r["best_s"]
-        key = ("copy", "copy") if act == "copy" else (act, direction)
+        # The peers have one backward per activation; leaky's two are both compared with it.
+        peer_direction = "backward" if direction == "backward_from_output" else direction
+        key = ("copy", "copy") if act == "copy" else (act, peer_direction)
         ratios = []
         times = []
         for th in ("torch1", "torch2", "ort"):
@@ -358,7 +361,8 @@ def main():
           "threaded copy of the same size.\n")
     print("\n".join(rows))
     print("\n¹ PyTorch's sigmoid/tanh backward reads the forward's output; leaky's `backward` "
-          "recomputes from the input.\n")
+          "recomputes from the input; `backward_from_output` reads the output too, the "
+          "like-for-like row.\n")
     print("² time(numpy) / time(leaky), numpy evaluating each activation's own formula the "
           "article's way (allocating, from the input): the article's `np.maximum(alpha * x, x)` "
           "for LeakyReLU forward, `np.where(x > 0, g, alpha * g)` for its backward, "

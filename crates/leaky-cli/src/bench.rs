@@ -57,6 +57,9 @@ pub enum Direction {
     InPlace,
     /// `grad_in = grad_out · f'(x)`, from the input.
     Backward,
+    /// `grad_in = grad_out · f'(x)`, from the output `y = f(x)` (as PyTorch's sigmoid and tanh
+    /// backward), for the activations whose output tells their derivative.
+    FromOutput,
 }
 
 impl Direction {
@@ -65,6 +68,7 @@ impl Direction {
             Direction::Forward => "forward",
             Direction::InPlace => "forward_in_place",
             Direction::Backward => "backward",
+            Direction::FromOutput => "backward_from_output",
         }
     }
 
@@ -72,7 +76,7 @@ impl Direction {
     fn streams(self) -> usize {
         match self {
             Direction::Forward | Direction::InPlace => 2,
-            Direction::Backward => 3,
+            Direction::Backward | Direction::FromOutput => 3,
         }
     }
 }
@@ -160,7 +164,12 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         vec![4 << 10, 256 << 10, 4 << 20, 64 << 20]
     };
     let directions = if args.directions.is_empty() {
-        vec![Direction::Forward, Direction::InPlace, Direction::Backward]
+        vec![
+            Direction::Forward,
+            Direction::InPlace,
+            Direction::Backward,
+            Direction::FromOutput,
+        ]
     } else {
         args.directions.clone()
     };
@@ -252,6 +261,22 @@ impl Cases<'_> {
                         measure(self.min_time, || {
                             act.backward(black_box(&x), black_box(&g), black_box(&mut y))
                                 .expect("checked above")
+                        })
+                    }
+                    Direction::FromOutput => {
+                        act.forward_slice(&x, &mut work)?;
+                        match act.backward_from_output(&work, &g, &mut y) {
+                            Err(leaky::Error::Unsupported { .. }) => continue,
+                            other => other?,
+                        }
+                        let fx = &work;
+                        measure(self.min_time, || {
+                            act.backward_from_output(
+                                black_box(fx),
+                                black_box(&g),
+                                black_box(&mut y),
+                            )
+                            .expect("checked above")
                         })
                     }
                     Direction::InPlace => {
@@ -378,13 +403,13 @@ fn write_table(
     )?;
     writeln!(
         out,
-        "{:<24} {:<17} {:<5} {:>6} {:>9} {:>8} {:>7}",
+        "{:<24} {:<20} {:<5} {:>6} {:>9} {:>8} {:>7}",
         "activation", "direction", "dtype", "size", "Gelem/s", "GB/s", "×copy"
     )?;
     for r in records {
         writeln!(
             out,
-            "{:<24} {:<17} {:<5} {:>6} {:>9.2} {:>8.1} {:>7.2}",
+            "{:<24} {:<20} {:<5} {:>6} {:>9.2} {:>8.1} {:>7.2}",
             r.activation,
             r.direction,
             r.dtype,

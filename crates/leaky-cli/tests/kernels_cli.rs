@@ -101,10 +101,48 @@ fn bench_prints_json_with_copy_ratios() {
         "\"forward\"",
         "\"forward_in_place\"",
         "\"backward\"",
+        "\"backward_from_output\"",
     ] {
         assert!(json.contains(direction), "{direction} missing: {json}");
     }
-    assert_eq!(json.matches("\"vs_copy\":").count(), 4);
+    assert_eq!(json.matches("\"vs_copy\":").count(), 5);
+}
+
+#[test]
+fn bench_leaves_out_the_backward_from_the_output_where_it_does_not_apply() {
+    let out = leaky()
+        .args([
+            "bench",
+            "gelu",
+            "tanh",
+            "--json",
+            "--sizes",
+            "4Ki",
+            "--dtypes",
+            "f32",
+            "--min-time",
+            "0.001",
+            "--threads",
+            "1",
+            "--directions",
+            "from-output",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = String::from_utf8_lossy(&out.stdout);
+    // GELU's output does not tell its derivative (it is not invertible): only tanh is measured.
+    assert_eq!(
+        json.matches("\"backward_from_output\"").count(),
+        1,
+        "{json}"
+    );
+    assert!(json.contains("\"activation\":\"tanh\""), "{json}");
+    assert!(!json.contains("gelu"), "{json}");
 }
 
 #[test]
