@@ -49,24 +49,12 @@ fn every_available_tier_can_be_forced_by_environment() {
     }
 }
 
-#[test]
-fn bench_prints_json_with_copy_ratios() {
+/// `leaky bench --json` on 4Ki `f32` elements, one thread, briefly, with `args` added; its output.
+fn bench_json(args: &[&str]) -> String {
     let out = leaky()
-        .args([
-            "bench",
-            "relu",
-            "--json",
-            "--sizes",
-            "4Ki",
-            "--dtypes",
-            "f32",
-            "--min-time",
-            "0.001",
-            "--threads",
-            "1",
-            "--tier",
-            "portable",
-        ])
+        .args(["bench", "--json", "--sizes", "4Ki", "--dtypes", "f32"])
+        .args(["--min-time", "0.001", "--threads", "1"])
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -74,7 +62,12 @@ fn bench_prints_json_with_copy_ratios() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let json = String::from_utf8_lossy(&out.stdout);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn bench_prints_json_with_copy_ratios() {
+    let json = bench_json(&["relu", "--tier", "portable"]);
     // The processor's model comes first, as /proc/cpuinfo names it, so figures are never mixed up.
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -110,31 +103,7 @@ fn bench_prints_json_with_copy_ratios() {
 
 #[test]
 fn bench_leaves_out_the_backward_from_the_output_where_it_does_not_apply() {
-    let out = leaky()
-        .args([
-            "bench",
-            "gelu",
-            "tanh",
-            "--json",
-            "--sizes",
-            "4Ki",
-            "--dtypes",
-            "f32",
-            "--min-time",
-            "0.001",
-            "--threads",
-            "1",
-            "--directions",
-            "from-output",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json = String::from_utf8_lossy(&out.stdout);
+    let json = bench_json(&["gelu", "tanh", "--directions", "from-output"]);
     // GELU's output does not tell its derivative (it is not invertible): only tanh is measured.
     assert_eq!(
         json.matches("\"backward_from_output\"").count(),
