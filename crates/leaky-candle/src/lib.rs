@@ -9,6 +9,8 @@
 //!   types computed in `f32` and rounded once). On other devices, [`activate_composed`]: the same functions built from candle's own
 //!   ops, with the core's derivatives at the kinks and at ±inf (its documentation lists the
 //!   accuracy of each). PReLU's slope and RReLU's bounds are fixed here (RReLU in evaluation).
+//!   [`activate_from_output`] differentiates from the output instead, as PyTorch's sigmoid and
+//!   tanh do: faster, less accurate where the output saturates (its documentation has figures).
 //! - [`prelu`] and the layer [`Prelu`]: PReLU with learnable slopes, one shared or one per
 //!   channel (axis 1; axis 0 of a 1-D input), as a fused `CustomOp2` whose backward writes the
 //!   gradients of the input and of the slopes in one pass; [`prelu_composed`] off the CPU. The
@@ -78,7 +80,7 @@ mod rrelu;
 mod scratch;
 mod unfold;
 
-pub use activate::{activate, activate_composed};
+pub use activate::{activate, activate_composed, activate_from_output};
 pub use batch_norm::BatchNorm;
 pub use conv::{
     Conv2d, ConvTranspose2d, conv_transpose2d, conv_transpose2d_activated, conv2d,

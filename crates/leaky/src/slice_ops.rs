@@ -56,6 +56,14 @@ impl Activation {
     ) -> Result<(), Error> {
         T::backward_from_output(self, y, grad_out, grad_in)
     }
+
+    /// `Ok` where [`Activation::backward_from_output`] applies (the output determines the
+    /// derivative), else the [`Error::Unsupported`] it would return; an invalid activation gives
+    /// its own error. For callers that choose the backward before they have the slices.
+    pub fn check_backward_from_output(&self) -> Result<(), Error> {
+        self.validate()?;
+        check_from_output(self)
+    }
 }
 
 /// The slice operations of one element type, compiled here once per type: the public methods
