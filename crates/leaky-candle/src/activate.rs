@@ -12,7 +12,8 @@ use crate::fused::Forward;
 ///
 /// - On the CPU, in `f32`, `f64`, `f16` and `bf16`: one fused pass forward and one fused pass
 ///   backward, through the core's slice kernels (the 16-bit types computed in `f32` blocks and
-///   rounded once: each result is the `f32` op's result on the same values, correctly rounded). The backward is computed from `x`, so it is exactly
+///   rounded once: each result is the `f32` op's result on the same values, correctly rounded).
+///   The backward is computed from `x` (from `y`: [`activate_from_output`]), so it is exactly
 ///   `grad · f'(x)` with PyTorch's values at the kinks: LeakyReLU's f'(0) = α (candle's
 ///   `candle_nn::ops::leaky_relu` gives (1 + α)/2 there), ReLU's f'(0) = 0. NaN in gives NaN
 ///   out. Any layout is accepted (transposed, narrowed, broadcast); a non-contiguous input is

@@ -112,8 +112,8 @@ pub trait SimdF32: Simd<f32> {
 
     /// `p · 2^n` rounded once (also into the subnormals), for `p` in `[0.5, 2)` and
     /// integer-valued `n` in `[-160, 92]`. By default `(p·2^(n+35))·2^-35`: the first product is
-    /// exact and normal (an integer addition), the second exact while the result is normal and rounding once below,
-    /// with no per-lane choice.
+    /// exact and normal (an integer addition), the second exact while the result is normal and
+    /// rounding once below, with no per-lane choice.
     #[inline(always)]
     fn ldexp(self, p: Self::V, n: Self::V) -> Self::V {
         let up = self.times_pow2i(p, self.add(n, self.splat(35.0)));
