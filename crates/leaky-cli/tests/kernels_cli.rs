@@ -49,8 +49,9 @@ fn every_available_tier_can_be_forced_by_environment() {
     }
 }
 
-/// `leaky bench --json` on 4Ki `f32` elements, one thread, briefly, with `args` added; its output.
-fn bench_json(args: &[&str]) -> String {
+/// `leaky bench --json` on 4Ki `f32` elements, one thread, briefly, with `args` added: its
+/// standard output and standard error.
+fn bench_json(args: &[&str]) -> (String, String) {
     let out = leaky()
         .args(["bench", "--json", "--sizes", "4Ki", "--dtypes", "f32"])
         .args(["--min-time", "0.001", "--threads", "1"])
@@ -62,12 +63,13 @@ fn bench_json(args: &[&str]) -> String {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap()
+    let text = |bytes| String::from_utf8(bytes).unwrap();
+    (text(out.stdout), text(out.stderr))
 }
 
 #[test]
 fn bench_prints_json_with_copy_ratios() {
-    let json = bench_json(&["relu", "--tier", "portable"]);
+    let (json, _) = bench_json(&["relu", "--tier", "portable"]);
     // The processor's model comes first, as /proc/cpuinfo names it, so figures are never mixed up.
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -103,7 +105,7 @@ fn bench_prints_json_with_copy_ratios() {
 
 #[test]
 fn bench_leaves_out_the_backward_from_the_output_where_it_does_not_apply() {
-    let json = bench_json(&["gelu", "tanh", "--directions", "from-output"]);
+    let (json, notes) = bench_json(&["gelu", "tanh", "--directions", "from-output"]);
     // GELU's output does not tell its derivative (it is not invertible): only tanh is measured.
     assert_eq!(
         json.matches("\"backward_from_output\"").count(),
@@ -112,6 +114,14 @@ fn bench_leaves_out_the_backward_from_the_output_where_it_does_not_apply() {
     );
     assert!(json.contains("\"activation\":\"tanh\""), "{json}");
     assert!(!json.contains("gelu"), "{json}");
+    // ... and says so, once.
+    assert_eq!(
+        notes
+            .matches("no backward from the output for gelu")
+            .count(),
+        1,
+        "{notes}"
+    );
 }
 
 #[test]
