@@ -6,6 +6,7 @@
 #![cfg(feature = "experiments")]
 
 mod common;
+mod send;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -20,18 +21,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use common::{fixture, write_run};
-
-/// The status, content type and body of a request.
-async fn send(app: &Router, request: Request<Body>) -> (StatusCode, String, Vec<u8>) {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let kind = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map_or(String::new(), |v| v.to_str().unwrap().to_string());
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, kind, body.to_vec())
-}
+use send::send;
 
 async fn get_json(app: &Router, uri: &str) -> Value {
     let (status, kind, body) = send(app, Request::get(uri).body(Body::empty()).unwrap()).await;

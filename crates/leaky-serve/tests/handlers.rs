@@ -1,13 +1,14 @@
 //! Every route, with good and bad requests: the same numbers and figures as `leaky-show` gives
 //! the command line, and a 4xx with the command line's one-line message for bad input.
 
+mod send;
+
 use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::{Request, StatusCode};
 use leaky::{Activation, Kind};
 use leaky_show::figure::FigureSpec;
 use leaky_show::table::Table;
-use tower::ServiceExt;
+use send::send;
 
 /// The status, content type and body of `GET uri`.
 async fn get(uri: &str) -> (StatusCode, String, Vec<u8>) {
@@ -15,14 +16,7 @@ async fn get(uri: &str) -> (StatusCode, String, Vec<u8>) {
 }
 
 async fn request(request: Request<Body>) -> (StatusCode, String, Vec<u8>) {
-    let response = leaky_serve::router().oneshot(request).await.unwrap();
-    let status = response.status();
-    let kind = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map_or(String::new(), |v| v.to_str().unwrap().to_string());
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, kind, body.to_vec())
+    send(&leaky_serve::router(), request).await
 }
 
 /// A bad request's message: the status must be 400.
