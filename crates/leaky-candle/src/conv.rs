@@ -42,7 +42,7 @@ use crate::cpu::{
     sum_in_order, sum_interleaved,
 };
 use crate::matmul::{Matrix, Real, matmul, matmul_strided, matmul_uninit};
-use crate::pool::{Winners, max_pool2, pool_storage, unpool_gradient};
+use crate::pool::{max_pool2, pool_planes, unpool_planes};
 use crate::scratch::with_scratch;
 use crate::unfold::{Geometry, fold_add_rows, unfold_rows};
 
@@ -68,6 +68,23 @@ struct Conv {
     geometry: Geometry,
     /// Channels of the small side: `C_out` of a convolution, `C_in` of a transposed one.
     others: usize,
+}
+
+/// A forward pass's results: the output (`z`, `f(z)`, or `max_pool2(f(z))`), and what the
+/// backward pass of an activated one needs: `z`, and with pooling each window's winner.
+struct Output<S> {
+    y: S,
+    pre_activation: Option<S>,
+    winners: Option<Vec<u8>>,
+}
+
+/// What an activated op's forward pass kept for its backward pass: the activation, the
+/// pre-activation `z` (`Z` a storage or a slice), and with pooling each window's winner.
+#[derive(Clone, Copy)]
+struct Kept<'a, Z> {
+    activation: &'a Activation,
+    pre_activation: Z,
+    winners: Option<&'a [u8]>,
 }
 
 impl Conv {
@@ -98,6 +115,24 @@ impl Conv {
         }
     }
 
+    /// The `(height, width)` of an output plane.
+    fn out_plane(&self) -> (usize, usize) {
+        let g = &self.geometry;
+        match self.direction {
+            Direction::Forward => (g.out_height(), g.out_width()),
+            Direction::Transposed => (g.height, g.width),
+        }
+    }
+
+    /// The output's shape after 2x2 max pooling, or with `pool` false as it is.
+    fn shape(&self, pool: bool) -> Shape {
+        let (h, w) = self.out_plane();
+        match pool {
+            true => (self.batch, self.out_channels(), h / 2, w / 2).into(),
+            false => self.out_shape(),
+        }
+    }
+
     /// The channels that get a bias: the output's.
     fn out_channels(&self) -> usize {
         match self.direction {
@@ -112,14 +147,16 @@ impl Conv {
     }
 
     /// `z = conv(x, w) + bias`, and with an activation `f` also `y = f(z)`, applied image by
-    /// image while the image is in cache: returns `(z, None)` or `(y, Some(z))`.
+    /// image while the image is in cache; with `pool` too (and an activation), `y` is
+    /// `max_pool2(f(z))`, pooled image by image, and the full-size `f(z)` is never stored.
     fn forward<T: Real>(
         &self,
         x: &[T],
         w: &[T],
         bias: Option<&[T]>,
         activation: Option<&Activation>,
-    ) -> Result<(Vec<T>, Option<Vec<T>>)> {
+        pool: bool,
+    ) -> Result<Output<Vec<T>>> {
         let (per_in, per_out) = self.sides();
         let len = self.batch * per_out;
         // A convolution's bias is one more tap, whose column is all ones: `[W | b] · [cols; 1]`.
@@ -136,12 +173,40 @@ impl Conv {
         let images = z.spare_capacity_mut()[..len]
             .par_chunks_mut(per_out)
             .zip(x.par_chunks(per_in));
-        let y = match activation {
+        let (y, winners) = match activation {
             None => {
                 images.for_each(|(z, x)| {
                     image(z, x);
                 });
-                None
+                (None, None)
+            }
+            Some(activation) if pool => {
+                let plane = self.out_plane();
+                let per_pooled = self.out_channels() * (plane.0 / 2) * (plane.1 / 2);
+                let pooled_len = self.batch * per_pooled;
+                // Each image's outputs and winners are written by `pool_planes`: no zeroing.
+                let (mut y, mut won) = (
+                    Vec::with_capacity(pooled_len),
+                    Vec::with_capacity(pooled_len),
+                );
+                images
+                    .zip(y.spare_capacity_mut()[..pooled_len].par_chunks_mut(per_pooled))
+                    .zip(won.spare_capacity_mut()[..pooled_len].par_chunks_mut(per_pooled))
+                    .try_for_each(|(((z, x), y), won)| {
+                        with_scratch(per_out, |activated: &mut [T]| {
+                            activation.forward_slice(image(z, x), activated)?;
+                            pool_planes(activated, plane, y, won);
+                            Ok::<(), leaky::Error>(())
+                        })
+                    })
+                    .map_err(Error::wrap)?;
+                // SAFETY: the loop above wrote every image's `per_pooled` outputs and winners,
+                // `pooled_len` of each in all, and returned early on an error.
+                unsafe {
+                    y.set_len(pooled_len);
+                    won.set_len(pooled_len);
+                }
+                (Some(y), Some(won))
             }
             Some(activation) => {
                 let mut y = vec![T::zero(); len];
@@ -149,15 +214,23 @@ impl Conv {
                     .zip(y.par_chunks_mut(per_out))
                     .try_for_each(|((z, x), y)| activation.forward_slice(image(z, x), y))
                     .map_err(Error::wrap)?;
-                Some(y)
+                (Some(y), None)
             }
         };
-        // SAFETY: the loop above wrote every image's elements, `len` in all (`image` writes
+        // SAFETY: the loops above wrote every image's elements, `len` in all (`image` writes
         // each of its `per_out`), and returned early on an error.
         unsafe { z.set_len(len) };
         Ok(match y {
-            None => (z, None),
-            Some(y) => (y, Some(z)),
+            None => Output {
+                y: z,
+                pre_activation: None,
+                winners,
+            },
+            Some(y) => Output {
+                y,
+                pre_activation: Some(z),
+                winners,
+            },
         })
     }
 
@@ -224,18 +297,24 @@ impl Conv {
 
     /// The gradients of the input (when `input` asks for it), the weights and the bias, from
     /// the input `x`, the weights `w` and the output's gradient `grad_y`. With an activation,
-    /// `grad_y` is the gradient of `f(z)` and `z` the pre-activation: each image's
-    /// `grad_z = f'(z)·grad_y` is computed in a scratch buffer and used in its place.
+    /// `grad_y` is the gradient of `f(z)` (of `max_pool2(f(z))` with the pooling's winners) and
+    /// each image's `grad_z = f'(z)·grad_y` (after sending each window's gradient to its
+    /// winner) is computed in a scratch buffer and used in its place.
     fn backward<T: Real>(
         &self,
         x: &[T],
         w: &[T],
         grad_y: &[T],
         input: bool,
-        activated: Option<(&Activation, &[T])>,
+        activated: Option<Kept<&[T]>>,
     ) -> Result<Gradients<T>> {
         let (per_in, per_out) = self.sides();
         let channels = self.out_channels();
+        let plane = self.out_plane();
+        let per_grad_y = match activated.and_then(|kept| kept.winners) {
+            Some(_) => channels * (plane.0 / 2) * (plane.1 / 2),
+            None => per_out,
+        };
         let per_weights = self.others * self.geometry.taps();
         // Each image's partial gradients: the weights', then the bias's.
         let per_partial = per_weights + channels;
@@ -252,15 +331,25 @@ impl Conv {
             .enumerate()
             .try_for_each(|(i, (partial, grad_x))| {
                 let x = &x[i * per_in..(i + 1) * per_in];
-                let grad_y = &grad_y[i * per_out..(i + 1) * per_out];
+                let grad_y = &grad_y[i * per_grad_y..(i + 1) * per_grad_y];
                 let (partial_w, partial_b) = partial.split_at_mut(per_weights);
-                let Some((activation, z)) = activated else {
+                let Some(kept) = activated else {
                     self.image_backward(x, w, grad_y, partial_w, partial_b, grad_x.as_deref_mut());
                     return Ok(());
                 };
-                let z = &z[i * per_out..(i + 1) * per_out];
-                with_scratch(per_out, |grad_z: &mut [T]| {
-                    activation.backward(z, grad_y, grad_z)?;
+                let z = &kept.pre_activation[i * per_out..(i + 1) * per_out];
+                let scratch = per_out * if kept.winners.is_some() { 2 } else { 1 };
+                with_scratch(scratch, |scratch: &mut [T]| {
+                    let (grad_z, unpooled) = scratch.split_at_mut(per_out);
+                    let grad_f = match kept.winners {
+                        Some(won) => {
+                            let won = &won[i * per_grad_y..(i + 1) * per_grad_y];
+                            unpool_planes(plane, won, grad_y, unpooled);
+                            &*unpooled
+                        }
+                        None => grad_y,
+                    };
+                    kept.activation.backward(z, grad_f, grad_z)?;
                     self.image_backward(x, w, grad_z, partial_w, partial_b, grad_x.as_deref_mut());
                     Ok::<(), leaky::Error>(())
                 })
@@ -346,27 +435,36 @@ impl Conv {
         }
     }
 
-    /// The forward pass on CPU storage: `(output, pre-activation)` as [`Conv::forward`].
+    /// The forward pass on CPU storage, as [`Conv::forward`], and the output's shape.
     fn run(
         &self,
         x: Operand,
         w: Operand,
         bias: Option<Operand>,
         activation: Option<&Activation>,
-    ) -> Result<(CpuStorage, Option<CpuStorage>, Shape)> {
+        pool: bool,
+    ) -> Result<(Output<CpuStorage>, Shape)> {
         if let Some((_, layout)) = bias {
             self.check_bias(layout)?;
         }
-        let (y, z) = match (x.0, w.0) {
+        let out = match (x.0, w.0) {
             (CpuStorage::F32(_), CpuStorage::F32(_)) => {
                 let bias = bias.map(slice).transpose()?;
-                let (y, z) = self.forward(slice(x)?, slice(w)?, bias, activation)?;
-                (CpuStorage::F32(y), z.map(CpuStorage::F32))
+                let out = self.forward(slice(x)?, slice(w)?, bias, activation, pool)?;
+                Output {
+                    y: CpuStorage::F32(out.y),
+                    pre_activation: out.pre_activation.map(CpuStorage::F32),
+                    winners: out.winners,
+                }
             }
             (CpuStorage::F64(_), CpuStorage::F64(_)) => {
                 let bias = bias.map(slice).transpose()?;
-                let (y, z) = self.forward(slice(x)?, slice(w)?, bias, activation)?;
-                (CpuStorage::F64(y), z.map(CpuStorage::F64))
+                let out = self.forward(slice(x)?, slice(w)?, bias, activation, pool)?;
+                Output {
+                    y: CpuStorage::F64(out.y),
+                    pre_activation: out.pre_activation.map(CpuStorage::F64),
+                    winners: out.winners,
+                }
             }
             (x, w) => bail!(
                 "{}: unsupported or mixed dtypes {:?} and {:?}",
@@ -375,18 +473,18 @@ impl Conv {
                 w.dtype()
             ),
         };
-        Ok((y, z, self.out_shape()))
+        Ok((out, self.shape(pool && activation.is_some())))
     }
 
-    /// The gradients as tensors, computed in one pass; `activated` is the activation and the
-    /// pre-activation its forward pass kept.
+    /// The gradients as tensors, computed in one pass; `activated` is what an activated op's
+    /// forward pass kept.
     fn gradients(
         &self,
         x: &Tensor,
         w: &Tensor,
         bias: Option<&Tensor>,
         grad_y: &Tensor,
-        activated: Option<(&Activation, &CpuStorage)>,
+        activated: Option<Kept<&CpuStorage>>,
     ) -> Result<TensorGradients> {
         on_cpu(self.name(), x, w, grad_y, |xs, ws, gs, input| {
             match x.dtype() {
@@ -410,10 +508,16 @@ impl Conv {
         w: Operand,
         grad_y: Operand,
         input: bool,
-        activated: Option<(&Activation, &CpuStorage)>,
+        activated: Option<Kept<&CpuStorage>>,
     ) -> Result<Gradients<T>> {
         let activated = activated
-            .map(|(act, z)| Ok::<_, Error>((act, z.as_slice::<T>()?)))
+            .map(|kept| {
+                Ok::<_, Error>(Kept {
+                    pre_activation: kept.pre_activation.as_slice::<T>()?,
+                    activation: kept.activation,
+                    winners: kept.winners,
+                })
+            })
             .transpose()?;
         self.backward(slice(x)?, slice(w)?, slice(grad_y)?, input, activated)
     }
@@ -451,8 +555,8 @@ impl Layer for Conv {
         w: Operand,
         bias: Option<Operand>,
     ) -> Result<(CpuStorage, Shape)> {
-        let (y, _, shape) = self.run(x, w, bias, None)?;
-        Ok((y, shape))
+        let (out, shape) = self.run(x, w, bias, None, false)?;
+        Ok((out.y, shape))
     }
 
     fn backward(
@@ -471,14 +575,15 @@ impl Layer for Conv {
 /// the backward pass, which turns `grad_y` into `grad_z = f'(z)·grad_y` image by image (after
 /// sending each window's gradient to its winner). One op instead of two or three spares the
 /// graph the full-size tensors, and the backward pass the zeroed buffer and the addition that
-/// candle spends on the gradient of each intermediate tensor.
+/// candle spends on the gradient of each intermediate tensor; with pooling, each image's `f(z)`
+/// and the gradient sent to its winners only ever live in a scratch buffer, in cache.
 struct Activated {
     conv: Conv,
     activation: Activation,
-    /// `z`, written by the forward pass.
-    pre_activation: Saved<CpuStorage>,
-    /// With pooling, each window's winner, written by the forward pass.
-    pooling: Option<Saved<Winners>>,
+    /// Whether the output is pooled.
+    pool: bool,
+    /// `z`, and with pooling the winners, written by the forward pass.
+    kept: Saved<(CpuStorage, Option<Vec<u8>>)>,
 }
 
 impl Layer for Activated {
@@ -492,16 +597,13 @@ impl Layer for Activated {
         w: Operand,
         bias: Option<Operand>,
     ) -> Result<(CpuStorage, Shape)> {
-        let (y, z, shape) = self.conv.run(x, w, bias, Some(&self.activation))?;
-        if let Some(z) = z {
-            self.pre_activation.put(z);
+        let (out, shape) = self
+            .conv
+            .run(x, w, bias, Some(&self.activation), self.pool)?;
+        if let Some(z) = out.pre_activation {
+            self.kept.put((z, out.winners));
         }
-        let Some(pooling) = &self.pooling else {
-            return Ok((y, shape));
-        };
-        let (pooled, shape, winners) = pool_storage(self.name(), &y, &Layout::contiguous(shape))?;
-        pooling.put(winners);
-        Ok((pooled, shape))
+        Ok((out.y, shape))
     }
 
     fn backward(
@@ -511,19 +613,13 @@ impl Layer for Activated {
         bias: Option<&Tensor>,
         grad_y: &Tensor,
     ) -> Result<TensorGradients> {
-        let unpooled;
-        let grad_y = match &self.pooling {
-            None => grad_y,
-            Some(pooling) => {
-                unpooled = pooling.with(self.name(), |winners| {
-                    unpool_gradient(self.name(), winners, grad_y)
-                })?;
-                &unpooled
-            }
-        };
-        self.pre_activation.with(self.conv.name(), |z| {
-            let activated = Some((&self.activation, z));
-            self.conv.gradients(x, w, bias, grad_y, activated)
+        self.kept.with(self.conv.name(), |(z, winners)| {
+            let kept = Kept {
+                activation: &self.activation,
+                pre_activation: z,
+                winners: winners.as_deref(),
+            };
+            self.conv.gradients(x, w, bias, grad_y, Some(kept))
         })
     }
 }
@@ -573,8 +669,8 @@ fn apply(
             let op = Activated {
                 conv: op,
                 activation,
-                pre_activation: Saved::new(),
-                pooling: pool.then(Saved::new),
+                pool,
+                kept: Saved::new(),
             };
             cpu::apply(op, &x, &w, bias.as_ref())
         }
@@ -665,6 +761,13 @@ fn convolve(
     if !geometry.is_valid() {
         bail!(
             "conv2d: a {kernel}x{kernel} kernel with stride {stride} does not fit a {height}x{width} input padded by {padding}"
+        );
+    }
+    if pool && (geometry.out_height() < 2 || geometry.out_width() < 2) {
+        bail!(
+            "conv2d: a {}x{} image is smaller than the 2x2 window",
+            geometry.out_height(),
+            geometry.out_width()
         );
     }
     let op = Conv {

@@ -118,15 +118,7 @@ fn pool<T: WithDType>(p: &Planes, x: &[T]) -> (Vec<T>, Vec<u8>) {
         .par_chunks_exact(h * w)
         .zip(y.spare_capacity_mut()[..len].par_chunks_exact_mut(ho * wo))
         .zip(winners.spare_capacity_mut()[..len].par_chunks_exact_mut(ho * wo));
-    planes.for_each(|((plane, out), won)| {
-        // Without NaN, `gives_way(a, b)` is `b > a`: plain comparisons that the compiler turns
-        // into vector code (the NaN test in every comparison kept it scalar, 7x slower).
-        if plane.iter().fold(false, |nan, &v| nan | is_nan(v)) {
-            pool_plane(plane, w, out, won, window);
-        } else {
-            pool_plane(plane, w, out, won, window_without_nan);
-        }
-    });
+    planes.for_each(|((plane, out), won)| pool_plane(plane, w, out, won));
     // SAFETY: the loop above wrote all `len` outputs and winners: each plane's `Ho` rows of
     // `Wo` windows.
     unsafe {
@@ -136,9 +128,44 @@ fn pool<T: WithDType>(p: &Planes, x: &[T]) -> (Vec<T>, Vec<u8>) {
     (y, winners)
 }
 
+/// Pools each `height × width` plane of `planes` into `out` and `won` (`⌊H/2⌋·⌊W/2⌋` windows
+/// a plane, each written), as [`max_pool2`]'s forward pass does: for an op that pools its own
+/// output image by image while it is in cache.
+pub(crate) fn pool_planes<T: PartialOrd + Copy>(
+    planes: &[T],
+    (height, width): (usize, usize),
+    out: &mut [MaybeUninit<T>],
+    won: &mut [MaybeUninit<u8>],
+) {
+    let windows = (height / 2) * (width / 2);
+    let each = planes
+        .chunks_exact(height * width)
+        .zip(out.chunks_exact_mut(windows))
+        .zip(won.chunks_exact_mut(windows));
+    for ((plane, out), won) in each {
+        pool_plane(plane, width, out, won);
+    }
+}
+
+/// Pools one plane `w` wide into `out` and `won`.
+fn pool_plane<T: PartialOrd + Copy>(
+    plane: &[T],
+    w: usize,
+    out: &mut [MaybeUninit<T>],
+    won: &mut [MaybeUninit<u8>],
+) {
+    // Without NaN, `gives_way(a, b)` is `b > a`: plain comparisons that the compiler turns
+    // into vector code (the NaN test in every comparison kept it scalar, 7x slower).
+    if plane.iter().fold(false, |nan, &v| nan | is_nan(v)) {
+        pool_windows(plane, w, out, won, window);
+    } else {
+        pool_windows(plane, w, out, won, window_without_nan);
+    }
+}
+
 /// Writes the maxima `out` and winners `won` of a plane `w` wide, window by window with
 /// `choose` (a function item, so that each caller's loop is compiled with it inlined).
-fn pool_plane<T: Copy>(
+fn pool_windows<T: Copy>(
     plane: &[T],
     w: usize,
     out: &mut [MaybeUninit<T>],
@@ -169,35 +196,67 @@ fn window_without_nan<T: PartialOrd + Copy>(t0: T, t1: T, b0: T, b1: T) -> (T, u
 }
 
 fn unpool<T: WithDType>(p: &Planes, winners: &[u8], grad_y: &[T]) -> Vec<T> {
-    let (h, w, ho, wo, zero) = (p.height, p.width, p.height / 2, p.width / 2, T::zero());
+    let (h, w, windows) = (p.height, p.width, (p.height / 2) * (p.width / 2));
     let len = p.planes * h * w;
-    // Every element is written once below (no zeroing first): each window's four from its
-    // winner, and a trailing odd row or column, which gets no gradient, as zeros.
+    // Every element is written once below (no zeroing first).
     let mut grad_x: Vec<T> = Vec::with_capacity(len);
     let planes = grad_x.spare_capacity_mut()[..len]
         .par_chunks_exact_mut(h * w)
-        .zip(grad_y.par_chunks_exact(ho * wo))
-        .zip(winners.par_chunks_exact(ho * wo));
+        .zip(grad_y.par_chunks_exact(windows))
+        .zip(winners.par_chunks_exact(windows));
     planes.for_each(|((grad_plane, grad_out), won)| {
-        let (pairs, odd_row) = grad_plane.split_at_mut(2 * ho * w);
-        odd_row.fill(MaybeUninit::new(zero));
-        let rows = pairs.chunks_exact_mut(2 * w).zip(grad_out.chunks_exact(wo));
-        for ((pair, g), won) in rows.zip(won.chunks_exact(wo)) {
-            let (top, bottom) = pair.split_at_mut(w);
-            top[2 * wo..].fill(MaybeUninit::new(zero));
-            bottom[2 * wo..].fill(MaybeUninit::new(zero));
-            let windows = top.chunks_exact_mut(2).zip(bottom.chunks_exact_mut(2));
-            for ((top, bottom), (&g, &won)) in windows.zip(g.iter().zip(won)) {
-                let to = |k: u8| MaybeUninit::new(if won == k { g } else { zero });
-                (top[0], top[1]) = (to(0), to(1));
-                (bottom[0], bottom[1]) = (to(2), to(3));
-            }
-        }
+        unpool_plane((h, w), won, grad_out, grad_plane);
     });
-    // SAFETY: the loop above wrote all `len` elements: every plane's window rows (their
-    // windows and odd trailing column) and its odd trailing row.
+    // SAFETY: `unpool_plane` wrote all of every plane, `len` elements in all.
     unsafe { grad_x.set_len(len) };
     grad_x
+}
+
+/// The gradient of each `height × width` plane pooled by [`pool_planes`] into `grad_x`, from
+/// the gradient `grad_y` of its windows and their winners `won`: each window's to its winner,
+/// zero elsewhere. Every element of `grad_x` is written.
+pub(crate) fn unpool_planes<T: WithDType>(
+    (height, width): (usize, usize),
+    won: &[u8],
+    grad_y: &[T],
+    grad_x: &mut [T],
+) {
+    let windows = (height / 2) * (width / 2);
+    // SAFETY: `MaybeUninit<T>` has `T`'s layout, and only initialised values are written
+    // through this view, so `grad_x` stays initialised.
+    let grad_x: &mut [MaybeUninit<T>] = unsafe { &mut *(grad_x as *mut [T] as *mut _) };
+    let each = grad_x
+        .chunks_exact_mut(height * width)
+        .zip(grad_y.chunks_exact(windows))
+        .zip(won.chunks_exact(windows));
+    for ((grad_plane, grad_out), won) in each {
+        unpool_plane((height, width), won, grad_out, grad_plane);
+    }
+}
+
+/// Writes all of `grad_plane`, a plane `h × w`: each window's gradient from `grad_out` to its
+/// winner in `won`, zeros elsewhere (a trailing odd row or column gets no gradient).
+fn unpool_plane<T: WithDType>(
+    (h, w): (usize, usize),
+    won: &[u8],
+    grad_out: &[T],
+    grad_plane: &mut [MaybeUninit<T>],
+) {
+    let (wo, zero) = (w / 2, T::zero());
+    let (pairs, odd_row) = grad_plane.split_at_mut(2 * (h / 2) * w);
+    odd_row.fill(MaybeUninit::new(zero));
+    let rows = pairs.chunks_exact_mut(2 * w).zip(grad_out.chunks_exact(wo));
+    for ((pair, g), won) in rows.zip(won.chunks_exact(wo)) {
+        let (top, bottom) = pair.split_at_mut(w);
+        top[2 * wo..].fill(MaybeUninit::new(zero));
+        bottom[2 * wo..].fill(MaybeUninit::new(zero));
+        let windows = top.chunks_exact_mut(2).zip(bottom.chunks_exact_mut(2));
+        for ((top, bottom), (&g, &won)) in windows.zip(g.iter().zip(won)) {
+            let to = |k: u8| MaybeUninit::new(if won == k { g } else { zero });
+            (top[0], top[1]) = (to(0), to(1));
+            (bottom[0], bottom[1]) = (to(2), to(3));
+        }
+    }
 }
 
 fn elements<'a, T>(data: &'a [T], layout: &Layout) -> &'a [T] {
