@@ -12,6 +12,7 @@ use crate::models::cnn::{Cnn, LAYERS};
 use crate::training::train_cnn::evaluate;
 use crate::units::dead::LayerDeath;
 use crate::units::measure::activity;
+use crate::units::values::with_values;
 
 /// At most this many pre-activation values per layer are kept for the histograms (evenly spaced
 /// among those of the first batch).
@@ -95,7 +96,9 @@ pub fn diagnose(model: &Cnn, digits: &Digits, batch: usize) -> Result<Diagnosis,
 
 /// At most [`SAMPLE_VALUES`] values of `t`, evenly spaced.
 fn sample(t: &Tensor) -> Result<Vec<f32>, LabError> {
-    let all = t.flatten_all()?.to_vec1::<f32>()?;
-    let step = all.len().div_ceil(SAMPLE_VALUES).max(1);
-    Ok(all.into_iter().step_by(step).collect())
+    let sampled = with_values(t, |all| {
+        let step = all.len().div_ceil(SAMPLE_VALUES).max(1);
+        all.iter().step_by(step).copied().collect()
+    })?;
+    Ok(sampled)
 }

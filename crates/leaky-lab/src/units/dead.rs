@@ -7,6 +7,7 @@ use candle_core::{Result, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::models::cnn::{LAYER_NAMES, LAYERS};
+use crate::units::values::with_values;
 
 /// A unit active on at most this fraction of the examples is nearly dead.
 pub const NEARLY_DEAD: f64 = 0.01;
@@ -103,24 +104,29 @@ impl DeathCounter {
         self.examples += pre[0].dim(0)?;
         for (l, t) in pre.iter().enumerate() {
             let units = t.dim(1)?;
-            let values = t.flatten_all()?.to_vec1::<f32>()?;
-            let active = &mut self.active[l];
-            active.resize(units, 0);
-            let per_unit = values.len() / (t.dim(0)? * units).max(1);
-            if per_unit > 0 {
-                for example in values.chunks_exact(units * per_unit) {
-                    for (a, unit) in active.iter_mut().zip(example.chunks_exact(per_unit)) {
-                        *a += u64::from(unit.iter().any(|&v| v > 0.0));
-                    }
-                }
-            }
-            let (negative, sum, sum_sq) = moments(&values);
-            self.negative[l].0 += negative;
-            self.negative[l].1 += values.len() as u64;
-            self.sums[l].0 += sum;
-            self.sums[l].1 += sum_sq;
+            let batch = t.dim(0)?;
+            with_values(t, |values| self.add_layer(l, values, batch, units))?;
         }
         Ok(())
+    }
+
+    /// Adds layer `l`'s pre-activations for `batch` examples of `units` units each.
+    fn add_layer(&mut self, l: usize, values: &[f32], batch: usize, units: usize) {
+        let active = &mut self.active[l];
+        active.resize(units, 0);
+        let per_unit = values.len() / (batch * units).max(1);
+        if per_unit > 0 {
+            for example in values.chunks_exact(units * per_unit) {
+                for (a, unit) in active.iter_mut().zip(example.chunks_exact(per_unit)) {
+                    *a += u64::from(unit.iter().any(|&v| v > 0.0));
+                }
+            }
+        }
+        let (negative, sum, sum_sq) = moments(values);
+        self.negative[l].0 += negative;
+        self.negative[l].1 += values.len() as u64;
+        self.sums[l].0 += sum;
+        self.sums[l].1 += sum_sq;
     }
 
     /// The fractions per layer.

@@ -24,6 +24,7 @@ use crate::data::dataset::{Digits, Scale};
 use crate::error::LabError;
 use crate::models::cnn::{Cnn, LAYER_NAMES, LAYERS, correct};
 use crate::units::dead::dead_shares;
+use crate::units::values::with_values;
 
 /// About how many measurements a run makes by default (step 0 and the last step included).
 pub const POINTS: usize = 40;
@@ -170,8 +171,7 @@ impl ActivityCounter {
         let examples = pre[0].dim(0)?;
         for (layer, t) in pre.iter().enumerate() {
             let units = t.dim(1)?;
-            let values = t.detach().flatten_all()?.to_vec1::<f32>()?;
-            self.add_layer(layer, &values, examples, units);
+            with_values(t, |values| self.add_layer(layer, values, examples, units))?;
         }
         self.examples += examples;
         Ok(())

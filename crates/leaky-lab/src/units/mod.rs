@@ -3,3 +3,4 @@
 
 pub mod dead;
 pub mod measure;
+pub(crate) mod values;
