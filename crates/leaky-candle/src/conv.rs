@@ -41,7 +41,7 @@ use crate::cpu::{
     self, Gradients, Layer, Operand, Saved, TensorGradients, as_tensors, on_cpu, slice,
     sum_in_order, sum_interleaved,
 };
-use crate::matmul::{Matrix, Real, matmul, matmul_strided, matmul_uninit};
+use crate::matmul::{Matrix, Real, matmul, matmul_strided, matmul_uninit, transpose};
 use crate::pool::{max_pool2, pool_planes, unpool_planes};
 use crate::scratch::with_scratch;
 use crate::unfold::{Geometry, fold_add_rows, unfold_rows};
@@ -316,7 +316,8 @@ impl Conv {
             None => per_out,
         };
         let per_weights = self.others * self.geometry.taps();
-        // Each image's partial gradients: the weights', then the bias's.
+        // Each image's partial gradients: the weights' (transposed, `(taps, others)`), then the
+        // bias's.
         let per_partial = per_weights + channels;
         let mut partials = vec![T::zero(); self.batch * per_partial];
         let mut grad_x = vec![T::zero(); if input { x.len() } else { 0 }];
@@ -356,20 +357,22 @@ impl Conv {
             })
             .map_err(Error::wrap)?;
         drop(grad_x_images);
-        let mut grad_w = sum_in_order(&partials, per_partial);
-        let grad_bias = grad_w.split_off(per_weights);
+        let mut grad_w_t = sum_in_order(&partials, per_partial);
+        let grad_bias = grad_w_t.split_off(per_weights);
+        let grad_w = transpose(&grad_w_t, self.geometry.taps(), self.others);
         Ok((input.then_some(grad_x), grad_w, grad_bias))
     }
 
-    /// One image's gradients from its output's gradient `grad_y` (of `z`): the weights' and
-    /// the bias's written to `grad_w` and `grad_b`, the input's (when asked for) added to
-    /// `grad_x`, which starts at zero; a band of output rows at a time.
+    /// One image's gradients from its output's gradient `grad_y` (of `z`): the weights'
+    /// (transposed, `(taps, others)`) and the bias's written to `grad_w_t` and `grad_b`, the
+    /// input's (when asked for) added to `grad_x`, which starts at zero; a band of output rows
+    /// at a time.
     fn image_backward<T: Real>(
         &self,
         x: &[T],
         w: &[T],
         grad_y: &[T],
-        grad_w: &mut [T],
+        grad_w_t: &mut [T],
         grad_b: &mut [T],
         mut grad_x: Option<&mut [T]>,
     ) {
@@ -396,7 +399,9 @@ impl Conv {
                 unfold_rows(g, large, band.clone(), cols);
                 let cols = Matrix::new(cols, taps, at.len());
                 // Forward: grad_w = grad_y · colsᵀ. Transposed: grad_w = x · unfold(grad_y)ᵀ.
-                matmul(grad_w, small.columns(at.clone()), cols.t(), i > 0);
+                // Computed transposed, `cols · smallᵀ`, which the product reads as they lie,
+                // where `grad_w` itself would have it repack the columns for every image.
+                matmul(grad_w_t, cols, small.columns(at.clone()).t(), i > 0);
                 let Some(grad_x) = grad_x.as_deref_mut() else {
                     continue;
                 };

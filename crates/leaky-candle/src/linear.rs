@@ -28,7 +28,7 @@ use crate::activate::activate;
 use crate::cpu::{
     self, Gradients, Layer, Operand, Saved, TensorGradients, as_tensors, on_cpu, slice,
 };
-use crate::matmul::{Matrix, Real, matmul, product_matrix};
+use crate::matmul::{Matrix, Real, matmul, product_matrix, transpose};
 
 /// `x·Wᵀ + bias` for `x (n, in)` and `W (out, in)`, as `candle_nn::Linear` on a 2-D input,
 /// with autograd.
@@ -126,14 +126,20 @@ impl Dense {
     ) -> Result<(Vec<T>, Option<Vec<T>>)> {
         let x = Matrix::new(x, self.rows, self.inputs);
         let w = Matrix::new(w, self.outputs, self.inputs);
-        let z = match bias {
+        // `z = x · Wᵀ + bias` is computed transposed, `zᵀ = W · xᵀ` (from the bias), which the
+        // product reads as they lie, where `z` itself would have it repack all the weights.
+        let z_t = match bias {
             Some(bias) => {
-                let mut z = bias.repeat(self.rows);
-                matmul(&mut z, x, w.t(), true);
-                z
+                let mut z_t: Vec<T> = bias
+                    .iter()
+                    .flat_map(|&b| std::iter::repeat_n(b, self.rows))
+                    .collect();
+                matmul(&mut z_t, w, x.t(), true);
+                z_t
             }
-            None => product_matrix(x, w.t()),
+            None => product_matrix(w, x.t()),
         };
+        let z = transpose(&z_t, self.outputs, self.rows);
         let Some(activation) = &self.activation else {
             return Ok((z, None));
         };

@@ -129,6 +129,16 @@ pub(crate) fn product_matrix<T: Real>(lhs: Matrix<T>, rhs: Matrix<T>) -> Vec<T> 
     out
 }
 
+/// The transpose, `cols × rows`, of the row-major `rows × cols` matrix held in `m`.
+pub(crate) fn transpose<T: Copy>(m: &[T], rows: usize, cols: usize) -> Vec<T> {
+    assert_eq!(m.len(), rows * cols, "matrix size");
+    let mut out = Vec::with_capacity(m.len());
+    for col in 0..cols {
+        out.extend(m.iter().skip(col).step_by(cols));
+    }
+    out
+}
+
 /// Checks that an output of `len` elements, rows `row_stride` apart, holds `lhs · rhs`.
 fn check_output<T>(len: usize, row_stride: usize, lhs: &Matrix<T>, rhs: &Matrix<T>) {
     let (m, n) = (lhs.rows, rhs.cols);
@@ -258,6 +268,16 @@ mod tests {
             assert_eq!(out[i * n + 1..i * n + 3], full[i * n + 1..i * n + 3]);
             assert!(out[i * n].is_nan() && out[i * n + 3].is_nan(), "untouched");
         }
+    }
+
+    #[test]
+    fn transpose_swaps_rows_and_columns() {
+        // [[1, 2, 3], [4, 5, 6]]ᵀ = [[1, 4], [2, 5], [3, 6]]; twice gives the matrix back.
+        let m = [1, 2, 3, 4, 5, 6];
+        assert_eq!(transpose(&m, 2, 3), [1, 4, 2, 5, 3, 6]);
+        assert_eq!(transpose(&transpose(&m, 2, 3), 3, 2), m);
+        assert_eq!(transpose(&m, 1, 6), m);
+        assert!(transpose::<f32>(&[], 0, 4).is_empty());
     }
 
     #[test]
