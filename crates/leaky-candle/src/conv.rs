@@ -30,7 +30,9 @@ use std::borrow::Cow;
 use std::mem::MaybeUninit;
 
 use candle_core::backend::BackendStorage;
-use candle_core::{CpuStorage, DType, Device, Error, Layout, Module, Result, Shape, Tensor, bail};
+use candle_core::{
+    CpuStorage, DType, Device, Error, Layout, Module, Result, Shape, Storage, Tensor, bail,
+};
 use candle_nn::{Conv2dConfig, ConvTranspose2dConfig, VarBuilder};
 use rayon::prelude::*;
 
@@ -657,14 +659,7 @@ fn apply(
         };
         return if pool { max_pool2(&y) } else { Ok(y) };
     }
-    if w.dtype() != x.dtype() || bias.is_some_and(|b| b.dtype() != x.dtype()) {
-        bail!(
-            "{}: mixed dtypes: input {:?}, weights {:?}",
-            op.name(),
-            x.dtype(),
-            w.dtype()
-        );
-    }
+    check_dtypes(op, x, w, bias)?;
     let (x, w) = (x.contiguous()?, w.contiguous()?);
     let bias = bias.map(Tensor::contiguous).transpose()?;
     match activation {
@@ -680,6 +675,19 @@ fn apply(
             cpu::apply(op, &x, &w, bias.as_ref())
         }
     }
+}
+
+/// Refuses an input, weights and bias of different dtypes.
+fn check_dtypes(op: Conv, x: &Tensor, w: &Tensor, bias: Option<&Tensor>) -> Result<()> {
+    if w.dtype() != x.dtype() || bias.is_some_and(|b| b.dtype() != x.dtype()) {
+        bail!(
+            "{}: mixed dtypes: input {:?}, weights {:?}",
+            op.name(),
+            x.dtype(),
+            w.dtype()
+        );
+    }
+    Ok(())
 }
 
 /// Checks a square kernel `(a, b, K, K)` and returns `(a, b, K)`.
@@ -738,6 +746,63 @@ pub fn conv2d_activated_pooled(
     convolve(x, w, bias, stride, padding, Some(activation), true)
 }
 
+/// `(max_pool2(f(z)), z)` for `z = conv2d(x, w, bias)` (see [`conv2d`] for the shapes),
+/// computed in one pass as [`conv2d_activated_pooled`] computes them, and returned as tensors
+/// without gradient: for running a network on data while recording each layer's
+/// pre-activation (to count its dead units, say). The same values, bit for bit, as `z` from
+/// [`conv2d`] and [`max_pool2`] of [`crate::activate`] of it. Errors as
+/// [`conv2d_activated_pooled`].
+pub fn conv2d_activated_pooled_recorded(
+    x: &Tensor,
+    w: &Tensor,
+    bias: Option<&Tensor>,
+    stride: usize,
+    padding: usize,
+    activation: &Activation,
+) -> Result<(Tensor, Tensor)> {
+    activation.validate().map_err(Error::wrap)?;
+    let op = forward_conv(x, w, stride, padding, true)?;
+    let fast = matches!(x.device(), Device::Cpu) && matches!(x.dtype(), DType::F32 | DType::F64);
+    if !fast {
+        let z = conv2d(x, w, bias, stride, padding)?.detach();
+        let y = max_pool2(&activate(&z, activation)?)?.detach();
+        return Ok((y, z));
+    }
+    check_dtypes(op, x, w, bias)?;
+    let (x, w) = (x.contiguous()?, w.contiguous()?);
+    let bias = bias.map(Tensor::contiguous).transpose()?;
+    let (xs, x_layout) = x.storage_and_layout();
+    let (ws, w_layout) = w.storage_and_layout();
+    let bias = bias.as_ref().map(Tensor::storage_and_layout);
+    let (Storage::Cpu(xs), Storage::Cpu(ws)) = (&*xs, &*ws) else {
+        bail!("conv2d: expected tensors on the CPU");
+    };
+    let bias = match &bias {
+        Some((storage, layout)) => match &**storage {
+            Storage::Cpu(storage) => Some((storage, *layout)),
+            _ => bail!("conv2d: expected tensors on the CPU"),
+        },
+        None => None,
+    };
+    let (out, shape) = op.run((xs, x_layout), (ws, w_layout), bias, Some(activation), true)?;
+    let Some(z) = out.pre_activation else {
+        bail!("conv2d: the activated forward pass kept no pre-activation");
+    };
+    Ok((
+        storage_tensor(out.y, shape)?,
+        storage_tensor(z, op.out_shape())?,
+    ))
+}
+
+/// A tensor on the CPU of `storage` (`f32` or `f64`) and `shape`.
+fn storage_tensor(storage: CpuStorage, shape: Shape) -> Result<Tensor> {
+    match storage {
+        CpuStorage::F32(v) => Tensor::from_vec(v, shape, &Device::Cpu),
+        CpuStorage::F64(v) => Tensor::from_vec(v, shape, &Device::Cpu),
+        other => bail!("conv2d: unsupported dtype {:?}", other.dtype()),
+    }
+}
+
 fn convolve(
     x: &Tensor,
     w: &Tensor,
@@ -747,6 +812,14 @@ fn convolve(
     activation: Option<&Activation>,
     pool: bool,
 ) -> Result<Tensor> {
+    let op = forward_conv(x, w, stride, padding, pool)?;
+    apply(op, x, w, bias, activation, pool, || {
+        x.conv2d(w, padding, stride, 1, 1)
+    })
+}
+
+/// The convolution of `x` by `w` (checked to fit, and with `pool` to give at least a 2x2 output).
+fn forward_conv(x: &Tensor, w: &Tensor, stride: usize, padding: usize, pool: bool) -> Result<Conv> {
     let (batch, channels, height, width) = x.dims4()?;
     let (c_out, c_w, kernel) = kernel_dims("conv2d", w)?;
     let geometry = Geometry {
@@ -775,14 +848,11 @@ fn convolve(
             geometry.out_width()
         );
     }
-    let op = Conv {
+    Ok(Conv {
         direction: Direction::Forward,
         batch,
         geometry,
         others: c_out,
-    };
-    apply(op, x, w, bias, activation, pool, || {
-        x.conv2d(w, padding, stride, 1, 1)
     })
 }
 
@@ -903,6 +973,18 @@ impl Conv2d {
         let cfg = self.0.config();
         let (w, b) = (self.0.weight(), self.0.bias());
         conv2d_activated_pooled(x, w, b, cfg.stride, cfg.padding, activation)
+    }
+
+    /// `(max_pool2(f(z)), z)` without gradient: [`conv2d_activated_pooled_recorded`] with the
+    /// layer's weights.
+    pub fn forward_activated_pooled_recorded(
+        &self,
+        x: &Tensor,
+        activation: &Activation,
+    ) -> Result<(Tensor, Tensor)> {
+        let cfg = self.0.config();
+        let (w, b) = (self.0.weight(), self.0.bias());
+        conv2d_activated_pooled_recorded(x, w, b, cfg.stride, cfg.padding, activation)
     }
 }
 

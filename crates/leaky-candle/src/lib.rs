@@ -84,7 +84,7 @@ pub use activate::{activate, activate_composed, activate_from_output};
 pub use batch_norm::BatchNorm;
 pub use conv::{
     Conv2d, ConvTranspose2d, conv_transpose2d, conv_transpose2d_activated, conv2d,
-    conv2d_activated, conv2d_activated_pooled,
+    conv2d_activated, conv2d_activated_pooled, conv2d_activated_pooled_recorded,
 };
 pub use layer::ActivationLayer;
 pub use leaky::Activation;

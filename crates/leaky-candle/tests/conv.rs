@@ -10,7 +10,7 @@ use common::{bits, max_diff};
 use leaky_candle::conv::{conv_transpose2d_layer, conv2d_layer};
 use leaky_candle::{
     Activation, Conv2d, ConvTranspose2d, activate, conv_transpose2d, conv_transpose2d_activated,
-    conv2d, conv2d_activated, conv2d_activated_pooled, max_pool2,
+    conv2d, conv2d_activated, conv2d_activated_pooled, conv2d_activated_pooled_recorded, max_pool2,
 };
 
 /// Reproducible values in [-1, 1) (a 64-bit linear congruential generator).
@@ -330,6 +330,48 @@ fn fused_pooling_gives_the_same_bits_as_pooling_after() {
         err.to_string().contains("smaller than the 2x2 window"),
         "{err}"
     );
+}
+
+#[test]
+fn recorded_pooling_gives_the_pre_activation_and_the_pooled_output_without_gradient() {
+    let as_bits = |t: &Tensor| -> Vec<u64> {
+        let t = t.to_dtype(DType::F64).unwrap().flatten_all().unwrap();
+        t.to_vec1::<f64>()
+            .unwrap()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect()
+    };
+    for dtype in [DType::F32, DType::F64] {
+        let x = random(&[3, 2, 9, 9], 51, dtype);
+        let w = random(&[4, 2, 3, 3], 52, dtype);
+        let b = random(&[4], 53, dtype);
+        for (spec, stride, bias) in [("relu", 1, true), ("sigmoid", 2, true), ("elu", 1, false)] {
+            let act: Activation = spec.parse().unwrap();
+            let bias = bias.then_some(b.as_tensor());
+            let (y, z) = conv2d_activated_pooled_recorded(&x, &w, bias, stride, 1, &act).unwrap();
+            let z_alone = conv2d(&x, &w, bias, stride, 1).unwrap();
+            let y_after = max_pool2(&activate(&z_alone, &act).unwrap()).unwrap();
+            assert_eq!(as_bits(&z), as_bits(&z_alone), "z, {dtype:?}, {spec}");
+            assert_eq!(as_bits(&y), as_bits(&y_after), "y, {dtype:?}, {spec}");
+            assert_eq!(z.dims(), z_alone.dims());
+            assert_eq!(y.dims(), y_after.dims());
+            // Recorded values carry no gradient back to the weights.
+            let grads = y.sum_all().unwrap().backward().unwrap();
+            assert!(grads.get(&w).is_none(), "{spec}: no gradient");
+        }
+    }
+    let act: Activation = "relu".parse().unwrap();
+    let small = random(&[1, 3, 3, 3], 54, DType::F32);
+    let w = random(&[2, 3, 3, 3], 55, DType::F32);
+    let err = conv2d_activated_pooled_recorded(&small, &w, None, 1, 0, &act).unwrap_err();
+    assert!(
+        err.to_string().contains("smaller than the 2x2 window"),
+        "{err}"
+    );
+    let w64 = random(&[2, 3, 3, 3], 56, DType::F64);
+    let err = conv2d_activated_pooled_recorded(&small, &w64, None, 1, 1, &act).unwrap_err();
+    assert!(err.to_string().contains("mixed dtypes"), "{err}");
 }
 
 /// [`all_bits`] for `f32` or `f64` results (the bits of each value as `f64`).

@@ -225,6 +225,22 @@ impl Cnn {
         Ok((logits, pre))
     }
 
+    /// The logits and the pre-activations as [`Cnn::forward_recorded`] gives them (the same
+    /// values, bit for bit), without gradients: for evaluating and measuring a model. With the
+    /// fused ops, each convolution, its activation and its pooling run as one pass
+    /// ([`Conv2d::forward_activated_pooled_recorded`]).
+    pub fn forward_measured(&self, images: &Tensor) -> Result<(Tensor, [Tensor; LAYERS])> {
+        if !self.fuses() {
+            return self.forward_recorded(images);
+        }
+        let act = &self.config.activation;
+        let (x, pre1) = self.conv1.forward_activated_pooled_recorded(images, act)?;
+        let (x, pre2) = self.conv2.forward_activated_pooled_recorded(&x, act)?;
+        let pre3 = self.dense(&self.hidden, &x.flatten_from(1)?)?;
+        let hidden = self.activate(2, &pre3)?;
+        Ok((self.dense(&self.output, &hidden)?, [pre1, pre2, pre3]))
+    }
+
     /// The logits, pushing the pre-activations onto `pre` when given.
     fn run(&self, images: &Tensor, mut pre: Option<&mut Vec<Tensor>>) -> Result<Tensor> {
         let x = self.conv_block(0, &self.conv1, images, pre.as_deref_mut())?;

@@ -620,7 +620,7 @@ pub fn evaluate(model: &Cnn, digits: &Digits) -> Result<Evaluation, LabError> {
     let mut deaths = DeathCounter::default();
     for indices in all.chunks(EVAL_BATCH) {
         let (logits, pre) =
-            model.forward_recorded(&digits.images_tensor(indices, Scale::Standard)?)?;
+            model.forward_measured(&digits.images_tensor(indices, Scale::Standard)?)?;
         deaths.add(&pre)?;
         let labels = digits.labels_tensor(indices)?;
         let loss = candle_nn::loss::cross_entropy(&logits, &labels)?.to_scalar::<f32>()?;

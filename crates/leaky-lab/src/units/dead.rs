@@ -97,7 +97,7 @@ fn moments(values: &[f32]) -> (u64, f64, f64) {
 }
 
 impl DeathCounter {
-    /// Adds a batch's pre-activations, as from [`crate::models::cnn::Cnn::forward_recorded`]:
+    /// Adds a batch's pre-activations, as from [`crate::models::cnn::Cnn::forward_measured`]:
     /// `(n, C, H, W)` for a convolution, `(n, H)` for a linear layer. One pass over each layer's
     /// values: per example and unit whether it is active, and the negative count and the sums.
     pub fn add(&mut self, pre: &[Tensor; LAYERS]) -> Result<()> {

@@ -166,7 +166,7 @@ impl ActivityCounter {
         }
     }
 
-    /// Adds a batch's pre-activations, as from [`Cnn::forward_recorded`].
+    /// Adds a batch's pre-activations, as from [`Cnn::forward_measured`].
     pub fn add(&mut self, pre: &[Tensor; LAYERS]) -> Result<(), LabError> {
         let examples = pre[0].dim(0)?;
         for (layer, t) in pre.iter().enumerate() {
@@ -229,7 +229,7 @@ pub fn activity(model: &Cnn, digits: &Digits) -> Result<Vec<LayerActivity>, LabE
     let mut counter = ActivityCounter::new(model.config().activation);
     let all: Vec<usize> = (0..digits.len()).collect();
     for indices in all.chunks(BATCH) {
-        let (_, pre) = model.forward_recorded(&digits.images_tensor(indices, Scale::Standard)?)?;
+        let (_, pre) = model.forward_measured(&digits.images_tensor(indices, Scale::Standard)?)?;
         counter.add(&pre)?;
     }
     Ok(counter.finish())
@@ -288,7 +288,7 @@ impl Measurer {
         let mut counter = ActivityCounter::new(model.config().activation);
         let mut right = 0;
         for (images, labels) in &self.batches {
-            let (logits, pre) = model.forward_recorded(images)?;
+            let (logits, pre) = model.forward_measured(images)?;
             counter.add(&pre)?;
             right += correct(&logits, labels)?;
         }
