@@ -308,6 +308,56 @@ fn unfold_rows_same_width<T: WithDType>(
     }
 }
 
+/// [`fold_add_rows`] at stride 1 with the output as wide as the input (as
+/// [`unfold_rows_same_width`]): a tap's rows are added to the image as one run, shifted by
+/// `kx - P`, once its elements on the padding columns (which would wrap around to the row
+/// before or after) are set to -0, instead of a short addition per row. Each image element gets
+/// the taps' values in the same order as row by row, and `v + (-0) = v` for every `v` (-0 and
+/// NaN included), so the result is the same, bit for bit.
+fn fold_add_rows_same_width<T: WithDType>(
+    g: &Geometry,
+    columns: &mut [T],
+    rows: Range<usize>,
+    image: &mut [T],
+) {
+    let (height, width, k, p) = (g.height, g.width, g.kernel, g.padding);
+    let n = rows.len() * width;
+    let plane = height * width;
+    let negative_zero = T::from_f64(-0.0);
+    for c in 0..g.channels {
+        let channel = &mut image[c * plane..(c + 1) * plane];
+        for ky in 0..k {
+            // The band's rows whose input row `oy + ky - P` is inside the image.
+            let (y_lo, y_hi) = g.inside(ky, height, g.out_height());
+            let lo = y_lo.clamp(rows.start, rows.end);
+            let hi = y_hi.clamp(lo, rows.end);
+            if lo == hi {
+                continue;
+            }
+            let (inside_lo, inside_hi) = ((lo - rows.start) * width, (hi - rows.start) * width);
+            let first_row = (lo + ky - p) * width;
+            for kx in 0..k {
+                let tap = (c * k + ky) * k + kx;
+                let run = &mut columns[tap * n..(tap + 1) * n][inside_lo..inside_hi];
+                let (x_lo, x_hi) = g.inside(kx, width, width);
+                for row in run.chunks_exact_mut(width) {
+                    row[..x_lo].fill(negative_zero);
+                    row[x_hi..].fill(negative_zero);
+                }
+                // Output pixel (oy, ox) adds to input index (oy + ky - P)·W + ox + kx - P of the
+                // channel: consecutive outputs to consecutive inputs.
+                let first = (first_row + kx) as isize - p as isize;
+                let image_lo = first.max(0) as usize;
+                let image_hi = (first + run.len() as isize).min(plane as isize) as usize;
+                let run_lo = (image_lo as isize - first) as usize;
+                for (sum, &v) in channel[image_lo..image_hi].iter_mut().zip(&run[run_lo..]) {
+                    *sum += v;
+                }
+            }
+        }
+    }
+}
+
 /// Writes zeros over `run`, a stretch of padding: mostly one or two elements (a 3x3 kernel's),
 /// which are stored directly instead of through a call of `memset` each.
 fn zero_padding<T: WithDType>(run: &mut [T]) {
@@ -320,12 +370,13 @@ fn zero_padding<T: WithDType>(run: &mut [T]) {
 }
 
 /// Adds `fold(columns)` to `image` (`C × H × W`), for the output rows `rows` that `columns`
-/// holds (`C·K·K × rows.len()·Wo`, as [`unfold_rows`] writes them). At stride S > 1 the sums
-/// are made in the input rows' phases ([`Phases`], contiguous runs) and added to the image at
-/// the end, one pass, instead of adding to every S-th element tap by tap.
+/// holds (`C·K·K × rows.len()·Wo`, as [`unfold_rows`] writes them); the elements of `columns`
+/// that fall on the padding may be set to zero on the way. At stride S > 1 the sums are made in
+/// the input rows' phases ([`Phases`], contiguous runs) and added to the image at the end, one
+/// pass, instead of adding to every S-th element tap by tap.
 pub(crate) fn fold_add_rows<T: WithDType + Scratch>(
     g: &Geometry,
-    columns: &[T],
+    columns: &mut [T],
     rows: Range<usize>,
     image: &mut [T],
 ) {
@@ -342,6 +393,10 @@ pub(crate) fn fold_add_rows<T: WithDType + Scratch>(
             *sum += v;
         }
     };
+    if s == 1 && g.out_width() == w {
+        fold_add_rows_same_width(g, columns, rows, image);
+        return;
+    }
     if s == 1 {
         g.for_each_row(rows, |column, run| {
             if let Some((lo, hi, pixel)) = run {
@@ -467,7 +522,7 @@ mod tests {
                     let mut columns = vec![0.0; len];
                     unfold_rows(&g, &x, band.clone(), &mut columns);
                     left += columns.iter().zip(&m).map(|(a, b)| a * b).sum::<f64>();
-                    fold_add_rows(&g, &m, band, &mut folded);
+                    fold_add_rows(&g, &mut m.clone(), band, &mut folded);
                 }
                 let right: f64 = x.iter().zip(&folded).map(|(a, b)| a * b).sum();
                 assert_eq!(left, right, "{g:?}, {rows} rows");
