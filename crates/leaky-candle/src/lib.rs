@@ -24,7 +24,9 @@
 //!   whatever the number of threads: [`conv2d`] and [`conv_transpose2d`], [`linear()`], each also
 //!   with its activation fused ([`conv2d_activated`], [`conv_transpose2d_activated`],
 //!   [`linear_activated`]); [`max_pool2`], also fused after a convolution and its activation
-//!   ([`conv2d_activated_pooled`]); [`BatchNorm`] in training; and [`adam::Adam`]. The
+//!   ([`conv2d_activated_pooled`], and without gradient, returning the pre-activation too, for
+//!   measuring a network: [`conv2d_activated_pooled_recorded`]); [`BatchNorm`] in training; and
+//!   [`adam::Adam`]. The
 //!   layers [`Conv2d`], [`ConvTranspose2d`], [`Linear`] and [`BatchNorm`] wrap candle-nn's, so
 //!   weights, names and checkpoints interchange.
 //!

@@ -413,6 +413,30 @@ fn candle_ops_compute_the_same_model_and_are_refused_where_candle_has_none() {
     }
 }
 
+#[test]
+fn measuring_gives_the_same_bits_as_recording() {
+    let data = common::small_split(40, 8);
+    let images = data
+        .test
+        .images_tensor(&[0, 1, 2, 3, 4], Scale::Standard)
+        .unwrap();
+    let bits = |t: &candle_core::Tensor| -> Vec<u32> {
+        let values: Vec<f32> = t.flatten_all().unwrap().to_vec1().unwrap();
+        values.iter().map(|v| v.to_bits()).collect()
+    };
+    // Fused ops (one pass per convolution block), and PReLU (the unfused path).
+    for spec in ["relu", "gelu", "prelu"] {
+        let model = Cnn::seeded(CnnConfig::new(spec.parse().unwrap()), &VarMap::new(), 6).unwrap();
+        let (logits, pre) = model.forward_recorded(&images).unwrap();
+        let (measured_logits, measured_pre) = model.forward_measured(&images).unwrap();
+        assert_eq!(bits(&measured_logits), bits(&logits), "{spec}: logits");
+        for (layer, (a, b)) in measured_pre.iter().zip(&pre).enumerate() {
+            assert_eq!(a.dims(), b.dims(), "{spec}: layer {layer}");
+            assert_eq!(bits(a), bits(b), "{spec}: layer {layer}");
+        }
+    }
+}
+
 /// The variables of a freshly seeded model, by name.
 fn initial_weights(activation: &str, seed: u64) -> std::collections::HashMap<String, Vec<f32>> {
     let varmap = VarMap::new();
