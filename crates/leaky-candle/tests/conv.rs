@@ -334,14 +334,6 @@ fn fused_pooling_gives_the_same_bits_as_pooling_after() {
 
 #[test]
 fn recorded_pooling_gives_the_pre_activation_and_the_pooled_output_without_gradient() {
-    let as_bits = |t: &Tensor| -> Vec<u64> {
-        let t = t.to_dtype(DType::F64).unwrap().flatten_all().unwrap();
-        t.to_vec1::<f64>()
-            .unwrap()
-            .iter()
-            .map(|v| v.to_bits())
-            .collect()
-    };
     for dtype in [DType::F32, DType::F64] {
         let x = random(&[3, 2, 9, 9], 51, dtype);
         let w = random(&[4, 2, 3, 3], 52, dtype);
@@ -352,8 +344,8 @@ fn recorded_pooling_gives_the_pre_activation_and_the_pooled_output_without_gradi
             let (y, z) = conv2d_activated_pooled_recorded(&x, &w, bias, stride, 1, &act).unwrap();
             let z_alone = conv2d(&x, &w, bias, stride, 1).unwrap();
             let y_after = max_pool2(&activate(&z_alone, &act).unwrap()).unwrap();
-            assert_eq!(as_bits(&z), as_bits(&z_alone), "z, {dtype:?}, {spec}");
-            assert_eq!(as_bits(&y), as_bits(&y_after), "y, {dtype:?}, {spec}");
+            assert_eq!(f64_bits(&z), f64_bits(&z_alone), "z, {dtype:?}, {spec}");
+            assert_eq!(f64_bits(&y), f64_bits(&y_after), "y, {dtype:?}, {spec}");
             assert_eq!(z.dims(), z_alone.dims());
             assert_eq!(y.dims(), y_after.dims());
             // Recorded values carry no gradient back to the weights.
@@ -376,19 +368,21 @@ fn recorded_pooling_gives_the_pre_activation_and_the_pooled_output_without_gradi
 
 /// [`all_bits`] for `f32` or `f64` results (the bits of each value as `f64`).
 fn all_bits_any(result: &(Tensor, Vec<Option<Tensor>>)) -> Vec<Vec<u64>> {
-    let as_bits = |t: &Tensor| -> Vec<u64> {
-        let t = t.to_dtype(DType::F64).unwrap().flatten_all().unwrap();
-        t.to_vec1::<f64>()
-            .unwrap()
-            .iter()
-            .map(|v| v.to_bits())
-            .collect()
-    };
     let grads = result
         .1
         .iter()
-        .map(|g| as_bits(g.as_ref().expect("a gradient")));
-    std::iter::once(as_bits(&result.0)).chain(grads).collect()
+        .map(|g| f64_bits(g.as_ref().expect("a gradient")));
+    std::iter::once(f64_bits(&result.0)).chain(grads).collect()
+}
+
+/// The bits of each value of an `f32` or `f64` tensor, as `f64`.
+fn f64_bits(t: &Tensor) -> Vec<u64> {
+    let t = t.to_dtype(DType::F64).unwrap().flatten_all().unwrap();
+    t.to_vec1::<f64>()
+        .unwrap()
+        .iter()
+        .map(|v| v.to_bits())
+        .collect()
 }
 
 #[test]

@@ -399,16 +399,21 @@ async fn jobs_run_one_at_a_time_and_can_be_cancelled() {
         "queued"
     );
 
-    // The stand-in got the command line.
-    let args_file = root.path().join("a/pid");
+    // The stand-in started: its process id is in `a/pid` (the shell creates the file before it
+    // writes the number, so wait for the number).
+    let pid_file = root.path().join("a/pid");
     let start = Instant::now();
-    while !args_file.exists() {
+    let pid = loop {
+        let written = std::fs::read_to_string(&pid_file).unwrap_or_default();
+        if let Ok(pid) = written.trim().parse::<u32>() {
+            break pid;
+        }
         assert!(
             start.elapsed() < Duration::from_secs(10),
             "the job did not start"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    };
     // Cancelling the queued one takes it off the queue; the running one goes on.
     let (status, _, body) = send(&app, delete("2")).await;
     assert_eq!(status, StatusCode::OK);
@@ -450,9 +455,8 @@ async fn jobs_run_one_at_a_time_and_can_be_cancelled() {
     let failed = job_in(&app, id, "failed").await;
     assert_eq!(failed["error"], "it failed on purpose");
     // The stand-in of job 1 is gone: its process group was killed.
-    let pid = std::fs::read_to_string(root.path().join("a/pid")).unwrap();
     assert!(
-        !Path::new("/proc").join(pid.trim()).exists(),
+        !Path::new("/proc").join(pid.to_string()).exists(),
         "process {pid} still runs"
     );
 }
