@@ -24,16 +24,7 @@ use crate::fused::Forward;
 /// other than the four float types.
 pub fn activate(x: &Tensor, act: &Activation) -> Result<Tensor> {
     act.validate().map_err(Error::wrap)?;
-    match x.dtype() {
-        DType::F32 | DType::F64 | DType::F16 | DType::BF16 if x.device().is_cpu() => {
-            x.apply_op1(Forward {
-                act: *act,
-                from_output: false,
-            })
-        }
-        DType::F32 | DType::F64 | DType::F16 | DType::BF16 => activate_composed(x, act),
-        dtype => Err(Error::UnsupportedDTypeForOp(dtype, act.name())),
-    }
+    fused_or_composed(x, act, false)
 }
 
 /// [`activate`] with the backward computed from the output `y` instead of the input, as PyTorch
@@ -53,14 +44,21 @@ pub fn activate(x: &Tensor, act: &Activation) -> Result<Tensor> {
 /// already differentiate from the output.
 pub fn activate_from_output(x: &Tensor, act: &Activation) -> Result<Tensor> {
     act.check_backward_from_output().map_err(Error::wrap)?;
+    fused_or_composed(x, act, true)
+}
+
+/// The fused op on the CPU (its backward from the output with `from_output`), the composed ops
+/// elsewhere; `act` already validated.
+fn fused_or_composed(x: &Tensor, act: &Activation, from_output: bool) -> Result<Tensor> {
     match x.dtype() {
         DType::F32 | DType::F64 | DType::F16 | DType::BF16 if x.device().is_cpu() => {
             x.apply_op1(Forward {
                 act: *act,
-                from_output: true,
+                from_output,
             })
         }
-        _ => activate(x, act),
+        DType::F32 | DType::F64 | DType::F16 | DType::BF16 => activate_composed(x, act),
+        dtype => Err(Error::UnsupportedDTypeForOp(dtype, act.name())),
     }
 }
 

@@ -126,6 +126,12 @@ impl Conv {
         }
     }
 
+    /// Elements per image of the output after 2x2 max pooling.
+    fn pooled(&self) -> usize {
+        let (h, w) = self.out_plane();
+        self.out_channels() * (h / 2) * (w / 2)
+    }
+
     /// The output's shape after 2x2 max pooling, or with `pool` false as it is.
     fn shape(&self, pool: bool) -> Shape {
         let (h, w) = self.out_plane();
@@ -183,8 +189,7 @@ impl Conv {
                 (None, None)
             }
             Some(activation) if pool => {
-                let plane = self.out_plane();
-                let per_pooled = self.out_channels() * (plane.0 / 2) * (plane.1 / 2);
+                let (plane, per_pooled) = (self.out_plane(), self.pooled());
                 let pooled_len = self.batch * per_pooled;
                 // Each image's outputs and winners are written by `pool_planes`: no zeroing.
                 let (mut y, mut won) = (
@@ -314,7 +319,7 @@ impl Conv {
         let channels = self.out_channels();
         let plane = self.out_plane();
         let per_grad_y = match activated.and_then(|kept| kept.winners) {
-            Some(_) => channels * (plane.0 / 2) * (plane.1 / 2),
+            Some(_) => self.pooled(),
             None => per_out,
         };
         let per_weights = self.others * self.geometry.taps();

@@ -371,7 +371,7 @@ fn zero_padding<T: WithDType>(run: &mut [T]) {
 
 /// Adds `fold(columns)` to `image` (`C × H × W`), for the output rows `rows` that `columns`
 /// holds (`C·K·K × rows.len()·Wo`, as [`unfold_rows`] writes them); the elements of `columns`
-/// that fall on the padding may be set to zero on the way. At stride S > 1 the sums are made in
+/// that fall on the padding may be set to -0 on the way. At stride S > 1 the sums are made in
 /// the input rows' phases ([`Phases`], contiguous runs) and added to the image at the end, one
 /// pass, instead of adding to every S-th element tap by tap.
 pub(crate) fn fold_add_rows<T: WithDType + Scratch>(

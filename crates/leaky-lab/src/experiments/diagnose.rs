@@ -96,9 +96,8 @@ pub fn diagnose(model: &Cnn, digits: &Digits, batch: usize) -> Result<Diagnosis,
 
 /// At most [`SAMPLE_VALUES`] values of `t`, evenly spaced.
 fn sample(t: &Tensor) -> Result<Vec<f32>, LabError> {
-    let sampled = with_values(t, |all| {
+    Ok(with_values(t, |all| {
         let step = all.len().div_ceil(SAMPLE_VALUES).max(1);
         all.iter().step_by(step).copied().collect()
-    })?;
-    Ok(sampled)
+    })?)
 }
