@@ -43,6 +43,7 @@ use crate::cpu::{
     self, Gradients, Layer, Operand, Saved, TensorGradients, as_tensors, on_cpu, slice,
     sum_in_order, sum_interleaved,
 };
+use crate::direct::Direct;
 use crate::matmul::{Matrix, Real, matmul, matmul_strided, matmul_uninit, transpose};
 use crate::pool::{max_pool2, pool_planes, unpool_planes};
 use crate::scratch::with_scratch;
@@ -167,14 +168,21 @@ impl Conv {
     ) -> Result<Output<Vec<T>>> {
         let (per_in, per_out) = self.sides();
         let len = self.batch * per_out;
+        let direct = match self.direction {
+            Direction::Forward => Direct::new(&self.geometry, self.others, w, bias),
+            Direction::Transposed => None,
+        };
         // A convolution's bias is one more tap, whose column is all ones: `[W | b] · [cols; 1]`.
-        let weights = match (self.direction, bias) {
-            (Direction::Forward, Some(bias)) => Cow::Owned(with_bias_column(w, bias, self.others)),
+        let weights = match (self.direction, bias, &direct) {
+            (Direction::Forward, Some(bias), None) => {
+                Cow::Owned(with_bias_column(w, bias, self.others))
+            }
             _ => Cow::Borrowed(w),
         };
-        let image = |z, x| match self.direction {
-            Direction::Forward => self.image_forward(x, &weights, bias.is_some(), z),
-            Direction::Transposed => self.image_forward_transposed(x, w, bias, z),
+        let image = |z, x| match (self.direction, &direct) {
+            (_, Some(direct)) => direct.image(x, z),
+            (Direction::Forward, None) => self.image_forward(x, &weights, bias.is_some(), z),
+            (Direction::Transposed, None) => self.image_forward_transposed(x, w, bias, z),
         };
         // Every element is written by `image` before it is read: no zeroing first.
         let mut z: Vec<T> = Vec::with_capacity(len);
@@ -327,6 +335,15 @@ impl Conv {
         // bias's.
         let per_partial = per_weights + channels;
         let mut partials = vec![T::zero(); self.batch * per_partial];
+        // A 3x3 "same" convolution's input gradient is a convolution itself, computed directly
+        // where the CPU can (see `direct`); otherwise folded from a product.
+        let direct = match (self.direction, input) {
+            (Direction::Forward, true) => {
+                Direct::for_input_gradient(&self.geometry, self.others, w)
+            }
+            _ => None,
+        };
+        let direct = direct.as_ref();
         let mut grad_x = vec![T::zero(); if input { x.len() } else { 0 }];
         let mut grad_x_images: Vec<Option<&mut [T]>> = if input {
             grad_x.chunks_mut(per_in).map(Some).collect()
@@ -342,7 +359,8 @@ impl Conv {
                 let grad_y = &grad_y[i * per_grad_y..(i + 1) * per_grad_y];
                 let (partial_w, partial_b) = partial.split_at_mut(per_weights);
                 let Some(kept) = activated else {
-                    self.image_backward(x, w, grad_y, partial_w, partial_b, grad_x.as_deref_mut());
+                    let grad_x = grad_x.as_deref_mut();
+                    self.image_backward(x, w, grad_y, partial_w, partial_b, grad_x, direct);
                     return Ok(());
                 };
                 let z = &kept.pre_activation[i * per_out..(i + 1) * per_out];
@@ -358,7 +376,8 @@ impl Conv {
                         None => grad_y,
                     };
                     kept.activation.backward(z, grad_f, grad_z)?;
-                    self.image_backward(x, w, grad_z, partial_w, partial_b, grad_x.as_deref_mut());
+                    let grad_x = grad_x.as_deref_mut();
+                    self.image_backward(x, w, grad_z, partial_w, partial_b, grad_x, direct);
                     Ok::<(), leaky::Error>(())
                 })
             })
@@ -372,8 +391,9 @@ impl Conv {
 
     /// One image's gradients from its output's gradient `grad_y` (of `z`): the weights'
     /// (transposed, `(taps, others)`) and the bias's written to `grad_w_t` and `grad_b`, the
-    /// input's (when asked for) added to `grad_x`, which starts at zero; a band of output rows
-    /// at a time.
+    /// input's (when asked for) added to `grad_x`, which starts at zero, or written there by
+    /// `direct` when given; a band of output rows at a time.
+    #[allow(clippy::too_many_arguments)]
     fn image_backward<T: Real>(
         &self,
         x: &[T],
@@ -381,8 +401,13 @@ impl Conv {
         grad_y: &[T],
         grad_w_t: &mut [T],
         grad_b: &mut [T],
-        mut grad_x: Option<&mut [T]>,
+        grad_x: Option<&mut [T]>,
+        direct: Option<&Direct>,
     ) {
+        let (mut grad_x, direct_grad_x) = match direct {
+            Some(direct) => (None, grad_x.map(|grad_x| (direct, grad_x))),
+            None => (grad_x, None),
+        };
         let g = &self.geometry;
         let (taps, wo, pixels) = (g.taps(), g.out_width(), g.out_pixels());
         let plane = grad_y.len() / self.out_channels();
@@ -390,11 +415,11 @@ impl Conv {
             *b = sum_interleaved(plane);
         }
         // The full-size side is unfolded; the small side is (others, Ho·Wo).
-        let (large, small) = match self.direction {
+        let (large, small_side) = match self.direction {
             Direction::Forward => (x, grad_y),
             Direction::Transposed => (grad_y, x),
         };
-        let small = Matrix::new(small, self.others, pixels);
+        let small = Matrix::new(small_side, self.others, pixels);
         let w = self.weights(w);
         let rows = g.band_rows(BAND_ELEMENTS);
         let band_len = taps * rows * wo;
@@ -426,6 +451,10 @@ impl Conv {
                 }
             }
         });
+        if let Some((direct, grad_x)) = direct_grad_x {
+            // SAFETY: `image` writes values, never uninitialised memory.
+            direct.image(small_side, unsafe { as_uninit(grad_x) });
+        }
     }
 
     fn check_bias(&self, bias: &Layout) -> Result<()> {
@@ -554,6 +583,15 @@ unsafe fn assume_written<T>(z: &mut [MaybeUninit<T>]) -> &mut [T] {
     // SAFETY: `MaybeUninit<T>` has the layout of `T`, and the caller promises the values are
     // initialised.
     unsafe { std::slice::from_raw_parts_mut(z.as_mut_ptr().cast(), z.len()) }
+}
+
+/// `s` as memory to write.
+///
+/// # Safety
+/// Only initialised values may be written through the result.
+unsafe fn as_uninit<T>(s: &mut [T]) -> &mut [MaybeUninit<T>] {
+    // SAFETY: `MaybeUninit<T>` has the layout of `T`, and the caller writes only values.
+    unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast(), s.len()) }
 }
 
 impl Layer for Conv {

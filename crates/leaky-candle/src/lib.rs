@@ -72,6 +72,7 @@ mod batch_norm;
 mod compose;
 pub mod conv;
 mod cpu;
+mod direct;
 mod fused;
 mod layer;
 pub mod linear;

@@ -14,17 +14,39 @@ use gemm::Parallelism;
 pub(crate) trait Real: WithDType + leaky::Float + Scratch {
     /// The square root.
     fn sqrt(self) -> Self;
+
+    /// The slice as `f32`s, if `Self` is `f32`.
+    fn f32_slice(s: &[Self]) -> Option<&[f32]>;
+
+    /// The slice as `f32`s to write, if `Self` is `f32`.
+    fn f32_slice_uninit(s: &mut [MaybeUninit<Self>]) -> Option<&mut [MaybeUninit<f32>]>;
 }
 
 impl Real for f32 {
     fn sqrt(self) -> Self {
         f32::sqrt(self)
     }
+
+    fn f32_slice(s: &[f32]) -> Option<&[f32]> {
+        Some(s)
+    }
+
+    fn f32_slice_uninit(s: &mut [MaybeUninit<f32>]) -> Option<&mut [MaybeUninit<f32>]> {
+        Some(s)
+    }
 }
 
 impl Real for f64 {
     fn sqrt(self) -> Self {
         f64::sqrt(self)
+    }
+
+    fn f32_slice(_: &[f64]) -> Option<&[f32]> {
+        None
+    }
+
+    fn f32_slice_uninit(_: &mut [MaybeUninit<f64>]) -> Option<&mut [MaybeUninit<f32>]> {
+        None
     }
 }
 

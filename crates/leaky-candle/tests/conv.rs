@@ -55,7 +55,11 @@ fn assert_close(
     assert!(max_diff(&ours.0, &theirs.0) < tol, "forward, {what}");
     for (i, (a, b)) in ours.1.iter().zip(&theirs.1).enumerate() {
         match (a, b) {
-            (Some(a), Some(b)) => assert!(max_diff(a, b) < tol, "gradient {i}, {what}"),
+            (Some(a), Some(b)) => assert!(
+                max_diff(a, b) < tol,
+                "gradient {i}, {what}: {}",
+                max_diff(a, b)
+            ),
             (a, b) => assert_eq!(a.is_some(), b.is_some(), "gradient {i} present, {what}"),
         }
     }
@@ -462,4 +466,56 @@ fn bad_shapes_and_settings_are_errors_naming_the_op() {
         },
     );
     assert!(ConvTranspose2d::new(padded).is_err());
+}
+
+#[test]
+fn the_direct_3x3_pass_agrees_with_the_unfolded_product() {
+    use leaky::kernels::{Tier, with_tier};
+    // The direct forward pass (3x3, stride 1, padding 1, output channels a multiple of 8) and
+    // input gradient (input channels a multiple of 8) run with the AVX-512 tier; any other tier
+    // unfolds the columns for a matrix product.
+    if !Tier::Avx512.is_available() {
+        eprintln!("skipped: this CPU has no AVX-512, so the direct pass never runs");
+        return;
+    }
+    // Planes of several vectors, with a partial last one or not; one row; one pixel; input
+    // channels that the direct input gradient takes or not.
+    for (i, &(c, o, h, w)) in [
+        (32, 64, 14, 14),
+        (1, 32, 28, 28),
+        (3, 16, 5, 37),
+        (16, 8, 1, 16),
+        (8, 24, 1, 1),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let seed = 100 + 4 * i as u64;
+        let x = random(&[3, c, h, w], seed, DType::F32);
+        let wt = random(&[o, c, 3, 3], seed + 1, DType::F32);
+        let b = random(&[o], seed + 2, DType::F32);
+        let vars = [&x, &wt, &b];
+        let conv = || run(|| conv2d(&x, &wt, Some(&b), 1, 1), &vars, seed + 3);
+        let direct = with_tier(Tier::Avx512, conv).unwrap();
+        let unfolded = with_tier(Tier::Avx2, conv).unwrap();
+        assert_ne!(
+            bits(&direct.0),
+            bits(&unfolded.0),
+            "the two passes add in different orders: the same bits would mean one path ran twice"
+        );
+        // Sums of up to 9·64 products of values below 1 (the input's gradient sums over the
+        // output channels), rounded in different orders: a few units in the 6th digit.
+        assert_close(&direct, &unfolded, 1e-4, &format!("{c} → {o}, {h}x{w}"));
+        let no_bias = || run(|| conv2d(&x, &wt, None, 1, 1), &[&x, &wt], seed + 3);
+        let (direct, unfolded) = (
+            with_tier(Tier::Avx512, no_bias).unwrap(),
+            with_tier(Tier::Avx2, no_bias).unwrap(),
+        );
+        assert_close(
+            &direct,
+            &unfolded,
+            1e-4,
+            &format!("{c} → {o}, {h}x{w}, no bias"),
+        );
+    }
 }
