@@ -43,7 +43,7 @@ use crate::cpu::{
     self, Gradients, Layer, Operand, Saved, TensorGradients, as_tensors, on_cpu, slice,
     sum_in_order, sum_interleaved,
 };
-use crate::direct::Direct;
+use crate::direct::{Direct, WeightGradient, as_uninit};
 use crate::matmul::{Matrix, Real, matmul, matmul_strided, matmul_uninit, transpose};
 use crate::pool::{max_pool2, pool_planes, unpool_planes};
 use crate::scratch::with_scratch;
@@ -79,6 +79,14 @@ struct Output<S> {
     y: S,
     pre_activation: Option<S>,
     winners: Option<Vec<u8>>,
+}
+
+/// The direct passes (see `direct`) a convolution's backward pass uses where they apply: for the
+/// input's gradient and for the weights'.
+#[derive(Clone, Copy)]
+struct DirectBackward<'a> {
+    input: Option<&'a Direct>,
+    weights: Option<&'a WeightGradient>,
 }
 
 /// What an activated op's forward pass kept for its backward pass: the activation, the
@@ -337,13 +345,19 @@ impl Conv {
         let mut partials = vec![T::zero(); self.batch * per_partial];
         // A 3x3 "same" convolution's input gradient is a convolution itself, computed directly
         // where the CPU can (see `direct`); otherwise folded from a product.
-        let direct = match (self.direction, input) {
-            (Direction::Forward, true) => {
-                Direct::for_input_gradient(&self.geometry, self.others, w)
-            }
-            _ => None,
+        let (input_direct, weights_direct) = match self.direction {
+            Direction::Forward => (
+                input
+                    .then(|| Direct::for_input_gradient(&self.geometry, self.others, w))
+                    .flatten(),
+                WeightGradient::new(&self.geometry, self.others),
+            ),
+            Direction::Transposed => (None, None),
         };
-        let direct = direct.as_ref();
+        let direct = DirectBackward {
+            input: input_direct.as_ref(),
+            weights: weights_direct.as_ref(),
+        };
         let mut grad_x = vec![T::zero(); if input { x.len() } else { 0 }];
         let mut grad_x_images: Vec<Option<&mut [T]>> = if input {
             grad_x.chunks_mut(per_in).map(Some).collect()
@@ -391,8 +405,8 @@ impl Conv {
 
     /// One image's gradients from its output's gradient `grad_y` (of `z`): the weights'
     /// (transposed, `(taps, others)`) and the bias's written to `grad_w_t` and `grad_b`, the
-    /// input's (when asked for) added to `grad_x`, which starts at zero, or written there by
-    /// `direct` when given; a band of output rows at a time.
+    /// input's (when asked for) added to `grad_x`, which starts at zero; a band of output rows
+    /// at a time, or each by its pass in `direct` where there is one.
     #[allow(clippy::too_many_arguments)]
     fn image_backward<T: Real>(
         &self,
@@ -402,12 +416,16 @@ impl Conv {
         grad_w_t: &mut [T],
         grad_b: &mut [T],
         grad_x: Option<&mut [T]>,
-        direct: Option<&Direct>,
+        direct: DirectBackward,
     ) {
-        let (mut grad_x, direct_grad_x) = match direct {
-            Some(direct) => (None, grad_x.map(|grad_x| (direct, grad_x))),
+        let (mut grad_x, direct_grad_x) = match direct.input {
+            Some(pass) => (None, grad_x.map(|grad_x| (pass, grad_x))),
             None => (grad_x, None),
         };
+        let weights_done = direct
+            .weights
+            .and_then(|pass| pass.image(x, grad_y, grad_w_t))
+            .is_some();
         let g = &self.geometry;
         let (taps, wo, pixels) = (g.taps(), g.out_width(), g.out_pixels());
         let plane = grad_y.len() / self.out_channels();
@@ -424,16 +442,23 @@ impl Conv {
         let rows = g.band_rows(BAND_ELEMENTS);
         let band_len = taps * rows * wo;
         with_scratch(2 * band_len, |scratch: &mut [T]| {
+            if weights_done && grad_x.is_none() {
+                return;
+            }
             let (cols, grad_cols) = scratch.split_at_mut(band_len);
             for (i, band) in g.bands(rows).enumerate() {
                 let at = band.start * wo..band.end * wo;
                 let cols = &mut cols[..taps * at.len()];
-                unfold_rows(g, large, band.clone(), cols);
-                let cols = Matrix::new(cols, taps, at.len());
-                // Forward: grad_w = grad_y · colsᵀ. Transposed: grad_w = x · unfold(grad_y)ᵀ.
-                // Computed transposed, `cols · smallᵀ`, which the product reads as they lie,
-                // where `grad_w` itself would have it repack the columns for every image.
-                matmul(grad_w_t, cols, small.columns(at.clone()).t(), i > 0);
+                if !weights_done {
+                    unfold_rows(g, large, band.clone(), cols);
+                    // Forward: grad_w = grad_y · colsᵀ. Transposed: grad_w = x · unfold(grad_y)ᵀ.
+                    // Computed transposed, `cols · smallᵀ`, which the product reads as they
+                    // lie, where `grad_w` itself would have it repack the columns for every
+                    // image.
+                    let cols = Matrix::new(&*cols, taps, at.len());
+                    matmul(grad_w_t, cols, small.columns(at.clone()).t(), i > 0);
+                }
+                let cols = Matrix::new(&*cols, taps, at.len());
                 let Some(grad_x) = grad_x.as_deref_mut() else {
                     continue;
                 };
@@ -451,9 +476,9 @@ impl Conv {
                 }
             }
         });
-        if let Some((direct, grad_x)) = direct_grad_x {
+        if let Some((pass, grad_x)) = direct_grad_x {
             // SAFETY: `image` writes values, never uninitialised memory.
-            direct.image(small_side, unsafe { as_uninit(grad_x) });
+            pass.image(small_side, unsafe { as_uninit(grad_x) });
         }
     }
 
@@ -583,15 +608,6 @@ unsafe fn assume_written<T>(z: &mut [MaybeUninit<T>]) -> &mut [T] {
     // SAFETY: `MaybeUninit<T>` has the layout of `T`, and the caller promises the values are
     // initialised.
     unsafe { std::slice::from_raw_parts_mut(z.as_mut_ptr().cast(), z.len()) }
-}
-
-/// `s` as memory to write.
-///
-/// # Safety
-/// Only initialised values may be written through the result.
-unsafe fn as_uninit<T>(s: &mut [T]) -> &mut [MaybeUninit<T>] {
-    // SAFETY: `MaybeUninit<T>` has the layout of `T`, and the caller writes only values.
-    unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast(), s.len()) }
 }
 
 impl Layer for Conv {

@@ -16,13 +16,13 @@
 //!
 //! added in that order, one rounding per term, whatever the number of threads.
 //!
-//! Used by [`crate::conv`] for `f32` when the output channels are a multiple of 8 and `leaky`'s
-//! kernel tier in force is AVX-512 (`LEAKY_TIER`, `leaky::kernels::with_tier`): on other CPUs,
-//! tiers and shapes the convolution unfolds its columns for a matrix product instead.
+//! Used by [`crate::conv`] for `f32` on CPUs with AVX-512F (whatever `leaky`'s kernel tier: the
+//! results depend on the CPU's features, as `gemm`'s do, never on a setting), the forward pass
+//! when the output channels are a multiple of 8, the input's gradient when the input channels
+//! are, the weights' gradient when the output channels are a multiple of 16; on other CPUs and
+//! shapes the convolution unfolds its columns for a matrix product instead.
 
 use std::mem::MaybeUninit;
-
-use leaky::kernels::Tier;
 
 use crate::matmul::Real;
 use crate::scratch::with_scratch;
@@ -61,7 +61,7 @@ pub(crate) struct Direct {
 impl Direct {
     /// The direct pass for weights `w` `(C_out, C, 3, 3)` and `bias`, or `None` where it does
     /// not apply (another element type, kernel, stride or padding, no input channels, output
-    /// channels that are not a multiple of 8, or a kernel tier other than AVX-512).
+    /// channels that are not a multiple of 8, or a CPU without AVX-512F).
     pub(crate) fn new<T: Real>(
         g: &Geometry,
         others: usize,
@@ -71,7 +71,7 @@ impl Direct {
         let fits = (g.kernel, g.stride, g.padding) == (3, 1, 1)
             && g.channels > 0
             && others.is_multiple_of(CHANNELS);
-        if !fits || Tier::current().ok()? != Tier::Avx512 {
+        if !fits || !has_avx512() {
             return None;
         }
         let w = T::f32_slice(w)?;
@@ -103,7 +103,7 @@ impl Direct {
         let fits = (g.kernel, g.stride, g.padding) == (3, 1, 1)
             && others > 0
             && channels.is_multiple_of(CHANNELS);
-        if !fits || Tier::current().ok()? != Tier::Avx512 {
+        if !fits || !has_avx512() {
             return None;
         }
         let w = T::f32_slice(w)?;
@@ -148,32 +148,113 @@ impl Direct {
     pub(crate) fn image<'z, T: Real>(&self, x: &[T], z: &'z mut [MaybeUninit<T>]) -> &'z mut [T] {
         let x = T::f32_slice(x).expect("a direct convolution is built for f32 only");
         let out = T::f32_slice_uninit(z).expect("a direct convolution is built for f32 only");
-        let (h, w) = (self.height, self.width);
-        // The shifted planes, and a vector's worth after the last one, which the plane's last
-        // vector may read (into lanes that are never stored).
-        with_scratch(
-            self.channels * 3 * (h + 2) * w + LANES,
-            |shifted: &mut [f32]| {
-                let (planes, after) = shifted.split_at_mut(self.channels * 3 * (h + 2) * w);
-                after.fill(0.0);
-                let channels = x
-                    .chunks_exact(h * w)
-                    .zip(planes.chunks_exact_mut(3 * (h + 2) * w));
-                for (channel, shifted) in channels {
-                    for (kx, plane) in shifted.chunks_exact_mut((h + 2) * w).enumerate() {
-                        let (top, rest) = plane.split_at_mut(w);
-                        let (rows, bottom) = rest.split_at_mut(h * w);
-                        top.fill(0.0);
-                        bottom.fill(0.0);
-                        shift_plane(channel, w, kx, rows);
-                    }
-                }
-                convolve(self, shifted, out);
-            },
-        );
+        with_shifted(x, self.height, self.width, |shifted| {
+            convolve(self, shifted, out)
+        });
         // SAFETY: `convolve` stored every vector of every output channel: all of `z`.
         unsafe { &mut *(std::ptr::from_mut(z) as *mut [T]) }
     }
+}
+
+/// The weights' gradient of a 3x3 "same" convolution computed directly, with AVX-512, one image
+/// at a time: for tap `(c, ky, kx)` and output channel `o`,
+///
+/// ```text
+/// grad_w[o, c, ky, kx] = Σ_q grad_z[o, q] · s[c, kx, ky·W + q]     (q = oy·W + ox, in order)
+/// ```
+///
+/// with the shifted planes `s` of the module's forward pass: a tile of 6 taps × 16·`V` output
+/// channels (the output's gradient transposed to `(H·W, C_out)`, a vector of channels a load)
+/// goes through the pixels, one fused multiply-add per tap and vector.
+#[derive(Debug)]
+pub(crate) struct WeightGradient {
+    channels: usize,
+    height: usize,
+    width: usize,
+    others: usize,
+}
+
+impl WeightGradient {
+    /// The direct weights' gradient for the convolution `g` with `others` output channels, or
+    /// `None` where it does not apply (another kernel, stride or padding, output channels that
+    /// are not a multiple of 16, or a CPU without AVX-512F).
+    pub(crate) fn new(g: &Geometry, others: usize) -> Option<WeightGradient> {
+        let fits = (g.kernel, g.stride, g.padding) == (3, 1, 1)
+            && others > 0
+            && others.is_multiple_of(LANES);
+        if !fits || !has_avx512() {
+            return None;
+        }
+        Some(WeightGradient {
+            channels: g.channels,
+            height: g.height,
+            width: g.width,
+            others,
+        })
+    }
+
+    /// Writes one image's weights' gradient, tap-major (`(C·9, C_out)`), to `grad_w_t`, from the
+    /// image `x` `(C, H, W)` and the output's gradient `grad_z` `(C_out, H, W)`. `None` for an
+    /// element type other than `f32` (nothing written).
+    pub(crate) fn image<T: Real>(&self, x: &[T], grad_z: &[T], grad_w_t: &mut [T]) -> Option<()> {
+        let (x, grad_z) = (T::f32_slice(x)?, T::f32_slice(grad_z)?);
+        // SAFETY: only values are written through it.
+        let out = T::f32_slice_uninit(unsafe { as_uninit(grad_w_t) })?;
+        let pixels = self.height * self.width;
+        with_scratch(pixels * self.others, |grad_z_t: &mut [f32]| {
+            for (o, plane) in grad_z.chunks_exact(pixels).enumerate() {
+                for (q, &v) in plane.iter().enumerate() {
+                    grad_z_t[q * self.others + o] = v;
+                }
+            }
+            with_shifted(x, self.height, self.width, |shifted| {
+                weight_gradient(self, shifted, grad_z_t, out);
+            });
+        });
+        Some(())
+    }
+}
+
+/// Whether the CPU has AVX-512F (the first call asks it; the standard library keeps the answer).
+fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return std::arch::is_x86_feature_detected!("avx512f");
+    #[cfg(not(target_arch = "x86_64"))]
+    return false;
+}
+
+/// `s` as memory to write.
+///
+/// # Safety
+/// Only initialised values may be written through the result.
+pub(crate) unsafe fn as_uninit<T>(s: &mut [T]) -> &mut [MaybeUninit<T>] {
+    // SAFETY: `MaybeUninit<T>` has the layout of `T`, and the caller writes only values.
+    unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast(), s.len()) }
+}
+
+/// Calls `f` with the shifted planes of the image `x` (`C` planes of `H × W`):
+/// `s[c, kx, r, ox] = x[c, r - 1, ox + kx - 1]`, `H + 2` rows of `W` each, zero outside the
+/// image, and a vector's worth of zeros after the last, which a plane's last vector may read
+/// (into lanes that are never stored).
+fn with_shifted<R>(x: &[f32], h: usize, w: usize, f: impl FnOnce(&[f32]) -> R) -> R {
+    let len = x.len() / (h * w) * 3 * (h + 2) * w;
+    with_scratch(len + LANES, |shifted: &mut [f32]| {
+        let (planes, after) = shifted.split_at_mut(len);
+        after.fill(0.0);
+        let channels = x
+            .chunks_exact(h * w)
+            .zip(planes.chunks_exact_mut(3 * (h + 2) * w));
+        for (channel, shifted) in channels {
+            for (kx, plane) in shifted.chunks_exact_mut((h + 2) * w).enumerate() {
+                let (top, rest) = plane.split_at_mut(w);
+                let (rows, bottom) = rest.split_at_mut(h * w);
+                top.fill(0.0);
+                bottom.fill(0.0);
+                shift_plane(channel, w, kx, rows);
+            }
+        }
+        f(shifted)
+    })
 }
 
 /// Each row of `to` is the row of `from` (`w` wide) shifted: `to[oy, ox] = from[oy, ox + kx - 1]`,
@@ -197,14 +278,32 @@ fn shift_plane(from: &[f32], w: usize, kx: usize, to: &mut [f32]) {
 /// Writes all of `out` from the shifted planes.
 #[cfg(target_arch = "x86_64")]
 fn convolve(d: &Direct, shifted: &[f32], out: &mut [MaybeUninit<f32>]) {
-    // SAFETY: `Direct::new` returned a value only with the AVX-512 tier, which is available;
+    // SAFETY: `Direct::new` returned a value only where the CPU has AVX-512F;
     // `convolve` checks the sizes.
     unsafe { avx512::convolve(d, shifted, out) }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 fn convolve(_: &Direct, _: &[f32], _: &mut [MaybeUninit<f32>]) {
-    unreachable!("the AVX-512 tier exists on x86-64 only")
+    unreachable!("AVX-512 exists on x86-64 only")
+}
+
+/// Writes all of `out` (`(C·9, C_out)`) from the shifted planes and the transposed gradient.
+#[cfg(target_arch = "x86_64")]
+fn weight_gradient(
+    d: &WeightGradient,
+    shifted: &[f32],
+    grad_z_t: &[f32],
+    out: &mut [MaybeUninit<f32>],
+) {
+    // SAFETY: `WeightGradient::new` returned a value only where the CPU has AVX-512F;
+    // `weight_gradient` checks the sizes.
+    unsafe { avx512::weight_gradient(d, shifted, grad_z_t, out) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn weight_gradient(_: &WeightGradient, _: &[f32], _: &[f32], _: &mut [MaybeUninit<f32>]) {
+    unreachable!("AVX-512 exists on x86-64 only")
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -212,7 +311,7 @@ mod avx512 {
     use std::arch::x86_64::*;
     use std::mem::MaybeUninit;
 
-    use super::{CHANNELS, Direct, LANES, VECTORS, Vector};
+    use super::{CHANNELS, Direct, LANES, VECTORS, Vector, WeightGradient};
 
     /// Writes all of `out` (`C_out` planes of `H·W`) from the shifted planes.
     ///
@@ -296,6 +395,113 @@ mod avx512 {
                     let to = out.add((o + r) * pixels + vector.start);
                     _mm512_mask_storeu_ps(to, vector.mask, a);
                 }
+            }
+        }
+    }
+
+    /// Taps in a tile of the weights' gradient.
+    const TAPS: usize = 6;
+
+    /// Writes all of `out` (`(C·9, C_out)`, tap-major) from the shifted planes and the output's
+    /// gradient transposed, `(H·W, C_out)`.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn weight_gradient(
+        d: &WeightGradient,
+        shifted: &[f32],
+        grad_z_t: &[f32],
+        out: &mut [MaybeUninit<f32>],
+    ) {
+        let (others, pixels) = (d.others, d.height * d.width);
+        let taps = d.channels * 9;
+        assert_eq!(out.len(), taps * others, "direct: weights' gradient size");
+        assert_eq!(grad_z_t.len(), pixels * others, "direct: gradient size");
+        assert_eq!(
+            shifted.len(),
+            d.channels * 3 * (d.height + 2) * d.width + LANES,
+            "direct: shifted size"
+        );
+        let out = out.as_mut_ptr().cast::<f32>();
+        let plane = (d.height + 2) * d.width;
+        // Where tap `(c, ky, kx)`'s values start in the shifted planes.
+        let start = |tap: usize| {
+            let (c, ky, kx) = (tap / 9, tap / 3 % 3, tap % 3);
+            (3 * c + kx) * plane + ky * d.width
+        };
+        let vectors = if others.is_multiple_of(4 * LANES) {
+            4
+        } else if others.is_multiple_of(2 * LANES) {
+            2
+        } else {
+            1
+        };
+        for first in (0..taps).step_by(TAPS) {
+            let n = TAPS.min(taps - first);
+            // A short last tile repeats its first tap, whose sums are not stored twice.
+            let starts: [usize; TAPS] = std::array::from_fn(|t| start(first + t % n));
+            for o in (0..others).step_by(vectors * LANES) {
+                let at = Tile {
+                    starts,
+                    taps: first..first + n,
+                    o,
+                };
+                // SAFETY: the CPU has AVX-512F, the sizes are as checked above, and the tile's
+                // output channels `o .. o + 16·V` are inside `C_out` (a multiple of 16·V).
+                unsafe {
+                    match vectors {
+                        4 => gradient_tile::<4>(&at, d, shifted, grad_z_t, out),
+                        2 => gradient_tile::<2>(&at, d, shifted, grad_z_t, out),
+                        _ => gradient_tile::<1>(&at, d, shifted, grad_z_t, out),
+                    }
+                }
+            }
+        }
+    }
+
+    /// A tile of the weights' gradient: 6 taps (the last tile's repeated) and `16·V` output
+    /// channels from `o`.
+    struct Tile {
+        /// Where each tap's values start in the shifted planes.
+        starts: [usize; TAPS],
+        /// The taps whose sums are stored.
+        taps: std::ops::Range<usize>,
+        o: usize,
+    }
+
+    /// # Safety
+    /// As [`weight_gradient`]'s, with the tile inside the output.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn gradient_tile<const V: usize>(
+        at: &Tile,
+        d: &WeightGradient,
+        shifted: &[f32],
+        grad_z_t: &[f32],
+        out: *mut f32,
+    ) {
+        let others = d.others;
+        let mut acc = [[_mm512_setzero_ps(); V]; TAPS];
+        let (x, g) = (shifted.as_ptr(), grad_z_t[at.o..].as_ptr());
+        for q in 0..d.height * d.width {
+            // SAFETY: pixel `q` of a tap is inside its shifted plane, and the `16·V` gradients
+            // of pixel `q` from channel `o` are inside row `q` of `grad_z_t`.
+            unsafe {
+                let gs: [__m512; V] =
+                    std::array::from_fn(|v| _mm512_loadu_ps(g.add(q * others + v * LANES)));
+                for (row, &start) in acc.iter_mut().zip(&at.starts) {
+                    let s = _mm512_set1_ps(*x.add(start + q));
+                    for (a, &gv) in row.iter_mut().zip(&gs) {
+                        *a = _mm512_fmadd_ps(s, gv, *a);
+                    }
+                }
+            }
+        }
+        for (tap, row) in at.taps.clone().zip(&acc) {
+            for (v, &a) in row.iter().enumerate() {
+                // SAFETY: tap `tap`'s row of the output holds channels `o .. o + 16·V`.
+                unsafe { _mm512_storeu_ps(out.add(tap * others + at.o + v * LANES), a) };
             }
         }
     }

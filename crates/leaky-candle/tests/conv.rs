@@ -469,17 +469,12 @@ fn bad_shapes_and_settings_are_errors_naming_the_op() {
 }
 
 #[test]
-fn the_direct_3x3_pass_agrees_with_the_unfolded_product() {
-    use leaky::kernels::{Tier, with_tier};
-    // The direct forward pass (3x3, stride 1, padding 1, output channels a multiple of 8) and
-    // input gradient (input channels a multiple of 8) run with the AVX-512 tier; any other tier
-    // unfolds the columns for a matrix product.
-    if !Tier::Avx512.is_available() {
-        eprintln!("skipped: this CPU has no AVX-512, so the direct pass never runs");
-        return;
-    }
-    // Planes of several vectors, with a partial last one or not; one row; one pixel; input
-    // channels that the direct input gradient takes or not.
+fn three_by_three_same_convolutions_of_every_plane_shape_match_candle() {
+    // On a CPU with AVX-512F these run the direct passes (the forward pass with output channels
+    // a multiple of 8, the input's gradient with input channels a multiple of 8, the weights'
+    // with output channels a multiple of 16); elsewhere the unfolded product. Planes of several
+    // vectors of 16 pixels with a partial last one or not, one row, one pixel; weight gradients
+    // of 4, 2 and 1 vectors of channels, and tap counts that are not a multiple of the tile's 6.
     for (i, &(c, o, h, w)) in [
         (32, 64, 14, 14),
         (1, 32, 28, 28),
@@ -495,25 +490,24 @@ fn the_direct_3x3_pass_agrees_with_the_unfolded_product() {
         let wt = random(&[o, c, 3, 3], seed + 1, DType::F32);
         let b = random(&[o], seed + 2, DType::F32);
         let vars = [&x, &wt, &b];
-        let conv = || run(|| conv2d(&x, &wt, Some(&b), 1, 1), &vars, seed + 3);
-        let direct = with_tier(Tier::Avx512, conv).unwrap();
-        let unfolded = with_tier(Tier::Avx2, conv).unwrap();
-        assert_ne!(
-            bits(&direct.0),
-            bits(&unfolded.0),
-            "the two passes add in different orders: the same bits would mean one path ran twice"
+        let ours = run(|| conv2d(&x, &wt, Some(&b), 1, 1), &vars, seed + 3);
+        let theirs = run(
+            || {
+                x.conv2d(&wt, 1, 1, 1, 1)?
+                    .broadcast_add(&b.reshape((1, o, 1, 1))?)
+            },
+            &vars,
+            seed + 3,
         );
         // Sums of up to 9·64 products of values below 1 (the input's gradient sums over the
-        // output channels), rounded in different orders: a few units in the 6th digit.
-        assert_close(&direct, &unfolded, 1e-4, &format!("{c} → {o}, {h}x{w}"));
-        let no_bias = || run(|| conv2d(&x, &wt, None, 1, 1), &[&x, &wt], seed + 3);
-        let (direct, unfolded) = (
-            with_tier(Tier::Avx512, no_bias).unwrap(),
-            with_tier(Tier::Avx2, no_bias).unwrap(),
-        );
+        // output channels), or 3·H·W (the weights'), rounded in different orders: a few units
+        // in the 6th digit.
+        assert_close(&ours, &theirs, 1e-4, &format!("{c} → {o}, {h}x{w}"));
+        let ours = run(|| conv2d(&x, &wt, None, 1, 1), &[&x, &wt], seed + 3);
+        let theirs = run(|| x.conv2d(&wt, 1, 1, 1, 1), &[&x, &wt], seed + 3);
         assert_close(
-            &direct,
-            &unfolded,
+            &ours,
+            &theirs,
             1e-4,
             &format!("{c} → {o}, {h}x{w}, no bias"),
         );
