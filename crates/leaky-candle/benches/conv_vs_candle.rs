@@ -3,6 +3,10 @@
 //! y → sum → backward). Shapes: candle issue 3119's (batch 2, 3 → 16 channels, 320x320, 3x3,
 //! stride 1, padding 1) and the two convolutions of leaky's CNN at batch 16.
 //! `scripts/conv_torch.py` times PyTorch's `F.conv2d` on the same shapes.
+//!
+//! The backward pass's sum and additions are candle's element-wise ops, whose pool of threads
+//! spins after each op (see the crate's documentation): `CANDLE_NUM_THREADS=1 cargo bench ...`
+//! measures with them on the calling thread, as the `leaky` command runs them.
 
 use std::hint::black_box;
 

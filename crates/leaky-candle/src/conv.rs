@@ -23,6 +23,14 @@
 //! plane's bias gradient is summed in 16 interleaved partial sums, a vector at a time. An input that needs no gradient
 //! (a batch of images) gets none computed.
 //!
+//! On a CPU with AVX-512F, a 3x3 convolution with stride 1 and padding 1 in `f32` (the CNN's and
+//! candle issue 3119's) skips the unfolding and the product: its forward pass, its input's
+//! gradient and its weights' gradient are computed directly from shifted copies of the image
+//! (see `direct`), where the channels allow (the forward pass's output channels a multiple of
+//! 8, the input's a multiple of 8 for its gradient, the output's of 16 for the weights'). The
+//! results differ from the unfolded product's in the last bits (the order of the sums), as
+//! `gemm`'s own kernels do from one CPU to another: the same CPU features, the same bits.
+//!
 //! `f32` and `f64` on the CPU run these ops; other dtypes and devices run candle's own
 //! convolution, with the same results up to rounding.
 
