@@ -32,7 +32,7 @@
 //!   rayon's pool. candle 0.11's own element-wise ops run on a pool of its own, whose threads
 //!   spin for a while after each op: on a machine with few cores they take the CPU from these
 //!   ops' threads (a convolution's forward and backward pass beside candle's additions took
-//!   1.4 to 1.5x as long on 2 cores). Setting `CANDLE_NUM_THREADS=1` in the environment, as the
+//!   1.2 to 1.4x as long on 2 cores). Setting `CANDLE_NUM_THREADS=1` in the environment, as the
 //!   `leaky` command does, keeps candle's element-wise ops on the calling thread.
 //!
 //! No CUDA or Metal kernels of our own: there the composed forms run, at several passes over
