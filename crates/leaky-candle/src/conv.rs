@@ -466,7 +466,6 @@ impl Conv {
                     let cols = Matrix::new(&*cols, taps, at.len());
                     matmul(grad_w_t, cols, small.columns(at.clone()).t(), i > 0);
                 }
-                let cols = Matrix::new(&*cols, taps, at.len());
                 let Some(grad_x) = grad_x.as_deref_mut() else {
                     continue;
                 };
@@ -477,8 +476,10 @@ impl Conv {
                         matmul(grad_cols, w.t(), small.columns(at), false);
                         fold_add_rows(g, grad_cols, band, grad_x);
                     }
-                    // grad_x = w · unfold(grad_y).
+                    // grad_x = w · unfold(grad_y), the columns unfolded above (a transposed
+                    // convolution has no direct pass).
                     Direction::Transposed => {
+                        let cols = Matrix::new(&*cols, taps, at.len());
                         matmul_strided(&mut grad_x[at.start..], pixels, w, cols, false);
                     }
                 }

@@ -237,9 +237,9 @@ pub(crate) unsafe fn as_uninit<T>(s: &mut [T]) -> &mut [MaybeUninit<T>] {
 /// image, and a vector's worth of zeros after the last, which a plane's last vector may read
 /// (into lanes that are never stored).
 fn with_shifted<R>(x: &[f32], h: usize, w: usize, f: impl FnOnce(&[f32]) -> R) -> R {
-    let len = x.len() / (h * w) * 3 * (h + 2) * w;
-    with_scratch(len + LANES, |shifted: &mut [f32]| {
-        let (planes, after) = shifted.split_at_mut(len);
+    let len = shifted_len(x.len() / (h * w), h, w);
+    with_scratch(len, |shifted: &mut [f32]| {
+        let (planes, after) = shifted.split_at_mut(len - LANES);
         after.fill(0.0);
         let channels = x
             .chunks_exact(h * w)
@@ -255,6 +255,11 @@ fn with_shifted<R>(x: &[f32], h: usize, w: usize, f: impl FnOnce(&[f32]) -> R) -
         }
         f(shifted)
     })
+}
+
+/// The elements of the shifted planes of `channels` planes `h × w`, the vector after them included.
+fn shifted_len(channels: usize, h: usize, w: usize) -> usize {
+    channels * 3 * (h + 2) * w + LANES
 }
 
 /// Each row of `to` is the row of `from` (`w` wide) shifted: `to[oy, ox] = from[oy, ox + kx - 1]`,
@@ -311,7 +316,7 @@ mod avx512 {
     use std::arch::x86_64::*;
     use std::mem::MaybeUninit;
 
-    use super::{CHANNELS, Direct, LANES, VECTORS, Vector, WeightGradient};
+    use super::{CHANNELS, Direct, LANES, VECTORS, Vector, WeightGradient, shifted_len};
 
     /// Writes all of `out` (`C_out` planes of `H·W`) from the shifted planes.
     ///
@@ -322,11 +327,8 @@ mod avx512 {
         let others = d.bias.len();
         let pixels = d.height * d.width;
         assert_eq!(out.len(), others * pixels, "direct: output size");
-        assert_eq!(
-            shifted.len(),
-            d.channels * 3 * (d.height + 2) * d.width + LANES,
-            "direct: shifted size"
-        );
+        let expected = shifted_len(d.channels, d.height, d.width);
+        assert_eq!(shifted.len(), expected, "direct: shifted size");
         let out = out.as_mut_ptr().cast::<f32>();
         for group in d.vectors.chunks(VECTORS) {
             for o in (0..others).step_by(CHANNELS) {
@@ -418,11 +420,8 @@ mod avx512 {
         let taps = d.channels * 9;
         assert_eq!(out.len(), taps * others, "direct: weights' gradient size");
         assert_eq!(grad_z_t.len(), pixels * others, "direct: gradient size");
-        assert_eq!(
-            shifted.len(),
-            d.channels * 3 * (d.height + 2) * d.width + LANES,
-            "direct: shifted size"
-        );
+        let expected = shifted_len(d.channels, d.height, d.width);
+        assert_eq!(shifted.len(), expected, "direct: shifted size");
         let out = out.as_mut_ptr().cast::<f32>();
         let plane = (d.height + 2) * d.width;
         // Where tap `(c, ky, kx)`'s values start in the shifted planes.
