@@ -1,5 +1,8 @@
-//! The 3x3, stride-1, "same"-padded convolution's forward pass computed directly, with AVX-512,
-//! where the CPU has it: no unfolded columns and no matrix product.
+//! The 3x3, stride-1, "same"-padded convolution computed directly, with AVX-512, where the CPU
+//! has it: no unfolded columns and no matrix product. The forward pass is below; the input's
+//! gradient is the same pass over the output's gradient with the kernel flipped
+//! ([`Direct::for_input_gradient`]); the weights' gradient has a pass of its own
+//! ([`WeightGradient`]).
 //!
 //! Each input channel `c` is first copied three times, shifted by one column for each `kx`
 //! (`s[c, kx, r, ox] = x[c, r - 1, ox + kx - 1]`, `H + 2` rows of `W`, zero outside the image).
@@ -30,7 +33,7 @@ use crate::unfold::Geometry;
 
 /// Output channels in a tile.
 const CHANNELS: usize = 8;
-/// Vectors (16 pixels of a row each) in a full tile.
+/// Vectors (16 consecutive pixels each) in a full tile.
 const VECTORS: usize = 3;
 /// Pixels in a vector.
 const LANES: usize = 16;
