@@ -48,10 +48,10 @@ use leaky::Activation;
 
 use crate::activate::activate;
 use crate::cpu::{
-    self, Gradients, Layer, Operand, Saved, TensorGradients, as_tensors, on_cpu, slice,
-    sum_in_order, sum_interleaved,
+    self, Gradients, Layer, Operand, Saved, TensorGradients, as_tensors, as_uninit, assume_written,
+    on_cpu, slice, sum_in_order, sum_interleaved,
 };
-use crate::direct::{Direct, WeightGradient, as_uninit};
+use crate::direct::{Direct, WeightGradient};
 use crate::matmul::{Matrix, Real, matmul, matmul_strided, matmul_uninit, transpose};
 use crate::pool::{max_pool2, pool_planes, unpool_planes};
 use crate::scratch::with_scratch;
@@ -358,7 +358,7 @@ impl Conv {
                 input
                     .then(|| Direct::for_input_gradient(&self.geometry, self.others, w))
                     .flatten(),
-                WeightGradient::new(&self.geometry, self.others),
+                WeightGradient::new::<T>(&self.geometry, self.others),
             ),
             Direction::Transposed => (None, None),
         };
@@ -430,10 +430,13 @@ impl Conv {
             Some(pass) => (None, grad_x.map(|grad_x| (pass, grad_x))),
             None => (grad_x, None),
         };
-        let weights_done = direct
-            .weights
-            .and_then(|pass| pass.image(x, grad_y, grad_w_t))
-            .is_some();
+        let weights_done = match direct.weights {
+            Some(pass) => {
+                pass.image(x, grad_y, grad_w_t);
+                true
+            }
+            None => false,
+        };
         let g = &self.geometry;
         let (taps, wo, pixels) = (g.taps(), g.out_width(), g.out_pixels());
         let plane = grad_y.len() / self.out_channels();
@@ -449,10 +452,14 @@ impl Conv {
         let w = self.weights(w);
         let rows = g.band_rows(BAND_ELEMENTS);
         let band_len = taps * rows * wo;
+        if let Some((pass, grad_x)) = direct_grad_x {
+            // SAFETY: `image` writes values, never uninitialised memory.
+            pass.image(small_side, unsafe { as_uninit(grad_x) });
+        }
+        if weights_done && grad_x.is_none() {
+            return;
+        }
         with_scratch(2 * band_len, |scratch: &mut [T]| {
-            if weights_done && grad_x.is_none() {
-                return;
-            }
             let (cols, grad_cols) = scratch.split_at_mut(band_len);
             for (i, band) in g.bands(rows).enumerate() {
                 let at = band.start * wo..band.end * wo;
@@ -485,10 +492,6 @@ impl Conv {
                 }
             }
         });
-        if let Some((pass, grad_x)) = direct_grad_x {
-            // SAFETY: `image` writes values, never uninitialised memory.
-            pass.image(small_side, unsafe { as_uninit(grad_x) });
-        }
     }
 
     fn check_bias(&self, bias: &Layout) -> Result<()> {
@@ -607,16 +610,6 @@ fn with_bias_column<T: Copy>(w: &[T], bias: &[T], others: usize) -> Vec<T> {
         out.push(b);
     }
     out
-}
-
-/// The elements of `z` as initialised values.
-///
-/// # Safety
-/// Every element of `z` must have been written.
-unsafe fn assume_written<T>(z: &mut [MaybeUninit<T>]) -> &mut [T] {
-    // SAFETY: `MaybeUninit<T>` has the layout of `T`, and the caller promises the values are
-    // initialised.
-    unsafe { std::slice::from_raw_parts_mut(z.as_mut_ptr().cast(), z.len()) }
 }
 
 impl Layer for Conv {

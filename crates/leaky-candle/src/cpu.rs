@@ -1,7 +1,8 @@
 //! What the CPU layer ops share: the [`Layer`] trait that makes each a candle op, the contiguous
-//! elements of a storage, gradients as tensors, sums in a fixed order, and the state a forward
-//! pass keeps for its backward pass.
+//! elements of a storage, gradients as tensors, sums in a fixed order, the state a forward
+//! pass keeps for its backward pass, and slices viewed as memory to write and back.
 
+use std::mem::MaybeUninit;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use candle_core::{
@@ -221,6 +222,25 @@ pub(crate) fn on_cpu<R>(
         bail!("{op}: the backward pass runs on the CPU only");
     };
     f((xs, x_layout), (ws, w_layout), (gs, g_layout), x.track_op())
+}
+
+/// The elements of `z` as initialised values.
+///
+/// # Safety
+/// Every element of `z` must have been written.
+pub(crate) unsafe fn assume_written<T>(z: &mut [MaybeUninit<T>]) -> &mut [T] {
+    // SAFETY: `MaybeUninit<T>` has the layout of `T`, and the caller promises the values are
+    // initialised.
+    unsafe { std::slice::from_raw_parts_mut(z.as_mut_ptr().cast(), z.len()) }
+}
+
+/// `s` as memory to write.
+///
+/// # Safety
+/// Only initialised values may be written through the result.
+pub(crate) unsafe fn as_uninit<T>(s: &mut [T]) -> &mut [MaybeUninit<T>] {
+    // SAFETY: `MaybeUninit<T>` has the layout of `T`, and the caller writes only values.
+    unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast(), s.len()) }
 }
 
 #[cfg(test)]

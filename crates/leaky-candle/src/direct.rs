@@ -27,7 +27,8 @@
 
 use std::mem::MaybeUninit;
 
-use crate::matmul::Real;
+use crate::cpu::{as_uninit, assume_written};
+use crate::matmul::{Real, transpose, transpose_into};
 use crate::scratch::with_scratch;
 use crate::unfold::Geometry;
 
@@ -71,20 +72,10 @@ impl Direct {
         w: &[T],
         bias: Option<&[T]>,
     ) -> Option<Direct> {
-        let fits = (g.kernel, g.stride, g.padding) == (3, 1, 1)
-            && g.channels > 0
-            && others.is_multiple_of(CHANNELS);
-        if !fits || !has_avx512() {
+        if !applies(g) || g.channels == 0 || !others.is_multiple_of(CHANNELS) {
             return None;
         }
-        let w = T::f32_slice(w)?;
-        let taps = g.taps();
-        let mut weights = vec![0.0; taps * others];
-        for (o, row) in w.chunks_exact(taps).enumerate() {
-            for (tap, &v) in row.iter().enumerate() {
-                weights[tap * others + o] = v;
-            }
-        }
+        let weights = transpose(T::f32_slice(w)?, others, g.taps());
         let bias = match bias {
             Some(b) => T::f32_slice(b)?.to_vec(),
             None => vec![0.0; others],
@@ -103,10 +94,7 @@ impl Direct {
         w: &[T],
     ) -> Option<Direct> {
         let channels = g.channels;
-        let fits = (g.kernel, g.stride, g.padding) == (3, 1, 1)
-            && others > 0
-            && channels.is_multiple_of(CHANNELS);
-        if !fits || !has_avx512() {
+        if !applies(g) || others == 0 || !channels.is_multiple_of(CHANNELS) {
             return None;
         }
         let w = T::f32_slice(w)?;
@@ -155,7 +143,7 @@ impl Direct {
             convolve(self, shifted, out)
         });
         // SAFETY: `convolve` stored every vector of every output channel: all of `z`.
-        unsafe { &mut *(std::ptr::from_mut(z) as *mut [T]) }
+        unsafe { assume_written(z) }
     }
 }
 
@@ -179,13 +167,11 @@ pub(crate) struct WeightGradient {
 
 impl WeightGradient {
     /// The direct weights' gradient for the convolution `g` with `others` output channels, or
-    /// `None` where it does not apply (another kernel, stride or padding, output channels that
-    /// are not a multiple of 16, or a CPU without AVX-512F).
-    pub(crate) fn new(g: &Geometry, others: usize) -> Option<WeightGradient> {
-        let fits = (g.kernel, g.stride, g.padding) == (3, 1, 1)
-            && others > 0
-            && others.is_multiple_of(LANES);
-        if !fits || !has_avx512() {
+    /// `None` where it does not apply (another element type, kernel, stride or padding, output
+    /// channels that are not a multiple of 16, or a CPU without AVX-512F).
+    pub(crate) fn new<T: Real>(g: &Geometry, others: usize) -> Option<WeightGradient> {
+        let is_f32 = T::f32_slice(&[]).is_some();
+        if !is_f32 || !applies(g) || others == 0 || !others.is_multiple_of(LANES) {
             return None;
         }
         Some(WeightGradient {
@@ -197,42 +183,32 @@ impl WeightGradient {
     }
 
     /// Writes one image's weights' gradient, tap-major (`(C·9, C_out)`), to `grad_w_t`, from the
-    /// image `x` `(C, H, W)` and the output's gradient `grad_z` `(C_out, H, W)`. `None` for an
-    /// element type other than `f32` (nothing written).
-    pub(crate) fn image<T: Real>(&self, x: &[T], grad_z: &[T], grad_w_t: &mut [T]) -> Option<()> {
-        let (x, grad_z) = (T::f32_slice(x)?, T::f32_slice(grad_z)?);
-        // SAFETY: only values are written through it.
-        let out = T::f32_slice_uninit(unsafe { as_uninit(grad_w_t) })?;
+    /// image `x` `(C, H, W)` and the output's gradient `grad_z` `(C_out, H, W)`.
+    pub(crate) fn image<T: Real>(&self, x: &[T], grad_z: &[T], grad_w_t: &mut [T]) {
+        const F32: &str = "a direct weights' gradient is built for f32 only";
+        let x = T::f32_slice(x).expect(F32);
+        let grad_z = T::f32_slice(grad_z).expect(F32);
+        // SAFETY: `weight_gradient` writes values only.
+        let out = T::f32_slice_uninit(unsafe { as_uninit(grad_w_t) }).expect(F32);
         let pixels = self.height * self.width;
         with_scratch(pixels * self.others, |grad_z_t: &mut [f32]| {
-            for (o, plane) in grad_z.chunks_exact(pixels).enumerate() {
-                for (q, &v) in plane.iter().enumerate() {
-                    grad_z_t[q * self.others + o] = v;
-                }
-            }
+            transpose_into(grad_z, self.others, pixels, grad_z_t);
             with_shifted(x, self.height, self.width, |shifted| {
                 weight_gradient(self, shifted, grad_z_t, out);
             });
         });
-        Some(())
     }
 }
 
-/// Whether the CPU has AVX-512F (the first call asks it; the standard library keeps the answer).
-fn has_avx512() -> bool {
+/// Whether the direct passes can compute the convolution `g`: a 3x3 kernel, stride 1, padding
+/// 1, on a CPU with AVX-512F (the first call asks the CPU; the standard library keeps the
+/// answer).
+fn applies(g: &Geometry) -> bool {
     #[cfg(target_arch = "x86_64")]
-    return std::arch::is_x86_feature_detected!("avx512f");
+    let avx512 = std::arch::is_x86_feature_detected!("avx512f");
     #[cfg(not(target_arch = "x86_64"))]
-    return false;
-}
-
-/// `s` as memory to write.
-///
-/// # Safety
-/// Only initialised values may be written through the result.
-pub(crate) unsafe fn as_uninit<T>(s: &mut [T]) -> &mut [MaybeUninit<T>] {
-    // SAFETY: `MaybeUninit<T>` has the layout of `T`, and the caller writes only values.
-    unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast(), s.len()) }
+    let avx512 = false;
+    (g.kernel, g.stride, g.padding) == (3, 1, 1) && avx512
 }
 
 /// Calls `f` with the shifted planes of the image `x` (`C` planes of `H × W`):

@@ -152,13 +152,21 @@ pub(crate) fn product_matrix<T: Real>(lhs: Matrix<T>, rhs: Matrix<T>) -> Vec<T> 
 }
 
 /// The transpose, `cols × rows`, of the row-major `rows × cols` matrix held in `m`.
-pub(crate) fn transpose<T: Copy>(m: &[T], rows: usize, cols: usize) -> Vec<T> {
-    assert_eq!(m.len(), rows * cols, "matrix size");
-    let mut out = Vec::with_capacity(m.len());
-    for col in 0..cols {
-        out.extend(m.iter().skip(col).step_by(cols));
-    }
+pub(crate) fn transpose<T: Copy + Default>(m: &[T], rows: usize, cols: usize) -> Vec<T> {
+    let mut out = vec![T::default(); m.len()];
+    transpose_into(m, rows, cols, &mut out);
     out
+}
+
+/// Writes the transpose, `cols × rows`, of the row-major `rows × cols` matrix `m` to `out`.
+pub(crate) fn transpose_into<T: Copy>(m: &[T], rows: usize, cols: usize, out: &mut [T]) {
+    assert_eq!(m.len(), rows * cols, "matrix size");
+    assert_eq!(out.len(), m.len(), "transpose size");
+    for (col, out) in out.chunks_exact_mut(rows.max(1)).enumerate() {
+        for (to, &from) in out.iter_mut().zip(m.iter().skip(col).step_by(cols)) {
+            *to = from;
+        }
+    }
 }
 
 /// Checks that an output of `len` elements, rows `row_stride` apart, holds `lhs · rhs`.
